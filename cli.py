@@ -1,0 +1,249 @@
+"""`democite`: the command line of a Démocité node. Builds the pieces and runs them.
+
+Domain commands are clients of the node's local admin API; `init`, `run`, `demo`, `verify` and
+`audit` work on files directly. Errors print one line on stderr and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from node.cliutil import add_data, add_json, api, data_dir, emit, short, table
+
+Handler = Callable[[argparse.Namespace], int | None]
+
+
+# -- node lifecycle ------------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> None:
+    from node.bootstrap import init_node
+
+    d = data_dir(args)
+    info = init_node(d, args.name, args.listen, getattr(args, "network", "") or "", args.public_url or "")
+    emit(args, info, lambda i: f"created node '{i['name']}' in {i['data']}\npublic key {i['public_key']}\nstart it with: democite run --data {i['data']}")
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    import asyncio
+    import logging
+    import signal
+
+    from federation.runtime import running_node
+    from node import config as config_mod
+
+    logging.basicConfig(level=getattr(logging, args.log_level.upper()), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    cfg = config_mod.load(data_dir(args))
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        async with running_node(cfg) as rn:
+            print(f"node '{cfg.node.name}' running: peers call {rn.peer_url}, admin API {rn.api_url}", file=sys.stderr, flush=True)
+            await stop.wait()
+        print("node stopped cleanly", file=sys.stderr)
+
+    asyncio.run(main())
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    import asyncio
+
+    from federation.demo import run_demo
+
+    if not 2 <= args.nodes <= 32:
+        raise SystemExit("democite: error: --nodes must be between 2 and 32")
+    if not 1 <= args.seconds <= 3600:
+        raise SystemExit("democite: error: --seconds must be between 1 and 3600")
+    asyncio.run(run_demo(args.nodes, args.seconds, keep=args.keep))
+
+
+# -- log and status --------------------------------------------------------------------------------
+
+
+def cmd_status(args: argparse.Namespace) -> None:
+    s = api(args).get("/api/status")
+    emit(
+        args,
+        s,
+        lambda s: table(
+            [[k, json.dumps(v) if isinstance(v, (list, dict)) else v] for k, v in s.items()], ["field", "value"]
+        ),
+    )
+
+
+def cmd_publish(args: argparse.Namespace) -> None:
+    try:
+        body = json.loads(args.body)
+    except ValueError as exc:
+        raise SystemExit(f"democite: error: --body is not valid JSON ({exc.msg}); example: --body '{{\"text\": \"bonjour\"}}'")
+    if not isinstance(body, dict):
+        raise SystemExit("democite: error: --body must be a JSON object")
+    r = api(args).post("/api/publish", {"kind": args.kind, "body": body})
+    emit(args, r, lambda r: f"published {r['kind']} #{r['seq']} id {r['id']}")
+
+
+def cmd_log(args: argparse.Namespace) -> None:
+    r = api(args).get("/api/log", author=args.author, kind=args.kind, limit=args.limit, offset=args.offset)
+    emit(
+        args,
+        r,
+        lambda r: table(
+            [
+                [short(x["author"]), x["seq"], x["kind"], "yes" if x["verified"] else "NO", short(x["id"]), json.dumps(x["body"], ensure_ascii=False)[:60]]
+                for x in r["records"]
+            ],
+            ["author", "seq", "kind", "verified", "id", "body"],
+        ),
+    )
+
+
+def cmd_forks(args: argparse.Namespace) -> None:
+    r = api(args).get("/api/forks")
+    emit(args, r, lambda r: table([[f["author"], f["seq"], " / ".join(short(i) for i in f["ids"])] for f in r["forks"]], ["author", "seq", "ids"]))
+
+
+# -- peers and sync --------------------------------------------------------------------------------
+
+
+def cmd_peer_add(args: argparse.Namespace) -> None:
+    r = api(args).post("/api/peers", {"url": args.url, "offline": args.offline})
+    emit(args, r, lambda r: f"peer {r['url']} added" + (f": '{r['name']}' {short(r['key'])}" if r.get("key") else " (not reachable yet)"))
+
+
+def cmd_peer_list(args: argparse.Namespace) -> None:
+    r = api(args).get("/api/peers")
+    emit(
+        args,
+        r,
+        lambda r: table(
+            [[p["url"], p["name"], short(p["key"]), p["score"], p["failures"], p["last_error"] or ""] for p in r["peers"]],
+            ["url", "name", "key", "score", "failures", "last error"],
+        ),
+    )
+
+
+def cmd_peer_remove(args: argparse.Namespace) -> None:
+    r = api(args).post("/api/peers/remove", {"url": args.url})
+    emit(args, r, f"peer {args.url} removed")
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    body = {"url": args.peer} if args.peer else {}
+    r = api(args).post("/api/sync", body)
+    emit(
+        args,
+        r,
+        lambda r: table(
+            [[p["url"], p["name"], p["pulled"], p["forks"], "ok" if p["ok"] else p["error"]["message"]] for p in r["peers"]],
+            ["peer", "name", "records pulled", "forks found", "result"],
+        )
+        if r["peers"]
+        else "no peers: add one with `democite peer add URL`",
+    )
+    failed = [p for p in r["peers"] if not p["ok"]]
+    return 1 if failed and len(failed) == len(r["peers"]) else 0
+
+
+# -- parser ----------------------------------------------------------------------------------------
+
+
+def _cmd(sub: Any, name: str, func: Handler, help: str, data: bool = True, json_out: bool = True) -> argparse.ArgumentParser:
+    p: argparse.ArgumentParser = sub.add_parser(name, help=help, description=help)
+    if data:
+        add_data(p)
+    if json_out:
+        add_json(p)
+    p.set_defaults(func=func)
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="democite",
+        description="Démocité: a federated node for experimenting territories (DAS, Pactes 21, peer review, twinning, fund).",
+        epilog="Start with `democite demo`, then `democite init --help`.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = _cmd(sub, "init", cmd_init, "create a node: config, key (0600), API token, database")
+    p.add_argument("--name", required=True, help='the territory\'s name, e.g. "Commune A"')
+    p.add_argument("--listen", default="127.0.0.1:8701", help="HOST:PORT the peer API listens on (default 127.0.0.1:8701)")
+    p.add_argument("--public-url", default="", help="URL peers should call, if not http://LISTEN")
+
+    p = _cmd(sub, "run", cmd_run, "run the node in the foreground (SIGTERM or Ctrl-C stops it cleanly)", json_out=False)
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+
+    p = _cmd(sub, "demo", cmd_demo, "start a small network of nodes on loopback, let them work, print what happened", data=False, json_out=False)
+    p.add_argument("--nodes", type=int, default=5, help="number of territories (default 5)")
+    p.add_argument("--seconds", type=int, default=60, help="how long the network runs (default 60)")
+    p.add_argument("--keep", action="store_true", help="keep the demo's data folder afterwards")
+
+    _cmd(sub, "status", cmd_status, "this node's key, name, log size, peers and forks")
+
+    p = _cmd(sub, "publish", cmd_publish, "sign and append one record to this node's log")
+    p.add_argument("--kind", required=True, help="record kind, e.g. note")
+    p.add_argument("--body", required=True, help='record body as a JSON object, e.g. \'{"text": "bonjour"}\'')
+
+    p = _cmd(sub, "log", cmd_log, "list the records this node holds (own and replicated), signatures re-verified")
+    p.add_argument("--author", help="only this author's log (hex public key)")
+    p.add_argument("--kind", help="only this kind (glob, e.g. 'das.*')")
+    p.add_argument("--limit", type=int, default=1000)
+    p.add_argument("--offset", type=int, default=0)
+
+    _cmd(sub, "forks", cmd_forks, "fork proofs this node holds (authors caught signing two histories)")
+
+    peer = sub.add_parser("peer", help="manage the peer table", description="manage the peer table")
+    psub = peer.add_subparsers(dest="peer_command", metavar="ACTION", required=True)
+    p = _cmd(psub, "add", cmd_peer_add, "add a peer by URL; its key and name are fetched from it")
+    p.add_argument("url", help="the peer's URL, e.g. http://127.0.0.1:8701")
+    p.add_argument("--offline", action="store_true", help="add it even if it does not answer now")
+    _cmd(psub, "list", cmd_peer_list, "list peers with their health and score")
+    p = _cmd(psub, "remove", cmd_peer_remove, "remove a peer")
+    p.add_argument("url")
+
+    p = _cmd(sub, "sync", cmd_sync, "one sync round with every known peer (or --peer URL), now")
+    p.add_argument("--peer", help="only this peer")
+
+    for register in _extensions():
+        register(sub)
+    return parser
+
+
+def _extensions() -> Sequence[Callable[[Any], None]]:
+    """Command groups contributed by the packages (each a `register(subparsers)`)."""
+    return []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from federation.errors import FederationError
+    from node.errors import NodeError
+    from protocol.errors import ProtocolError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        rc = args.func(args)
+    except (NodeError, ProtocolError, FederationError) as exc:
+        print(f"democite: error: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("democite: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:
+        print(f"democite: error: {exc.strerror or exc}" + (f": {exc.filename}" if getattr(exc, "filename", None) else ""), file=sys.stderr)
+        return 1
+    return int(rc or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Everything between nodes: peer endpoints and client, sync, membership, gossip, cooperation."""

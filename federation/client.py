@@ -1,0 +1,109 @@
+"""The only module that calls other nodes: signed msgpack requests over HTTP, bounded answers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+
+from federation.errors import FederationError, FedErrorCode, PeerUnreachable
+from federation.state import Traffic
+from protocol import encoding
+from protocol.errors import ProtocolError
+from protocol.httpsig import sign_request
+from protocol.identity import Identity
+from protocol.messages import CheckpointRequest, HeadEntry, Info, RecordsRequest
+
+MSGPACK = "application/msgpack"
+
+
+class PeerClient:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        identity: Identity,
+        url: str,
+        clock: Callable[[], int],
+        timeout_s: float = 10.0,
+        max_body: int = 8 * 1024 * 1024,
+        traffic: Traffic | None = None,
+    ) -> None:
+        self.session = session
+        self.identity = identity
+        self.url = url.rstrip("/")
+        self.clock = clock
+        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self.max_body = max_body
+        self.traffic = traffic or Traffic()
+
+    async def call(self, path: str, msg: Any) -> Any:
+        body = encoding.encode(msg)
+        headers = sign_request(self.identity, "POST", path, body, self.clock(), secrets.token_bytes(16))
+        headers["Content-Type"] = MSGPACK
+        self.traffic.sent += len(body) + len(path) + 200  # headers are about 200 bytes
+        self.traffic.requests += 1
+        try:
+            async with self.session.post(self.url + path, data=body, headers=headers, timeout=self.timeout) as resp:
+                data = await resp.content.read(self.max_body + 1)
+                self.traffic.received += len(data) + 150
+                if len(data) > self.max_body:
+                    raise FederationError(f"peer {self.url} sent more than {self.max_body} bytes", FedErrorCode.BAD_RESPONSE)
+                if resp.status != 200:
+                    raise _refusal(self.url, resp.status, data)
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            raise PeerUnreachable(f"cannot reach peer {self.url}: {type(exc).__name__}; is it running?") from None
+        try:
+            return encoding.decode(data, self.max_body)
+        except ProtocolError as exc:
+            raise FederationError(f"peer {self.url} answered garbage: {exc.message}", FedErrorCode.BAD_RESPONSE) from None
+
+    async def info(self) -> Info:
+        try:
+            return Info.from_wire(await self.call("/fed/v1/info", {}))
+        except ProtocolError as exc:
+            raise FederationError(f"peer {self.url} sent a bad info: {exc.message}") from None
+
+    async def heads(self) -> list[HeadEntry]:
+        m = await self.call("/fed/v1/heads", {})
+        try:
+            if not isinstance(m, dict) or not isinstance(m.get("heads"), list):
+                raise ProtocolError("heads answer is {heads: [...]}")
+            return [HeadEntry.from_wire(h) for h in m["heads"]]
+        except ProtocolError as exc:
+            raise FederationError(f"peer {self.url} sent bad heads: {exc.message}") from None
+
+    async def records(self, author: bytes, start: int, limit: int) -> list[Any]:
+        m = await self.call("/fed/v1/records", RecordsRequest(author, start, limit).to_wire())
+        if not isinstance(m, dict) or not isinstance(m.get("records"), list):
+            raise FederationError(f"peer {self.url} sent a bad page of records")
+        return list(m["records"])
+
+    async def checkpoint(self, author: bytes, since: int) -> dict[str, Any]:
+        m = await self.call("/fed/v1/checkpoint", CheckpointRequest(author, since).to_wire())
+        if not isinstance(m, dict):
+            raise FederationError(f"peer {self.url} sent a bad checkpoint answer")
+        return m
+
+    async def forks(self) -> list[Any]:
+        m = await self.call("/fed/v1/forks", {})
+        if not isinstance(m, dict) or not isinstance(m.get("forks"), list):
+            raise FederationError(f"peer {self.url} sent a bad fork list")
+        return list(m["forks"])
+
+    async def post(self, path: str, msg: Any) -> Any:
+        """Any other peer endpoint (gossip, witnessing, cooperation messages)."""
+        return await self.call(path, msg)
+
+
+def _refusal(url: str, status: int, data: bytes) -> FederationError:
+    code, message = "", f"HTTP {status}"
+    try:
+        err = json.loads(data)["error"]
+        code, message = str(err["code"])[:64], str(err["message"])[:300]
+    except (ValueError, KeyError, TypeError):
+        pass
+    return FederationError(f"peer {url} refused: {message}", FedErrorCode.REFUSED, peer_code=code)

@@ -1,0 +1,195 @@
+"""Builds a running node: the aiohttp application, its two sockets, its resources and lifecycle.
+
+The peer API listens on `node.listen`; the admin API on `api.listen` (loopback by default). Each
+path family is only served on its own socket, so exposing the peer port never exposes /api/.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import json
+import logging
+import os
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from federation import admin as federation_admin
+from federation.server import add_peer_routes, peer_guard
+from federation.state import BUDGETS, NONCES, SESSION, SOCKETS, TRAFFIC, Budgets, Sockets, Traffic
+from node import keys
+from node.api import openapi, routes_core
+from node.api.framework import ALLOWED_HOSTS, API_TOKEN, NODE, Route, add_routes, error_response, guard
+from node.config import NodeConfig
+from node.errors import NodeError
+from node.service import Clock, Node, ensure_profile, wall_clock_ms
+from protocol.httpsig import NonceWindow
+from protocol.network import OPEN_NETWORK_ID
+
+log = logging.getLogger("democite.node")
+RUN_DIR = "run"
+API_FILE = "api.json"
+VERSION = "0.1.0"
+
+
+def admin_routes() -> list[Route]:
+    return [*routes_core.ROUTES, *federation_admin.ROUTES]
+
+
+@web.middleware
+async def by_socket(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    socks = request.app[SOCKETS]
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    port = sockname[1] if sockname else 0
+    shared = socks.api_port == socks.peer_port
+    if request.path.startswith("/api/"):
+        if not shared and port != socks.api_port:
+            return error_response(404, "not_found", "the admin API is not served on the peer port")
+        return await guard(request, handler)
+    if not shared and port == socks.api_port:
+        return error_response(404, "not_found", "only /api/ is served on the admin port")
+    return await peer_guard(request, handler)
+
+
+def build_app(config: NodeConfig, net_id: bytes, clock: Clock, token: str) -> web.Application:
+    app = web.Application(middlewares=[by_socket], client_max_size=config.federation.max_body_bytes + 1)
+    app[SOCKETS] = Sockets()
+    app[NONCES] = NonceWindow(window_ms=config.federation.request_skew_s * 1000)
+    app[BUDGETS] = Budgets()
+    app[TRAFFIC] = Traffic()
+    app[API_TOKEN] = token
+    app[ALLOWED_HOSTS] = tuple(config.api.allowed_hosts)
+
+    async def resources(app: web.Application) -> AsyncIterator[None]:
+        node = await Node.open(config, net_id, clock)
+        app[NODE] = node
+        session = aiohttp.ClientSession()
+        app[SESSION] = session
+        try:
+            await ensure_profile(node)
+            yield
+        finally:
+            await session.close()
+            await node.close()
+
+    app.cleanup_ctx.append(resources)
+    add_peer_routes(app)
+    routes = admin_routes()
+    add_routes(app, routes)
+    doc = openapi.document(routes, VERSION)
+
+    async def openapi_doc(request: web.Request) -> web.Response:
+        return web.json_response(doc)
+
+    app.router.add_get("/api/openapi.json", openapi_doc)
+    return app
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise NodeError(f"cannot listen on {host}:{port}: {exc.strerror}; choose another port in node.toml") from None
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+@dataclass(frozen=True, slots=True)
+class RunningNode:
+    app: web.Application
+    config: NodeConfig
+    api_url: str
+    peer_url: str
+    token: str
+
+    @property
+    def node(self) -> Node:
+        return self.app[NODE]
+
+    @property
+    def traffic(self) -> Traffic:
+        return self.app[TRAFFIC]
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        return self.app[SESSION]
+
+
+def _lock(data_dir: Path) -> int:
+    fd = os.open(data_dir / "node.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise NodeError(f"another node is already running on {data_dir}; stop it first") from None
+    return fd
+
+
+def _write_api_file(data_dir: Path, url: str) -> None:
+    run = data_dir / RUN_DIR
+    run.mkdir(mode=0o700, exist_ok=True)
+    tmp = run / (API_FILE + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump({"url": url, "pid": os.getpid()}, fh)
+    os.replace(tmp, run / API_FILE)
+
+
+@asynccontextmanager
+async def running_node(
+    config: NodeConfig, net_id: bytes = OPEN_NETWORK_ID, clock: Clock = wall_clock_ms, extra: Sequence[Any] = ()
+) -> AsyncIterator[RunningNode]:
+    """Start a node (both sockets bound, resources open) and stop it cleanly on exit."""
+    lock_fd = _lock(config.data_dir)
+    socks: list[socket.socket] = []
+    runner: web.AppRunner | None = None
+    try:
+        host, port = config.listen
+        peer_sock = _bind(host, port)
+        socks.append(peer_sock)
+        real_port = peer_sock.getsockname()[1]
+        if port == 0:
+            config = dataclasses.replace(config, node=dataclasses.replace(config.node, listen=f"{host}:{real_port}"))
+        ahost, aport = config.api_listen
+        same = (ahost, aport) == (host, port)
+        api_sock = peer_sock if same else _bind(ahost, aport)
+        if not same:
+            socks.append(api_sock)
+        token = keys.load_token(config.data_dir)
+        app = build_app(config, net_id, clock, token)
+        app[SOCKETS].peer_port = real_port
+        app[SOCKETS].api_port = api_sock.getsockname()[1]
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        api_url = f"http://{_url_host(ahost)}:{app[SOCKETS].api_port}"
+        if not same:
+            await web.SockSite(runner, api_sock).start()
+        _write_api_file(config.data_dir, api_url)
+        await web.SockSite(runner, peer_sock).start()
+        log.info("node %s listening on %s (admin API %s)", config.node.name, config.public_url, api_url)
+        yield RunningNode(app, config, api_url, f"http://{_url_host(host)}:{real_port}", token)
+    finally:
+        try:
+            (config.data_dir / RUN_DIR / API_FILE).unlink(missing_ok=True)
+        finally:
+            if runner is not None:
+                await runner.cleanup()
+            for s in socks:
+                s.close()
+            os.close(lock_fd)
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

@@ -1,0 +1,46 @@
+"""Typed keys of the shared state held by the node's aiohttp application."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import aiohttp
+from aiohttp import web
+
+from protocol.httpsig import NonceWindow
+
+
+@dataclass(slots=True)
+class Sockets:
+    """Ports the node actually bound (port 0 in the config means 'any free port')."""
+
+    peer_port: int = 0
+    api_port: int = 0
+
+
+@dataclass(slots=True)
+class Traffic:
+    """Bytes this node sent and received as a peer client (for the demo and benchmarks)."""
+
+    sent: int = 0
+    received: int = 0
+    requests: int = 0
+
+
+@dataclass(slots=True)
+class PeerBudget:
+    window_start_ms: int = 0
+    requests: int = 0
+    bytes: int = 0
+
+
+@dataclass(slots=True)
+class Budgets:
+    per_peer: dict[bytes, PeerBudget] = field(default_factory=dict)
+
+
+SESSION = web.AppKey("session", aiohttp.ClientSession)
+NONCES = web.AppKey("nonces", NonceWindow)
+SOCKETS = web.AppKey("sockets", Sockets)
+TRAFFIC = web.AppKey("traffic", Traffic)
+BUDGETS = web.AppKey("budgets", Budgets)

@@ -1,0 +1,176 @@
+"""Pull-based log sync with one peer: compare heads, fetch missing pages, verify, store.
+
+Every page is verified (signatures on the exact bytes, chain, network) and stored with the peer
+cursor in one transaction, so a crash loses nothing acknowledged and the next round resumes from
+the stored head. A divergence is located by binary search (records chain by `prev`, so equal ids
+at seq s mean equal logs up to s) and becomes a fork proof.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from federation.client import PeerClient
+from federation.errors import FederationError, FedErrorCode, PeerMisbehaved
+from node.errors import NodeError, NodeErrorCode
+from node.service import Node
+from protocol.checkpoint import check_extends, open_checkpoint
+from protocol.errors import ChainError, ProtocolError
+from protocol.fork import make_fork_proof
+from protocol.messages import HeadEntry
+from protocol.record import open_record
+
+
+@dataclass(slots=True)
+class SyncReport:
+    url: str
+    peer_key: str = ""
+    name: str = ""
+    pulled: int = 0
+    authors: int = 0
+    forks: int = 0
+    checkpoints: int = 0
+    error: str = ""
+    error_code: str = ""
+    details: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "url": self.url,
+            "peer": self.peer_key,
+            "name": self.name,
+            "pulled": self.pulled,
+            "authors": self.authors,
+            "forks": self.forks,
+            "checkpoints": self.checkpoints,
+            "ok": not self.error,
+        }
+        if self.error:
+            out["error"] = {"code": self.error_code, "message": self.error}
+        return out
+
+
+async def sync_with(node: Node, client: PeerClient, heads: list[HeadEntry] | None = None) -> SyncReport:
+    """One pull round from one peer. Raises FederationError when the peer is down or misbehaves."""
+    report = SyncReport(client.url)
+    info = await client.info()
+    if info.net != node.net_id:
+        raise FederationError(
+            f"peer {client.url} is on another network ({info.net.hex()[:12]}...)", FedErrorCode.WRONG_NETWORK
+        )
+    report.peer_key, report.name = info.key.hex(), info.name
+    await node.peers.upsert(client.url, info.key, info.name, node.clock())
+    for wire in await client.forks():
+        try:
+            if await node.add_fork_wire(wire):
+                report.forks += 1
+        except ProtocolError as exc:
+            raise PeerMisbehaved(f"peer {client.url} relayed a forged fork proof: {exc.message}") from None
+    if heads is None:
+        heads = await client.heads()
+    for h in heads:
+        moved = await sync_log(node, client, h, report)
+        if moved:
+            report.authors += 1
+    return report
+
+
+async def sync_log(node: Node, client: PeerClient, h: HeadEntry, report: SyncReport) -> bool:
+    """Bring our copy of one log up to the peer's head. Returns True when we stored anything."""
+    ours = await node.logs.head(h.author)
+    if ours is not None and ours.frozen:
+        return False
+    our_size = ours.size if ours else 0
+    if h.size <= our_size:
+        if h.size and await node.root_at(h.author, h.size) != h.root:
+            await _locate_fork(node, client, h.author, h.size, report)
+        return False
+    if h.author == node.public_key:
+        # a peer holds more of our own log than we do: only a clone of our key can have written it
+        await _locate_fork(node, client, h.author, min(h.size, our_size + 1), report)
+        return False
+    start, stored = our_size + 1, False
+    page_size = node.config.federation.page_size
+    while start <= h.size:
+        page = await client.records(h.author, start, min(page_size, h.size - start + 1))
+        if not page:
+            break
+        result = await node.ingest(h.author, page, cursor=client.url)
+        if result.fork is not None:
+            report.forks += 1
+            return stored
+        if result.error is not None:
+            if isinstance(result.error, ChainError) and start == our_size + 1 and our_size > 0:
+                # the peer's next record does not follow ours: two histories, find where they part
+                await _locate_fork(node, client, h.author, our_size, report)
+                return stored
+            if isinstance(result.error, NodeError) and result.error.code is NodeErrorCode.FROZEN:
+                return stored
+            raise PeerMisbehaved(f"peer {client.url} sent an invalid record: {result.error.message}")
+        report.pulled += result.accepted
+        stored = stored or result.accepted > 0
+        start = result.size + 1
+        if result.accepted == 0 and result.duplicates == 0:
+            break
+    await _take_checkpoint(node, client, h.author, report)
+    return stored
+
+
+async def _take_checkpoint(node: Node, client: PeerClient, author: bytes, report: SyncReport) -> None:
+    last = await node.logs.latest_checkpoint(author)
+    answer = await client.checkpoint(author, last.size if last else 0)
+    wire = answer.get("checkpoint")
+    if not wire:
+        return
+    try:
+        scp = open_checkpoint(wire[0], wire[1], author) if isinstance(wire, list) and len(wire) == 2 else None
+        if scp is None:
+            raise ProtocolError("a checkpoint is [raw, sig]")
+        if last is not None:
+            prev = open_checkpoint(last.raw, last.sig, author)
+            proof = answer.get("proof") or []
+            if not isinstance(proof, list) or not all(isinstance(p, bytes) for p in proof):
+                raise ProtocolError("a consistency proof is a list of hashes")
+            check_extends(prev.checkpoint, scp.checkpoint, proof)
+    except ProtocolError as exc:
+        raise PeerMisbehaved(f"peer {client.url} sent a bad checkpoint: {exc.message}") from None
+    if await node.accept_checkpoint(scp):
+        report.checkpoints += 1
+
+
+async def _locate_fork(node: Node, client: PeerClient, author: bytes, upto: int, report: SyncReport) -> None:
+    """Binary search for the first seq where the peer's record differs from ours; keep the proof."""
+
+    async def theirs(seq: int) -> Any:
+        page = await client.records(author, seq, 1)
+        if not page or not isinstance(page[0], list) or len(page[0]) != 2:
+            raise PeerMisbehaved(f"peer {client.url} advertised record {seq} but did not send it")
+        try:
+            rec = open_record(page[0][0], page[0][1], author, node.net_id)
+        except ProtocolError as exc:
+            raise PeerMisbehaved(f"peer {client.url} sent an invalid record: {exc.message}") from None
+        if rec.seq != seq:
+            raise PeerMisbehaved(f"peer {client.url} sent record {rec.seq} when asked for {seq}")
+        return rec
+
+    lo, hi = 1, upto
+    found = None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        ours = await node.logs.record_at(author, mid)
+        rec = await theirs(mid)
+        if ours is None:
+            break
+        if ours.id != rec.id:
+            found = (ours, rec)
+            hi = mid - 1
+        else:
+            lo = mid + 1
+    if found is None:
+        return
+    ours, rec = found
+    mine = open_record(ours.raw, ours.sig, author)
+    if await node.add_fork(make_fork_proof(mine, rec)):
+        report.forks += 1
+

@@ -1,0 +1,1 @@
+"""One territory's node: config, keys, storage, the local domain and the local admin API."""

@@ -1,0 +1,75 @@
+"""The one module the CLI uses to call its node's admin API (blocking, stdlib only, fast to start)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from node import keys
+from node.errors import NodeError, NodeErrorCode, NotRunning
+
+API_FILE = Path("run") / "api.json"
+
+
+class ApiError(NodeError):
+    """An error answered by the node, with the node's own code and message."""
+
+
+class ApiClient:
+    def __init__(self, data_dir: Path, timeout_s: float = 900.0) -> None:
+        self.data_dir = data_dir
+        self.timeout_s = timeout_s
+        if not (data_dir / "node.toml").exists():
+            raise NodeError(f"no node at {data_dir}: create one with `democite init --data {data_dir}`", NodeErrorCode.CONFIG)
+        try:
+            info = json.loads((data_dir / API_FILE).read_text())
+            self.base = str(info["url"]).rstrip("/")
+        except (OSError, ValueError, KeyError):
+            raise NotRunning(f"the node at {data_dir} is not running: start it with `democite run --data {data_dir}`") from None
+        self.token = keys.load_token(data_dir)
+
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None, query: dict[str, Any] | None = None) -> Any:
+        url = self.base + path
+        if query:
+            clean = {k: v for k, v in query.items() if v is not None}
+            if clean:
+                url += "?" + urllib.parse.urlencode(clean)
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(url, data=data, method=method)
+        req.add_header("Authorization", f"Bearer {self.token}")
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
+                raw = resp.read()
+                ctype = resp.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as exc:
+            raise _api_error(exc) from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise NotRunning(
+                f"the node at {self.data_dir} does not answer ({getattr(exc, 'reason', exc)}): is `democite run` still running?"
+            ) from None
+        if "json" in ctype:
+            return json.loads(raw)
+        return raw.decode("utf-8")
+
+    def get(self, path: str, **query: Any) -> Any:
+        return self.call("GET", path, query=query)
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        return self.call("POST", path, body or {})
+
+
+def _api_error(exc: urllib.error.HTTPError) -> ApiError:
+    try:
+        err = json.loads(exc.read())["error"]
+        code, message = str(err["code"]), str(err["message"])
+    except (ValueError, KeyError, TypeError):
+        code, message = "http_error", f"HTTP {exc.code}"
+    e = ApiError(message, status=exc.code)
+    e.code = code  # type: ignore[assignment]
+    return e

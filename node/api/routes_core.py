@@ -1,0 +1,102 @@
+"""Admin routes of the node itself: status, publishing, reading logs, fork proofs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from node.api.framework import Route, node_of
+from node.errors import NotFound
+from node.jsonview import record_json, to_json
+from protocol.identity import parse_key
+from protocol.schema import Field
+
+
+async def status(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+    node = node_of(request)
+    me = node.public_key
+    head = await node.logs.head(me)
+    heads = await node.logs.heads()
+    forks = await node.logs.forks()
+    peers = await node.peers.all()
+    return {
+        "public_key": me.hex(),
+        "name": node.config.node.name,
+        "listen": node.config.node.listen,
+        "public_url": node.config.public_url,
+        "network": node.net_id.hex(),
+        "log_size": head.size if head else 0,
+        "records": sum(h.size for h in heads),
+        "authors": len(heads),
+        "peers": len(peers),
+        "forks": len(forks),
+        "frozen": [h.key.hex() for h in heads if h.frozen],
+    }
+
+
+async def publish(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+    node = node_of(request)
+    signed = await node.publish(body["kind"], body["body"])
+    return {"id": signed.id.hex(), "seq": signed.seq, "kind": signed.record.kind}
+
+
+async def log(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+    node = node_of(request)
+    author = parse_key(body["author"]) if body.get("author") else None
+    kinds = [body["kind"]] if body.get("kind") else []
+    recs = await node.logs.records(author, kinds, body.get("limit", 1000), body.get("offset", 0))
+    return {"records": [record_json(r) for r in recs]}
+
+
+async def record(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+    node = node_of(request)
+    try:
+        rid = bytes.fromhex(request.match_info["id"])
+    except ValueError:
+        raise NotFound("a record id is 64 hexadecimal characters") from None
+    rec = await node.logs.record_by_id(rid)
+    if rec is None:
+        raise NotFound("no record with this id on this node")
+    return record_json(rec)
+
+
+async def forks(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+    node = node_of(request)
+    out = []
+    for proof in await node.fork_proofs():
+        out.append(
+            {
+                "author": proof.author.hex(),
+                "seq": proof.seq,
+                "ids": [proof.a.id.hex(), proof.b.id.hex()],
+                "proof": to_json(proof.to_wire()),
+            }
+        )
+    return {"forks": out}
+
+
+ROUTES = [
+    Route("GET", "/api/status", status, "This node's identity, log size, peers and forks"),
+    Route(
+        "POST",
+        "/api/publish",
+        publish,
+        "Sign and append a record to this node's log",
+        body=(Field("kind", str, max_len=64), Field("body", dict, max_len=256)),
+    ),
+    Route(
+        "GET",
+        "/api/log",
+        log,
+        "Records held (own and replicated), signatures re-verified",
+        query=(
+            Field("author", str, required=False),
+            Field("kind", str, required=False),
+            Field("limit", int, required=False),
+            Field("offset", int, required=False),
+        ),
+    ),
+    Route("GET", "/api/records/{id}", record, "One record by id"),
+    Route("GET", "/api/forks", forks, "Fork proofs held by this node"),
+]

@@ -1,0 +1,50 @@
+"""`democite init`: create a node's data directory — config, key, API token, database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Any
+
+from node import config as config_mod
+from node import keys
+from node.errors import ConfigError
+from node.storage.db import DB_FILE, Database
+
+
+def init_node(data_dir: Path, name: str, listen: str, network: str = "", public_url: str = "") -> dict[str, Any]:
+    if not name.strip():
+        raise ConfigError("a node needs a name: --name \"Commune A\"")
+    config_mod.parse_hostport(listen, "--listen")
+    if public_url and not public_url.startswith(("http://", "https://")):
+        raise ConfigError("--public-url must start with http:// or https://")
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    cfg_path = data_dir / config_mod.CONFIG_FILE
+    if cfg_path.exists() or (data_dir / keys.KEY_FILE).exists():
+        raise ConfigError(f"{data_dir} already holds a node; its key and config are never overwritten")
+    text = config_mod.render_toml(name.strip(), listen, network, public_url)
+    config_mod.from_mapping(data_dir, _toml(text))  # refuse to write a config we could not load
+    fd = os.open(cfg_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    identity = keys.create_key(data_dir)
+    keys.create_token(data_dir)
+    asyncio.run(_create_db(data_dir / DB_FILE))
+    return {
+        "data": str(data_dir),
+        "name": name.strip(),
+        "listen": listen,
+        "public_key": identity.public_key.hex(),
+    }
+
+
+def _toml(text: str) -> dict[str, Any]:
+    import tomllib
+
+    return tomllib.loads(text)
+
+
+async def _create_db(path: Path) -> None:
+    db = await Database.open(path)
+    await db.close()

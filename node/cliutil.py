@@ -1,0 +1,60 @@
+"""Shared pieces of the `democite` command line: --data, --json, tables, one output rule.
+
+`--json` prints exactly one JSON document on stdout; otherwise a readable table or line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from node.config import default_data_dir
+
+
+def add_data(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="the node's data directory (default: $DEMOCITE_DATA, else ~/.local/share/democite)",
+    )
+
+
+def add_json(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
+
+
+def data_dir(args: argparse.Namespace) -> Path:
+    return Path(args.data) if getattr(args, "data", None) else default_data_dir()
+
+
+def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def emit(args: argparse.Namespace, data: Any, human: str | Callable[[Any], str]) -> None:
+    if getattr(args, "json", False):
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        text = human(data) if callable(human) else human
+        if text:
+            print(text)
+
+
+def api(args: argparse.Namespace) -> Any:
+    from node.api.client import ApiClient
+
+    return ApiClient(data_dir(args))
+
+
+def short(key: str | None, n: int = 12) -> str:
+    return (key or "")[:n]

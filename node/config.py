@@ -1,0 +1,202 @@
+"""The node's configuration: one frozen object loaded once from `<data>/node.toml`.
+
+Every option has a named default; unknown options and bad values are refused at load with the
+file, the option and the fix, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from node.errors import ConfigError
+
+CONFIG_FILE = "node.toml"
+DEFAULT_GOSSIP_INTERVAL_S = 30.0
+MIN_GOSSIP_INTERVAL_S = 0.1
+DEFAULT_FANOUT = 3
+DEFAULT_PAGE_SIZE = 1000
+MAX_PAGE_SIZE = 5000
+DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+DEFAULT_REQUEST_SKEW_S = 60
+DEFAULT_PEER_TIMEOUT_S = 10.0
+DEFAULT_K_ANONYMITY = 10
+MIN_K_ANONYMITY = 5
+
+
+def parse_hostport(text: str, where: str) -> tuple[str, int]:
+    host, sep, port = str(text).rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(f"{where}: '{text}' is not HOST:PORT (for example 127.0.0.1:8701)")
+    return host.strip("[]"), int(port)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSection:
+    name: str = ""
+    listen: str = "127.0.0.1:8701"
+    public_url: str = ""  # what peers are told to call; defaults to http://<listen>
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ApiSection:
+    listen: str = "127.0.0.1:0"  # port 0: any free port, written to <data>/run/api.json at start
+    allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]")
+
+
+@dataclass(frozen=True, slots=True)
+class FederationSection:
+    network: str = ""  # path of the network file (genesis); empty: an open local network
+    gossip_interval_s: float = DEFAULT_GOSSIP_INTERVAL_S
+    fanout: int = DEFAULT_FANOUT
+    page_size: int = DEFAULT_PAGE_SIZE
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    request_skew_s: int = DEFAULT_REQUEST_SKEW_S
+    peer_timeout_s: float = DEFAULT_PEER_TIMEOUT_S
+
+
+@dataclass(frozen=True, slots=True)
+class DasSection:
+    k_anonymity: int = DEFAULT_K_ANONYMITY
+    currency: str = "local"
+    # cents of local currency credited per hour, by competence level (1 = basic ... 4 = expert)
+    rate_cents_per_hour: tuple[int, ...] = (1000, 1200, 1500, 2000)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeConfig:
+    data_dir: Path
+    node: NodeSection = field(default_factory=NodeSection)
+    api: ApiSection = field(default_factory=ApiSection)
+    federation: FederationSection = field(default_factory=FederationSection)
+    das: DasSection = field(default_factory=DasSection)
+
+    @property
+    def listen(self) -> tuple[str, int]:
+        return parse_hostport(self.node.listen, "node.listen")
+
+    @property
+    def api_listen(self) -> tuple[str, int]:
+        return parse_hostport(self.api.listen, "api.listen")
+
+    @property
+    def public_url(self) -> str:
+        return self.node.public_url or f"http://{self.node.listen}"
+
+    @property
+    def network_path(self) -> Path | None:
+        if not self.federation.network:
+            return None
+        p = Path(self.federation.network)
+        return p if p.is_absolute() else self.data_dir / p
+
+
+_SECTIONS = {"node": NodeSection, "api": ApiSection, "federation": FederationSection, "das": DasSection}
+
+
+def _coerce(section: str, name: str, kind: Any, value: Any) -> Any:
+    where = f"{section}.{name}"
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if kind in (str, int, float, bool):
+        if isinstance(value, bool) != (kind is bool) or not isinstance(value, kind):
+            raise ConfigError(f"{where} must be a {kind.__name__}, got {type(value).__name__}")
+        return value
+    if typing.get_origin(kind) is tuple:
+        if not isinstance(value, list):
+            raise ConfigError(f"{where} must be a list")
+        return tuple(value)
+    return value
+
+
+def _build(section: str, cls: type, raw: Any) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"[{section}] must be a table")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        raise ConfigError(f"unknown option {section}.{unknown[0]}; known: {', '.join(sorted(fields))}")
+    hints = typing.get_type_hints(cls)
+    return cls(**{k: _coerce(section, k, hints[k], v) for k, v in raw.items()})
+
+
+def validate(cfg: NodeConfig) -> NodeConfig:
+    cfg.listen  # noqa: B018 - parse to validate
+    cfg.api_listen  # noqa: B018
+    f = cfg.federation
+    if f.gossip_interval_s < MIN_GOSSIP_INTERVAL_S:
+        raise ConfigError(f"federation.gossip_interval_s must be at least {MIN_GOSSIP_INTERVAL_S}")
+    if not 1 <= f.fanout <= 32:
+        raise ConfigError("federation.fanout must be between 1 and 32")
+    if not 1 <= f.page_size <= MAX_PAGE_SIZE:
+        raise ConfigError(f"federation.page_size must be between 1 and {MAX_PAGE_SIZE}")
+    if f.max_body_bytes < 64 * 1024:
+        raise ConfigError("federation.max_body_bytes must be at least 65536")
+    if not 1 <= f.request_skew_s <= 3600:
+        raise ConfigError("federation.request_skew_s must be between 1 and 3600")
+    if cfg.das.k_anonymity < MIN_K_ANONYMITY:
+        raise ConfigError(f"das.k_anonymity can never be below {MIN_K_ANONYMITY}")
+    if len(cfg.das.rate_cents_per_hour) != 4 or any(
+        not isinstance(r, int) or isinstance(r, bool) or r < 0 for r in cfg.das.rate_cents_per_hour
+    ):
+        raise ConfigError("das.rate_cents_per_hour is four non-negative integers (levels 1 to 4)")
+    if len(cfg.node.name) > 200:
+        raise ConfigError("node.name is at most 200 characters")
+    return cfg
+
+
+def from_mapping(data_dir: Path, raw: dict[str, Any]) -> NodeConfig:
+    unknown = sorted(set(raw) - set(_SECTIONS))
+    if unknown:
+        raise ConfigError(f"unknown section [{unknown[0]}]; known: {', '.join(_SECTIONS)}")
+    parts = {name: _build(name, cls, raw.get(name, {})) for name, cls in _SECTIONS.items()}
+    return validate(NodeConfig(data_dir=data_dir, **parts))
+
+
+def load(data_dir: Path) -> NodeConfig:
+    path = data_dir / CONFIG_FILE
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"no node at {data_dir}: create one with `democite init --data {data_dir}`") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        return from_mapping(data_dir, raw)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc.message}") from None
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("DEMOCITE_DATA")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "democite"
+
+
+def render_toml(name: str, listen: str, network: str = "", public_url: str = "") -> str:
+    """The node.toml written by `democite init`: only the choices made, defaults left commented."""
+    esc = name.replace("\\", "\\\\").replace('"', '\\"')
+    lines = [
+        "# Démocité node configuration. Every option is documented in configs/node.toml.",
+        "[node]",
+        f'name = "{esc}"',
+        f'listen = "{listen}"',
+    ]
+    if public_url:
+        lines.append(f'public_url = "{public_url}"')
+    lines += ["", "[federation]"]
+    if network:
+        lines.append(f'network = "{network}"')
+    lines.append(f"# gossip_interval_s = {DEFAULT_GOSSIP_INTERVAL_S}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,235 @@
+"""The territory node: its identity, its store, its own log and the ingest of other logs.
+
+One asyncio lock per log makes each log single-writer; the storage transaction re-checks the
+head, so even a bug that bypassed the lock could not interleave two appends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from node import keys
+from node.config import NodeConfig
+from node.errors import Conflict, Invalid, NodeError, NodeErrorCode, NotFound
+from node.storage.db import DB_FILE, Database
+from node.storage.logs import ConcurrentAppend, Head, LogStore, StoredCheckpoint
+from node.storage.peers import PeerStore
+from protocol import encoding, merkle
+from protocol.checkpoint import Checkpoint, SignedCheckpoint, sign_checkpoint
+from protocol.errors import ProtocolError
+from protocol.fork import ForkProof, make_fork_proof, open_fork_proof
+from protocol.identity import Identity
+from protocol.network import OPEN_NETWORK_ID
+from protocol.record import GENESIS_PREV, Record, SignedRecord, check_follows, open_record, sign_record
+
+Clock = Callable[[], int]
+
+
+def wall_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(slots=True)
+class IngestResult:
+    accepted: int = 0
+    duplicates: int = 0
+    fork: ForkProof | None = None
+    error: ProtocolError | NodeError | None = None
+    size: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"accepted": self.accepted, "duplicates": self.duplicates, "size": self.size}
+        if self.fork is not None:
+            out["fork"] = {"author": self.fork.author.hex(), "seq": self.fork.seq}
+        if self.error is not None:
+            out["error"] = {"code": str(self.error.code), "message": self.error.message}
+        return out
+
+
+@dataclass(slots=True)
+class Node:
+    config: NodeConfig
+    identity: Identity
+    db: Database
+    net_id: bytes = OPEN_NETWORK_ID
+    clock: Clock = wall_clock_ms
+    logs: LogStore = field(init=False)
+    peers: PeerStore = field(init=False)
+    _locks: dict[bytes, asyncio.Lock] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.logs = LogStore(self.db)
+        self.peers = PeerStore(self.db)
+
+    @classmethod
+    async def open(cls, config: NodeConfig, net_id: bytes = OPEN_NETWORK_ID, clock: Clock = wall_clock_ms) -> Node:
+        identity = keys.load_key(config.data_dir)
+        db = await Database.open(config.data_dir / DB_FILE)
+        return cls(config, identity, db, net_id, clock)
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    @property
+    def public_key(self) -> bytes:
+        return self.identity.public_key
+
+    def lock(self, author: bytes) -> asyncio.Lock:
+        lock = self._locks.get(author)
+        if lock is None:
+            lock = self._locks[author] = asyncio.Lock()
+        return lock
+
+    # -- own log -------------------------------------------------------------------------
+
+    async def publish(self, kind: str, body: dict[str, Any]) -> SignedRecord:
+        """Sign and append one record to our own log, with a new signed checkpoint, durably."""
+        me = self.public_key
+        async with self.lock(me):
+            head = await self.logs.ensure_author(me, self.clock())
+            if head.frozen:
+                raise NodeError("this node's own key is frozen by a fork proof; it cannot publish", NodeErrorCode.FROZEN, 409)
+            now = self.clock()
+            try:
+                rec = Record(1, self.net_id, me, head.size + 1, head.last_id or GENESIS_PREV, now, kind, body)
+                signed = sign_record(self.identity, rec)
+            except ProtocolError as exc:
+                raise Invalid(exc.message) from None
+            nodes, root = await self._grow(head, [signed.id])
+            scp = sign_checkpoint(self.identity, Checkpoint(self.net_id, me, rec.seq, root, now))
+            await self.logs.append(
+                head,
+                [(rec.seq, signed.id, kind, now, signed.raw, signed.sig)],
+                nodes,
+                root,
+                checkpoint=_stored(scp),
+            )
+            return signed
+
+    async def _grow(self, head: Head, ids: Sequence[bytes]) -> tuple[list[tuple[int, int, bytes]], bytes]:
+        frontier = await self.logs.nodes(head.ref, merkle.root_nodes(head.size))
+        nodes = merkle.append_nodes(head.size, frontier, ids)
+        known = dict(frontier)
+        known.update({(lv, ix): h for lv, ix, h in nodes})
+        return nodes, merkle.root_from_nodes(head.size + len(ids), known)
+
+    # -- other logs ----------------------------------------------------------------------
+
+    async def ingest(self, author: bytes, wire: Sequence[Any], cursor: str | None = None) -> IngestResult:
+        """Verify and store a page of `author`'s records, all or nothing.
+
+        Records we already hold are counted as duplicates (ingest is idempotent); a valid record
+        that differs from ours at the same seq is a fork: the proof is kept and the author frozen.
+        """
+        result = IngestResult()
+        async with self.lock(author):
+            head = await self.logs.ensure_author(author, self.clock())
+            result.size = head.size
+            if head.frozen:
+                result.error = NodeError("author is frozen by a fork proof; nothing new is accepted", NodeErrorCode.FROZEN, 409)
+                return result
+            fresh: list[SignedRecord] = []
+            seq, last_id = head.size, head.last_id or GENESIS_PREV
+            try:
+                for item in wire:
+                    if not (isinstance(item, (list, tuple)) and len(item) == 2):
+                        raise Invalid("each record travels as [raw, sig]")
+                    rec = open_record(item[0], item[1], author, self.net_id)
+                    if rec.seq <= head.size:
+                        ours = await self.logs.record_at(author, rec.seq)
+                        if ours is not None and ours.id != rec.id:
+                            mine = open_record(ours.raw, ours.sig, author)
+                            result.fork = make_fork_proof(mine, rec)
+                            await self.add_fork(result.fork)
+                            return result
+                        result.duplicates += 1
+                        continue
+                    check_follows(seq, last_id, rec)
+                    fresh.append(rec)
+                    seq, last_id = rec.seq, rec.id
+            except (ProtocolError, NodeError) as exc:
+                result.error = exc
+                return result
+            if not fresh:
+                return result
+            nodes, root = await self._grow(head, [r.id for r in fresh])
+            rows = [(r.seq, r.id, r.record.kind, r.record.ts, r.raw, r.sig) for r in fresh]
+            try:
+                await self.logs.append(head, rows, nodes, root, cursor=cursor, now_ms=self.clock())
+            except ConcurrentAppend as exc:
+                result.error = Conflict(f"log moved to {exc.size} during ingest; retry")
+                return result
+            result.accepted = len(fresh)
+            result.size = seq
+            return result
+
+    async def add_fork(self, proof: ForkProof) -> bool:
+        return await self.logs.add_fork(
+            proof.author, proof.seq, encoding.encode(proof.to_wire()), self.clock()
+        )
+
+    async def add_fork_wire(self, m: Any) -> bool:
+        """Verify a fork proof received from a peer and keep it. Raises ProtocolError if forged."""
+        return await self.add_fork(open_fork_proof(m))
+
+    async def fork_proofs(self) -> list[ForkProof]:
+        return [open_fork_proof(encoding.decode(p)) for _, _, p, _ in await self.logs.forks()]
+
+    async def root_at(self, author: bytes, size: int) -> bytes:
+        head = await self.logs.head(author)
+        if head is None or size > head.size:
+            raise NotFound("no such log size here")
+        nodes = await self.logs.nodes(head.ref, merkle.root_nodes(size))
+        return merkle.root_from_nodes(size, nodes)
+
+    async def consistency_proof(self, author: bytes, old: int, new: int) -> list[bytes]:
+        head = await self.logs.head(author)
+        if head is None or new > head.size or old > new:
+            raise NotFound("no such log size here")
+        nodes = await self.logs.nodes(head.ref, merkle.consistency_nodes(old, new))
+        return merkle.consistency_proof(old, new, nodes)
+
+    async def inclusion_proof(self, author: bytes, index: int, size: int) -> list[bytes]:
+        head = await self.logs.head(author)
+        if head is None or size > head.size:
+            raise NotFound("no such log size here")
+        nodes = await self.logs.nodes(head.ref, merkle.inclusion_nodes(index, size))
+        return merkle.inclusion_proof(index, size, nodes)
+
+    async def accept_checkpoint(self, scp: SignedCheckpoint) -> bool:
+        """Keep a verified checkpoint of another log if it matches the records we hold."""
+        cp = scp.checkpoint
+        head = await self.logs.head(cp.author)
+        if head is None or cp.size > head.size or cp.size == 0:
+            return False
+        if await self.root_at(cp.author, cp.size) != cp.root:
+            return False
+        await self.logs.add_checkpoint(head.ref, _stored(scp))
+        return True
+
+
+def _stored(scp: SignedCheckpoint) -> StoredCheckpoint:
+    cp = scp.checkpoint
+    return StoredCheckpoint(cp.author, cp.size, scp.id, cp.root, cp.ts, scp.raw, scp.sig)
+
+
+def data_paths(data_dir: Path) -> dict[str, Path]:
+    return {"config": data_dir / "node.toml", "key": data_dir / keys.KEY_FILE, "db": data_dir / DB_FILE}
+
+
+async def ensure_profile(node: Node) -> None:
+    """Publish the territory's profile when the log has none or the name or address changed."""
+    want = {"name": node.config.node.name, "addresses": [node.config.public_url]}
+    if node.config.node.description:
+        want["description"] = node.config.node.description
+    latest = await node.logs.records(node.public_key, ["territory.profile"], limit=1_000_000)
+    if latest:
+        body = encoding.decode(latest[-1].raw)["body"]
+        if body == want:
+            return
+    await node.publish("territory.profile", want)

@@ -1,0 +1,123 @@
+"""SQLite access: one writer connection (serialized transactions) and one reader, WAL mode.
+
+`synchronous=FULL` on the writer: a transaction that returned has reached the disk, so what the
+node signed or acknowledged survives kill -9 and power loss.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from node.errors import StorageError
+from node.storage.migrations import MIGRATIONS
+
+DB_FILE = "node.sqlite"
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    await conn.execute("PRAGMA journal_mode=WAL")
+    await conn.execute("PRAGMA synchronous=FULL")
+    await conn.execute("PRAGMA foreign_keys=ON")
+    await conn.execute("PRAGMA busy_timeout=10000")
+    return conn
+
+
+class Database:
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+        self.path = path
+        self._w = writer
+        self._r = reader
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> Database:
+        try:
+            writer = await _connect(path)
+            db = cls(path, writer, writer)
+            await db._migrate()
+            reader = await _connect(path)
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"cannot open the node database {path}: {exc}") from None
+        db._r = reader
+        return db
+
+    async def close(self) -> None:
+        for conn in {id(self._w): self._w, id(self._r): self._r}.values():
+            await conn.close()
+
+    async def _migrate(self) -> None:
+        await self._w.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
+        )
+        async with self._w.execute("SELECT version FROM schema_migrations") as cur:
+            done = {row[0] async for row in cur}
+        for version, name, sql in sorted(MIGRATIONS):
+            if version in done:
+                continue
+            await self._w.execute("BEGIN IMMEDIATE")
+            try:
+                for stmt in _statements(sql):
+                    await self._w.execute(stmt)
+                await self._w.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)", (version, name, int(time.time()))
+                )
+                await self._w.execute("COMMIT")
+            except BaseException:
+                await self._w.execute("ROLLBACK")
+                raise
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[Writer]:
+        """One serialized write transaction; rolled back whole on any error."""
+        async with self._lock:
+            await self._w.execute("BEGIN IMMEDIATE")
+            try:
+                yield Writer(self._w)
+            except BaseException:
+                await self._w.execute("ROLLBACK")
+                raise
+            else:
+                await self._w.execute("COMMIT")
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        async with self._r.execute(sql, params) as cur:
+            return list(await cur.fetchall())  # type: ignore[arg-type]
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        async with self._r.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+
+class Writer:
+    """The statements allowed inside a write transaction."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._c = conn
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        async with self._c.execute(sql, params) as cur:
+            return cur.lastrowid or 0
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        await self._c.executemany(sql, rows)
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        async with self._c.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        async with self._c.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+
+def _statements(sql: str) -> list[str]:
+    return [s.strip() for s in sql.split(";") if s.strip()]

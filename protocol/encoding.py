@@ -1,0 +1,82 @@
+"""Deterministic msgpack profile: the only byte encoding that crosses between nodes.
+
+Maps have text keys sorted by their UTF-8 bytes, integers only (no floats), `bin` for bytes,
+no ext types, depth <= 16. `decode` refuses anything whose bytes differ from the canonical
+re-encoding, so one value has exactly one encoding and a hash of bytes is a hash of meaning.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgpack
+
+from protocol.errors import EncodingError, ErrorCode
+
+MAX_DEPTH = 16
+DEFAULT_MAX_SIZE = 1 << 20  # 1 MiB: far above any record, low enough to bound work per message
+INT_MIN = -(1 << 63)
+INT_MAX = (1 << 64) - 1
+
+Value = Any  # None | bool | int | str | bytes | list[Value] | dict[str, Value]
+
+
+def _canon(value: Value, depth: int) -> Value:
+    if depth > MAX_DEPTH:
+        raise EncodingError(f"value nests deeper than {MAX_DEPTH} levels", ErrorCode.TOO_DEEP)
+    if value is None or isinstance(value, (bool, str, bytes)):
+        return value
+    if isinstance(value, int):
+        if not INT_MIN <= value <= INT_MAX:
+            raise EncodingError("integer out of the 64-bit range", ErrorCode.BAD_TYPE)
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_canon(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        for k in value:
+            if not isinstance(k, str):
+                raise EncodingError("map keys must be text", ErrorCode.BAD_TYPE)
+        keys = sorted(value, key=lambda k: k.encode("utf-8"))
+        return {k: _canon(value[k], depth + 1) for k in keys}
+    if isinstance(value, float):
+        raise EncodingError("floats are not allowed: use integers (cents, minutes)", ErrorCode.BAD_TYPE)
+    raise EncodingError(f"type {type(value).__name__} cannot be encoded", ErrorCode.BAD_TYPE)
+
+
+def encode(value: Value) -> bytes:
+    """Canonical bytes of `value`. Raises EncodingError for values outside the profile."""
+    return msgpack.packb(_canon(value, 0), use_bin_type=True)  # type: ignore[no-any-return]
+
+
+def _refuse_ext(code: int, data: bytes) -> Any:
+    raise EncodingError("msgpack ext types are not allowed", ErrorCode.BAD_TYPE)
+
+
+def decode(data: bytes, max_size: int = DEFAULT_MAX_SIZE) -> Value:
+    """Decode canonical bytes, bounded before any work: size, then structure, then canonicity."""
+    if len(data) > max_size:
+        raise EncodingError(
+            f"message is {len(data)} bytes, over the {max_size}-byte limit", ErrorCode.TOO_LARGE
+        )
+    try:
+        value = msgpack.unpackb(
+            data,
+            raw=False,
+            use_list=True,
+            strict_map_key=True,
+            ext_hook=_refuse_ext,
+        )
+    except EncodingError:
+        raise
+    except msgpack.ExtraData as exc:
+        raise EncodingError("trailing bytes after the message", ErrorCode.MALFORMED) from exc
+    except (ValueError, msgpack.UnpackException, TypeError, RecursionError) as exc:
+        # msgpack reports truncation, bad UTF-8 and stack overflow with assorted types
+        raise EncodingError(f"not valid msgpack ({type(exc).__name__})", ErrorCode.MALFORMED) from exc
+    # re-encoding also enforces depth, key and float rules: one walk does both jobs
+    if encode(value) != data:
+        raise EncodingError(
+            "bytes are not in canonical form (sorted keys, shortest encodings)",
+            ErrorCode.NOT_CANONICAL,
+        )
+    return value
