@@ -10,7 +10,6 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 from node.cliutil import add_data, add_json, api, data_dir, emit, short, table
@@ -82,10 +81,10 @@ def cmd_status(args: argparse.Namespace) -> None:
 def cmd_publish(args: argparse.Namespace) -> None:
     try:
         body = json.loads(args.body)
-    except ValueError as exc:
-        raise SystemExit(f"democite: error: --body is not valid JSON ({exc.msg}); example: --body '{{\"text\": \"bonjour\"}}'")
+    except json.JSONDecodeError as exc:
+        raise SystemExit(f"democite: error: --body is not valid JSON ({exc.msg}); example: --body '{{\"text\": \"bonjour\"}}'") from None
     if not isinstance(body, dict):
-        raise SystemExit("democite: error: --body must be a JSON object")
+        raise SystemExit("democite: error: --body must be a JSON object") from None
     r = api(args).post("/api/publish", {"kind": args.kind, "body": body})
     emit(args, r, lambda r: f"published {r['kind']} #{r['seq']} id {r['id']}")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import secrets
 from collections.abc import Callable
@@ -54,7 +53,7 @@ class PeerClient:
                     raise FederationError(f"peer {self.url} sent more than {self.max_body} bytes", FedErrorCode.BAD_RESPONSE)
                 if resp.status != 200:
                     raise _refusal(self.url, resp.status, data)
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise PeerUnreachable(f"cannot reach peer {self.url}: {type(exc).__name__}; is it running?") from None
         try:
             return encoding.decode(data, self.max_body)

@@ -19,8 +19,8 @@ from protocol.httpsig import verify_request
 from protocol.messages import CheckpointRequest, HeadEntry, Info, RecordsRequest
 
 MSGPACK = "application/msgpack"
-PEER_KEY = "democite.peer_key"
-PEER_MSG = "democite.peer_msg"
+PEER_KEY = web.RequestKey("peer_key", bytes)
+PEER_MSG = web.RequestKey("peer_msg", object)
 BUDGET_WINDOW_MS = 10_000
 BUDGET_REQUESTS = 2_000  # per peer per window: far above honest gossip, low enough to stop a flood
 BUDGET_BYTES = 256 * 1024 * 1024

@@ -1,8 +1,10 @@
-"""`democite init`: create a node's data directory — config, key, API token, database."""
+"""`democite init`: create a node's data directory — config, key and API token.
+
+The database is created (and migrated) when the node first opens it.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import os
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,6 @@ from typing import Any
 from node import config as config_mod
 from node import keys
 from node.errors import ConfigError
-from node.storage.db import DB_FILE, Database
 
 
 def init_node(data_dir: Path, name: str, listen: str, network: str = "", public_url: str = "") -> dict[str, Any]:
@@ -30,7 +31,6 @@ def init_node(data_dir: Path, name: str, listen: str, network: str = "", public_
         fh.write(text)
     identity = keys.create_key(data_dir)
     keys.create_token(data_dir)
-    asyncio.run(_create_db(data_dir / DB_FILE))
     return {
         "data": str(data_dir),
         "name": name.strip(),
@@ -44,7 +44,3 @@ def _toml(text: str) -> dict[str, Any]:
 
     return tomllib.loads(text)
 
-
-async def _create_db(path: Path) -> None:
-    db = await Database.open(path)
-    await db.close()

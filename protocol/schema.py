@@ -5,6 +5,7 @@ Unknown fields are refused so that two nodes never disagree on what a record say
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,13 +18,13 @@ MAX_TEXT = 8192
 @dataclass(frozen=True, slots=True)
 class Field:
     name: str
-    type: type  # str, int, bytes, bool, list or dict
+    type: builtins.type  # str, int, bytes, bool, list or dict
     required: bool = True
     max_len: int | None = None
     min: int | None = None
     max: int | None = None
     choices: frozenset[str] | None = None
-    items: type | None = None  # element type of a list
+    items: builtins.type | None = None  # element type of a list
 
 
 @dataclass(frozen=True, slots=True)

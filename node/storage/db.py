@@ -90,7 +90,7 @@ class Database:
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         async with self._r.execute(sql, params) as cur:
-            return list(await cur.fetchall())  # type: ignore[arg-type]
+            return list(await cur.fetchall())
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
         async with self._r.execute(sql, params) as cur:

@@ -156,7 +156,8 @@ class LogStore:
     async def records(
         self, author: bytes | None = None, kinds: Sequence[str] = (), limit: int = 1000, offset: int = 0
     ) -> list[StoredRecord]:
-        where, params = [], []  # type: ignore[var-annotated]
+        where: list[str] = []
+        params: list[object] = []
         if author is not None:
             where.append("a.key = ?")
             params.append(author)

@@ -1,0 +1,84 @@
+"""Shared fixtures: real nodes on loopback (port 0), real SQLite files, real keys.
+
+`make_node` starts a node exactly as `democite run` does; `call_api` talks to its admin API over
+HTTP with its bearer token; `run_cli` runs the `democite` command in a thread against it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+import cli
+from federation.runtime import RunningNode, running_node
+from node import config as config_mod
+from node.bootstrap import init_node
+
+MakeNode = Callable[..., Awaitable[RunningNode]]
+
+
+@pytest.fixture
+async def make_node(tmp_path: Path) -> AsyncIterator[MakeNode]:
+    counter = iter(range(1, 10_000))
+    async with AsyncExitStack() as stack:
+
+        async def factory(name: str = "Territoire", data: Path | None = None, **sections: dict[str, Any]) -> RunningNode:
+            d = data or tmp_path / f"node-{next(counter)}"
+            if not (d / "node.toml").exists():
+                init_node(d, name, "127.0.0.1:0")
+            cfg = config_mod.load(d)
+            if sections:
+                raw = {"node": {"name": cfg.node.name, "listen": cfg.node.listen}}
+                for sec, values in sections.items():
+                    raw.setdefault(sec, {}).update(values)
+                cfg = config_mod.from_mapping(d, raw)
+            return await stack.enter_async_context(running_node(cfg))
+
+        yield factory
+
+
+async def call_api(rn: RunningNode, method: str, path: str, body: Any = None, token: str | None = None, **query: Any) -> tuple[int, Any]:
+    headers = {"Authorization": f"Bearer {token if token is not None else rn.token}"}
+    async with aiohttp.ClientSession() as s:
+        async with s.request(method, rn.api_url + path, json=body, headers=headers, params=query or None) as r:
+            text = await r.text()
+            try:
+                return r.status, json.loads(text)
+            except ValueError:
+                return r.status, text
+
+
+@pytest.fixture
+def api() -> Callable[..., Awaitable[tuple[int, Any]]]:
+    return call_api
+
+
+async def run_cli(*argv: str) -> tuple[int, str, str]:
+    """Run `democite ARGV...` in a worker thread (it blocks on HTTP) and capture its output."""
+
+    def work() -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                rc = cli.main(list(argv))
+            except SystemExit as exc:
+                rc = exc.code if isinstance(exc.code, int) else 1
+                if isinstance(exc.code, str):
+                    err.write(exc.code + "\n")
+        return rc, out.getvalue(), err.getvalue()
+
+    return await asyncio.to_thread(work)
+
+
+@pytest.fixture
+def democite() -> Callable[..., Awaitable[tuple[int, str, str]]]:
+    return run_cli
