@@ -163,7 +163,7 @@ async def running_node(
         if port == 0:
             config = dataclasses.replace(config, node=dataclasses.replace(config.node, listen=f"{host}:{real_port}"))
         ahost, aport = config.api_listen
-        same = (ahost, aport) == (host, port)
+        same = aport != 0 and (ahost, aport) == (host, port)
         api_sock = peer_sock if same else _bind(ahost, aport)
         if not same:
             socks.append(api_sock)

@@ -21,15 +21,20 @@ INT_MAX = (1 << 64) - 1
 Value = Any  # None | bool | int | str | bytes | list[Value] | dict[str, Value]
 
 
+def _too_deep() -> EncodingError:
+    return EncodingError(f"value nests more than {MAX_DEPTH} maps and arrays", ErrorCode.TOO_DEEP)
+
+
 def _canon(value: Value, depth: int) -> Value:
-    if depth > MAX_DEPTH:
-        raise EncodingError(f"value nests deeper than {MAX_DEPTH} levels", ErrorCode.TOO_DEEP)
+    """`depth` counts the maps and arrays around `value`."""
     if value is None or isinstance(value, (bool, str, bytes)):
         return value
     if isinstance(value, int):
         if not INT_MIN <= value <= INT_MAX:
             raise EncodingError("integer out of the 64-bit range", ErrorCode.BAD_TYPE)
         return value
+    if isinstance(value, (list, tuple, dict)) and depth >= MAX_DEPTH:
+        raise _too_deep()
     if isinstance(value, (list, tuple)):
         return [_canon(v, depth + 1) for v in value]
     if isinstance(value, dict):
@@ -57,8 +62,8 @@ def _check_decoded(value: Value, depth: int) -> None:
 
     UTF-8 preserves code point order, so Python's str ordering is the UTF-8 byte ordering.
     """
-    if depth > MAX_DEPTH:
-        raise EncodingError(f"value nests deeper than {MAX_DEPTH} levels", ErrorCode.TOO_DEEP)
+    if isinstance(value, (dict, list)) and depth >= MAX_DEPTH:
+        raise _too_deep()
     if isinstance(value, dict):
         prev: str | None = None
         for k, v in value.items():
@@ -67,11 +72,11 @@ def _check_decoded(value: Value, depth: int) -> None:
             if prev is not None and k <= prev:
                 raise EncodingError("map keys are not sorted", ErrorCode.NOT_CANONICAL)
             prev = k
-            if isinstance(v, (dict, list)) or isinstance(v, float):
+            if isinstance(v, (dict, list, float)):
                 _check_decoded(v, depth + 1)
     elif isinstance(value, list):
         for v in value:
-            if isinstance(v, (dict, list)) or isinstance(v, float):
+            if isinstance(v, (dict, list, float)):
                 _check_decoded(v, depth + 1)
     elif isinstance(value, float):
         raise EncodingError("floats are not allowed: use integers (cents, minutes)", ErrorCode.BAD_TYPE)

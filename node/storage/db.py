@@ -88,6 +88,10 @@ class Database:
             else:
                 await self._w.execute("COMMIT")
 
+    async def integrity_check(self) -> str:
+        row = await self.fetchone("PRAGMA integrity_check")
+        return str(row[0])
+
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         async with self._r.execute(sql, params) as cur:
             return list(await cur.fetchall())
