@@ -9,6 +9,7 @@ from typing import Any
 
 import aiohttp
 
+from federation.bodies import read_capped
 from federation.errors import FederationError, FedErrorCode, PeerUnreachable
 from federation.state import Traffic
 from protocol import encoding
@@ -47,7 +48,9 @@ class PeerClient:
         self.traffic.requests += 1
         try:
             async with self.session.post(self.url + path, data=body, headers=headers, timeout=self.timeout) as resp:
-                data = await _read_capped(resp, self.max_body)
+                if resp.content_length is not None and resp.content_length > self.max_body:
+                    raise FederationError(f"peer {self.url} announced more than {self.max_body} bytes", FedErrorCode.BAD_RESPONSE)
+                data = await read_capped(resp.content, self.max_body)
                 self.traffic.received += len(data) + 150
                 if len(data) > self.max_body:
                     raise FederationError(f"peer {self.url} sent more than {self.max_body} bytes", FedErrorCode.BAD_RESPONSE)
@@ -96,20 +99,6 @@ class PeerClient:
     async def post(self, path: str, msg: Any) -> Any:
         """Any other peer endpoint (gossip, witnessing, cooperation messages)."""
         return await self.call(path, msg)
-
-
-async def _read_capped(resp: aiohttp.ClientResponse, cap: int) -> bytes:
-    """The whole body, but never more than cap + 1 bytes held in memory."""
-    if resp.content_length is not None and resp.content_length > cap:
-        return b"\0" * (cap + 1)
-    chunks: list[bytes] = []
-    total = 0
-    async for chunk in resp.content.iter_chunked(64 * 1024):
-        chunks.append(chunk)
-        total += len(chunk)
-        if total > cap:
-            break
-    return b"".join(chunks)
 
 
 def _refusal(url: str, status: int, data: bytes) -> FederationError:

@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from federation.bodies import read_capped
 from federation.state import BUDGETS, NONCES, PeerBudget
 from node.api.framework import NODE, error_response
 from protocol import encoding
@@ -58,7 +59,7 @@ async def peer_guard(request: web.Request, handler: PeerHandler) -> web.StreamRe
     limit = node.config.federation.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         return error_response(413, "too_large", f"request body over {limit} bytes; send smaller pages")
-    body = await _read_capped(request, limit)
+    body = await read_capped(request.content, limit)
     if len(body) > limit:
         return error_response(413, "too_large", f"request body over {limit} bytes; send smaller pages")
     now = node.clock()
@@ -79,17 +80,6 @@ async def peer_guard(request: web.Request, handler: PeerHandler) -> web.StreamRe
         return await handler(request)
     except ProtocolError as exc:
         return error_response(_status(exc.code), str(exc.code), exc.message)
-
-
-async def _read_capped(request: web.Request, cap: int) -> bytes:
-    chunks: list[bytes] = []
-    total = 0
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        chunks.append(chunk)
-        total += len(chunk)
-        if total > cap:
-            break
-    return b"".join(chunks)
 
 
 def reply(obj: Any) -> web.Response:
