@@ -62,13 +62,23 @@ def cmd_list(args: argparse.Namespace) -> None:
     emit(
         args,
         r,
-        lambda r: table(
-            [[p["id"], p["title"], f"{p['years'][0]}-{p['years'][1]}", "own" if p["own"] else short(p["author"]),
-              ", ".join(f"{k} {v}" for k, v in p["commitments"].items())] for p in r["pacts"]],
-            ["id", "title", "years", "territory", "commitments"],
-        )
-        if r["pacts"]
-        else "no pacts yet: create one with `democite pacte create --title T --horizon 5`",
+        lambda r: (
+            table(
+                [
+                    [
+                        p["id"],
+                        p["title"],
+                        f"{p['years'][0]}-{p['years'][1]}",
+                        "own" if p["own"] else short(p["author"]),
+                        ", ".join(f"{k} {v}" for k, v in p["commitments"].items()),
+                    ]
+                    for p in r["pacts"]
+                ],
+                ["id", "title", "years", "territory", "commitments"],
+            )
+            if r["pacts"]
+            else "no pacts yet: create one with `democite pacte create --title T --horizon 5`"
+        ),
     )
 
 
@@ -81,18 +91,38 @@ def _show_text(p: dict[str, Any]) -> str:
     lines = [f"{p['title']}  ({p['years'][0]}-{p['years'][1]}, id {p['id']})"]
     if p["vision"]:
         lines.append(f"vision: {p['vision']}")
-    lines += ["", "partners:", table([[x["org"], x["kind"], x["contact_role"], x["since"]] for x in p["partners"]], ["org", "kind", "contact role", "since"])]
+    lines += [
+        "",
+        "partners:",
+        table(
+            [[x["org"], x["kind"], x["contact_role"], x["since"]] for x in p["partners"]],
+            ["org", "kind", "contact role", "since"],
+        ),
+    ]
     for tf in p["taskforces"]:
         lines += ["", f"task force {short(tf['id'])}: {tf['mission']}  members: {', '.join(tf['members']) or '-'}"]
         if tf["criteria"]:
-            rows = [[c["kind"], c["indicator"], c["unit"], c["baseline"], c["target"],
-                     "" if c["measured"] is None else f"{c['measured']} ({c['measured_year']})",
-                     "" if c["progress_percent"] is None else f"{c['progress_percent']}%"] for c in tf["criteria"]]
+            rows = [
+                [
+                    c["kind"],
+                    c["indicator"],
+                    c["unit"],
+                    c["baseline"],
+                    c["target"],
+                    "" if c["measured"] is None else f"{c['measured']} ({c['measured_year']})",
+                    "" if c["progress_percent"] is None else f"{c['progress_percent']}%",
+                ]
+                for c in tf["criteria"]
+            ]
             lines.append(table(rows, ["criterion", "indicator", "unit", "baseline", "target", "measured", "progress"]))
     rows = [[state, c["partner"], c["deliverable"], c["due"], c["id"]] for state, cs in p["commitments"].items() for c in cs]
     lines += ["", "commitments by state:", table(rows, ["state", "partner", "deliverable", "due", "id"])]
     if p["injected_cents_by_year"]:
-        lines += ["", "local currency injected per year: " + ", ".join(f"{y}: {c / 100:.2f}" for y, c in p["injected_cents_by_year"].items())]
+        lines += [
+            "",
+            "local currency injected per year: "
+            + ", ".join(f"{y}: {c / 100:.2f}" for y, c in p["injected_cents_by_year"].items()),
+        ]
     for e in p["evaluations"]:
         lines.append(f"evaluation {e['year']}: {'published' if e['published'] else 'draft'} ({e['id']})")
     for c in p["certificates"]:
@@ -125,11 +155,21 @@ def cmd_taskforce_add(args: argparse.Namespace) -> None:
     criteria = []
     for text in args.criterion or []:
         kind, indicator, unit, base, target = _split(text, 5, "--criterion", ex_c)
-        criteria.append({"kind": kind, "indicator": indicator, "unit": unit, "baseline": _int(base, "baseline"), "target": _int(target, "target")})
+        criteria.append(
+            {
+                "kind": kind,
+                "indicator": indicator,
+                "unit": unit,
+                "baseline": _int(base, "baseline"),
+                "target": _int(target, "target"),
+            }
+        )
     budget = []
     for text in args.budget or []:
         year, source, euros = _split(text, 3, "--budget", "'2027;Région;15000'")
-        budget.append({"year": _int(year, "budget year"), "source": source, "cents": _hundredths(euros, "budget amount", "15000.50")})
+        budget.append(
+            {"year": _int(year, "budget year"), "source": source, "cents": _hundredths(euros, "budget amount", "15000.50")}
+        )
     body: dict[str, Any] = {"mission": args.mission, "criteria": criteria, "budget": budget, "members": args.member or []}
     if args.governance:
         body["governance"] = args.governance
@@ -177,7 +217,13 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         if not (tf and eq):
             raise _fail(f"--spent '{text}' must be TASKFORCE_ID=EUROS")
         spent[tf] = _hundredths(euros, "--spent amount", "12000")
-    body: dict[str, Any] = {"year": args.year, "measures": measures, "spent_cents": spent, "assessment": args.assessment, "publish": args.publish}
+    body: dict[str, Any] = {
+        "year": args.year,
+        "measures": measures,
+        "spent_cents": spent,
+        "assessment": args.assessment,
+        "publish": args.publish,
+    }
     if args.adjustments:
         body["adjustments"] = args.adjustments
     r = api(args).post(f"/api/pacte/{args.pacte}/evaluations", body)
@@ -242,7 +288,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
         "valid_until": cred.get("validUntil"),
         "evidence": [e.get("id") for e in cred.get("evidence", []) if isinstance(e, dict)],
     }
-    emit(args, info, lambda i: f"valid: {i['subject'] or 'credential'} certified by {i['issuer_name'] or i['issuer']} until {i['valid_until']}")
+    emit(
+        args,
+        info,
+        lambda i: (
+            f"valid: {i['subject'] or 'credential'} certified by {i['issuer_name'] or i['issuer']} until {i['valid_until']}"
+        ),
+    )
     return 0
 
 
@@ -259,8 +311,11 @@ def _cmd(sub: Any, name: str, func: Handler, help: str, data: bool = True) -> ar
 
 
 def register(sub: Any) -> None:
-    pacte = sub.add_parser("pacte", help="Pactes 21: pacts, partners, task forces, commitments, evaluations, certificates",
-                           description="Pactes 21: pacts, partners, task forces, commitments, evaluations, certificates")
+    pacte = sub.add_parser(
+        "pacte",
+        help="Pactes 21: pacts, partners, task forces, commitments, evaluations, certificates",
+        description="Pactes 21: pacts, partners, task forces, commitments, evaluations, certificates",
+    )
     ps = pacte.add_subparsers(dest="pacte_command", metavar="ACTION", required=True)
 
     p = _cmd(ps, "create", cmd_create, "create a pact")
@@ -294,7 +349,9 @@ def register(sub: Any) -> None:
     p = _cmd(tf_sub, "add", cmd_taskforce_add, "create a task force in a pact")
     p.add_argument("pacte", metavar="PACTE_ID")
     p.add_argument("--mission", required=True)
-    p.add_argument("--criterion", action="append", help="'KIND;INDICATOR;UNIT;BASELINE;TARGET' (kind: social or environmental); repeatable")
+    p.add_argument(
+        "--criterion", action="append", help="'KIND;INDICATOR;UNIT;BASELINE;TARGET' (kind: social or environmental); repeatable"
+    )
     p.add_argument("--budget", action="append", help="'YEAR;SOURCE;EUROS' budget line; repeatable")
     p.add_argument("--member", action="append", help="a partner organisation; repeatable")
     p.add_argument("--governance", default="", help="governance rules")
@@ -331,7 +388,9 @@ def register(sub: Any) -> None:
     p = _cmd(ps, "publish-evaluation", cmd_publish_evaluation, "publish (freeze) a draft evaluation")
     p.add_argument("evaluation", metavar="EVALUATION_ID")
 
-    cert = ps.add_parser("certificate", help="Certificates of Territorial Utility", description="Certificates of Territorial Utility")
+    cert = ps.add_parser(
+        "certificate", help="Certificates of Territorial Utility", description="Certificates of Territorial Utility"
+    )
     cert_sub = cert.add_subparsers(dest="certificate_command", metavar="ACTION", required=True)
     p = _cmd(cert_sub, "issue", cmd_cert_issue, "issue a certificate (W3C Verifiable Credential) citing evidence")
     p.add_argument("pacte", metavar="PACTE_ID")

@@ -74,7 +74,9 @@ async def commitment(request: web.Request, body: dict[str, Any]) -> dict[str, An
 
 
 async def transition(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-    rid = await _svc(request).transition(_id(request, "commitment"), body["to"], body.get("by") or "secretariat", body.get("note", ""))
+    rid = await _svc(request).transition(
+        _id(request, "commitment"), body["to"], body.get("by") or "secretariat", body.get("note", "")
+    )
     return {"id": rid.hex(), "commitment": request.match_info["id"], "state": body["to"]}
 
 

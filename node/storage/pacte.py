@@ -67,9 +67,7 @@ class PacteStore:
                 "INSERT INTO pacte_commitments (id, pacte, author, taskforce, partner, due, state) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(c[0], c[1], a, *c[2:]) for c in rows.commitments],
             )
-            await w.execute(
-                "INSERT INTO pacte_folds (author, size, rejected) VALUES (?, ?, ?)", (a, rows.size, rows.rejected)
-            )
+            await w.execute("INSERT INTO pacte_folds (author, size, rejected) VALUES (?, ?, ?)", (a, rows.size, rows.rejected))
 
     async def clear(self) -> None:
         async with self.db.write() as w:
