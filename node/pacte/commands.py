@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from node.cliutil import add_data, add_json, api, emit, short, table
+from node.pacte.verify import cmd_verify
 
 Handler = Callable[[argparse.Namespace], int | None]
 
@@ -261,41 +262,6 @@ def cmd_cert_revoke(args: argparse.Namespace) -> None:
 def cmd_rebuild(args: argparse.Namespace) -> None:
     r = api(args).post("/api/pacte/rebuild")
     emit(args, r, lambda r: f"pact tables rebuilt from the logs: {r['pacts']} pacts of {r['authors']} territories")
-
-
-def cmd_verify(args: argparse.Namespace) -> int:
-    import datetime
-
-    from protocol.credential import CredentialError, verify_credential
-
-    try:
-        doc = json.loads(Path(args.file).read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        raise _fail(f"{args.file} is not a JSON credential") from None
-    today = args.today or datetime.datetime.now(datetime.UTC).date().isoformat()
-    try:
-        cred = verify_credential(doc, today)
-    except CredentialError as exc:
-        raise _fail(f"{args.file} does not verify: {exc.message}") from None
-    subject = cred["credentialSubject"]
-    issuer = cred["issuer"]
-    info = {
-        "valid": True,
-        "id": cred.get("id"),
-        "subject": subject.get("name"),
-        "issuer": issuer.get("id") if isinstance(issuer, dict) else issuer,
-        "issuer_name": issuer.get("name") if isinstance(issuer, dict) else None,
-        "valid_until": cred.get("validUntil"),
-        "evidence": [e.get("id") for e in cred.get("evidence", []) if isinstance(e, dict)],
-    }
-    emit(
-        args,
-        info,
-        lambda i: (
-            f"valid: {i['subject'] or 'credential'} certified by {i['issuer_name'] or i['issuer']} until {i['valid_until']}"
-        ),
-    )
-    return 0
 
 
 # -- parser ----------------------------------------------------------------------------------------
