@@ -78,9 +78,13 @@ class PacteService:
 
     async def ensure_fresh(self) -> None:
         """Fold again every log holding pact records that grew since its last fold."""
-        for author in await self.store.pacte_authors():
-            if await self.store.folded_size(author) != await self.store.log_size(author):
-                await self.refresh(author)
+        stale = [a for a in await self.store.pacte_authors() if await self.store.folded_size(a) != await self.store.log_size(a)]
+        if stale:
+            # under the pact lock, so a slow refold never overwrites the rows of a newer write
+            async with self._lock():
+                for author in stale:
+                    if await self.store.folded_size(author) != await self.store.log_size(author):
+                        await self.refresh(author)
 
     async def rebuild(self) -> dict[str, int]:
         async with self._lock():

@@ -147,3 +147,23 @@ async def test_peer_replicates_the_pact_and_folds_it(make_node) -> None:
     assert listed["pacts"][0]["own"] is False and listed["pacts"][0]["commitments"] == {"met": 1}
     s, r = await call_api(b, "POST", f"/api/pacte/commitments/{ids['c']}/transition", {"to": "missed"})
     assert s == 400 and "another territory" in r["error"]["message"]
+
+
+async def test_concurrent_transitions_apply_once(make_node) -> None:
+    import asyncio
+
+    a = await make_node("Commune A")
+    s, r = await call_api(a, "POST", "/api/pacte", {"title": "P", "horizon": 2})
+    p = r["id"]
+    await call_api(a, "POST", f"/api/pacte/{p}/partners", {"org": "Biocoop", "kind": "company"})
+    s, r = await call_api(a, "POST", f"/api/pacte/{p}/taskforces", {"mission": "m"})
+    s, r = await call_api(
+        a, "POST", f"/api/pacte/taskforces/{r['id']}/commitments", {"partner": "Biocoop", "deliverable": "d", "due": "2027-01-01"}
+    )
+    c = r["id"]
+    results = await asyncio.gather(
+        *(call_api(a, "POST", f"/api/pacte/commitments/{c}/transition", {"to": "accepted"}) for _ in range(6))
+    )
+    assert sorted(s for s, _ in results) == [200, 400, 400, 400, 400, 400]
+    s, shown = await call_api(a, "GET", f"/api/pacte/{p}")
+    assert len(shown["commitments"]["accepted"][0]["transitions"]) == 1
