@@ -40,7 +40,9 @@ VERSION = "0.1.0"
 
 
 def admin_routes() -> list[Route]:
-    return [*routes_core.ROUTES, *federation_admin.ROUTES]
+    from node.pacte import routes as pacte_routes
+
+    return [*routes_core.ROUTES, *federation_admin.ROUTES, *pacte_routes.ROUTES]
 
 
 @web.middleware
