@@ -34,6 +34,12 @@ CHECK_LABELS = {
 }
 
 
+def _ordered(checks: dict[str, Any]) -> list[dict[str, Any]]:
+    order = list(CHECK_LABELS)
+    keys = sorted(checks, key=lambda c: (order.index(c) if c in order else len(order), c))
+    return [{"check": c, "label": CHECK_LABELS.get(c, c), **checks[c]} for c in keys]
+
+
 def when(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC") if ms else "unknown"
 
@@ -56,9 +62,9 @@ def view(report: Report) -> dict[str, Any]:
         t["timeline"] = [
             {**d, "kinds": ", ".join(f"{k} × {n}" for k, n in sorted(d["kinds"].items()))} for d in days.values()
         ]
-        t["rows"] = [{"check": c, "label": CHECK_LABELS.get(c, c), **v} for c, v in t["checks"].items()]
+        t["rows"] = _ordered(t["checks"])
         t["failures"] = [f for f in data["findings"] if f["territory"] == t["key"]]
-    data["bundle_rows"] = [{"check": c, "label": CHECK_LABELS.get(c, c), **v} for c, v in data["bundle"].items()]
+    data["bundle_rows"] = _ordered(data["bundle"])
     data["bundle_findings"] = [f for f in data["findings"] if f["territory"] is None]
     data["created_text"] = when(report.created)
     data["names"] = {t["key"]: t["name"] for t in data["territories"]}

@@ -186,7 +186,7 @@ def _check_complete(report: Report, t: TerritoryReport, author: bytes, ids: dict
     return prefix
 
 
-def _roots(leaves: Sequence[bytes], sizes: Sequence[int]) -> dict[int, bytes]:
+def roots_at(leaves: Sequence[bytes], sizes: Sequence[int]) -> dict[int, bytes]:
     """RFC 6962 roots at each size in one pass: a stack of perfect subtrees, folded right to left."""
     wanted = sorted(set(s for s in sizes if 0 < s <= len(leaves)))
     out: dict[int, bytes] = {0: merkle.EMPTY_ROOT} if 0 in sizes else {}
@@ -226,7 +226,7 @@ def _check_checkpoints(
         if net is not None and scp.checkpoint.net != net:
             report.fail(Check.NETWORK, f"checkpoint at size {scp.checkpoint.size} belongs to another network", author)
         opened.append((scp, f))
-    roots = _roots(leaves, [s.checkpoint.size for s, _ in opened])
+    roots = roots_at(leaves, [s.checkpoint.size for s, _ in opened])
     prev: SignedCheckpoint | None = None
     last_good = 0
     for scp, f in opened:

@@ -9,7 +9,7 @@ from typing import Any
 
 from protocol import merkle
 from protocol.audit.bundle import BundleWriter, parse
-from protocol.checkpoint import Checkpoint, cosign, sign_checkpoint
+from protocol.checkpoint import Checkpoint, cosign, open_checkpoint, sign_checkpoint
 from protocol.fork import make_fork_proof
 from protocol.identity import Identity
 from protocol.record import Record, open_record, sign_record
@@ -49,14 +49,12 @@ def _reframe(data: bytes, edit: Callable[[list[dict[str, Any]]], list[dict[str, 
 async def test_export_then_audit_clean_with_witness_html_and_url(make_node, tmp_path) -> None:
     a = await _node_with_notes(make_node, "Commune A", 3)
     b = await make_node("Quartier B")
-    da, db = str(a.config.data_dir), str(b.config.data_dir)
+    db = str(b.config.data_dir)
     assert (await run_cli("peer", "add", "--data", db, a.peer_url))[0] == 0
     assert (await run_cli("sync", "--data", db))[0] == 0
     # B witnesses A's latest checkpoint, as the network area's witnessing will do
     cp = await b.node.logs.latest_checkpoint(a.node.public_key)
     assert cp is not None
-    from protocol.checkpoint import open_checkpoint
-
     c = cosign(b.node.identity, open_checkpoint(cp.raw, cp.sig, a.node.public_key), 1)
     await b.node.logs.add_cosignatures([(cp.id, c.witness, c.ts, c.sig)])
 
