@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from node.api.framework import Route, node_of
+from node.errors import NotFound
 from node.service import Node
 from node.storage.export import ExportStore
 from protocol import encoding
@@ -34,6 +35,8 @@ async def export(request: web.Request, body: dict[str, Any]) -> web.StreamRespon
     author = parse_key(body["author"]) if body.get("author") else None
     store = ExportStore(node.db)
     logs = await store.logs(author)
+    if author is not None and not logs:
+        raise NotFound("this node holds no record of that territory: check the key with `democite log`")
     resp = web.StreamResponse(headers={
         "Content-Type": CONTENT_TYPE,
         "Content-Disposition": 'attachment; filename="democite-export.dmc"',

@@ -193,4 +193,6 @@ async def test_cli_errors_are_one_line(make_node, tmp_path) -> None:
     assert rc == 1 and "democite export" in err and err.count("\n") == 1
     rc, _, err = await run_cli("export", "--data", d, "-o", str(tmp_path / "no" / "dir" / "x.dmc"))
     assert rc == 1 and "-o" in err and "Traceback" not in err
-    assert not (tmp_path / "x.dmc").exists()
+    rc, _, err = await run_cli("export", "--data", d, "-o", str(tmp_path / "x.dmc"), "--author", "ab" * 32)
+    assert rc == 1 and "holds no record of that territory" in err
+    assert not (tmp_path / "x.dmc").exists() and not (tmp_path / "x.dmc.part").exists()

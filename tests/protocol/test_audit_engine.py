@@ -7,9 +7,11 @@ from hypothesis import given, settings
 
 from protocol import encoding, merkle
 from protocol.audit.build import LogSpec, build_bundle
-from protocol.audit.bundle import MAGIC
+from protocol.audit.bundle import MAGIC, BundleWriter, parse
+from protocol.audit.context import Checker, Hook
 from protocol.audit.engine import audit
-from protocol.audit.findings import Report, Severity
+from protocol.audit.findings import Finding, Report, Severity
+from protocol.audit.logs import roots_at
 from protocol.checkpoint import Checkpoint, sign_checkpoint
 from protocol.fork import make_fork_proof
 from protocol.network import OPEN_NETWORK_GENESIS, OPEN_NETWORK_ID
@@ -132,3 +134,49 @@ def test_any_flipped_bit_fails(data: st.DataObject) -> None:
 
 
 _CLEAN = bundle(spec(A, signed_log(A, 6), W), spec(B, signed_log(B, 2, kind="territory.profile")))
+
+
+def test_registered_checkers_hooks_and_disclosures() -> None:
+
+    w_spec = spec(A, signed_log(A, 4))
+    # add a disclosure frame to a clean bundle, resealed by the exporter itself
+    frames = [f.value for f in parse(bundle(w_spec)).frames]
+    w = BundleWriter()
+    h = frames[0]
+    parts = [w.start(h["net"], h["exporter"], h["created"], h["genesis"], h["scope"])]
+    parts += [w.frame(f) for f in frames[1:]]
+    parts.append(w.disclosure("test.count", A.public_key, {"count": 5}))
+    data = b"".join([*parts, w.end(A)])
+
+    seen: list[int] = []
+
+    def count_notes(ctx, records):
+        seen.extend(r.seq for r in records)
+        if len(records) != 3:
+            yield Finding("notes", f"expected 3 notes, found {len(records)}", records[0].author, records[-1].seq)
+
+    def check_count(ctx, d):
+        if d.data["count"] != len(ctx.logs[d.territory]):
+            yield Finding("disclosure", "the disclosed count does not match the log", d.territory)
+
+    r = audit(data, checkers=(Checker("note", "notes", count_notes, "three notes"),), disclosures={"test.count": check_count},
+              hooks=(Hook("note", "notes", "covered"), Hook("not", "future", "a future check")))
+    assert seen == [1, 2, 3, 4]
+    got = fails(r)
+    assert ("notes", A.public_key, 4) in got and ("disclosure", A.public_key, None) in got
+    warns = [(f.check, f.territory) for f in r.findings if f.severity is Severity.WARN]
+    assert warns == [("future", A.public_key)]  # the 'notes' hook is covered by a registered checker
+    assert r.territories[A.public_key].checked["notes"] == 4
+    # the default registry has no checker for this scheme: a warning, never a silent pass
+    default = audit(data)
+    assert default.ok and any(f.check == "disclosure" and f.severity is Severity.WARN for f in default.findings)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 300), st.lists(st.integers(0, 300), max_size=8))
+def test_roots_at_matches_rfc6962_root(n: int, sizes: list[int]) -> None:
+    leaves = [bytes([i % 256, i // 256]) * 16 for i in range(n)]
+    got = roots_at(leaves, sizes)
+    for s in sizes:
+        if 0 < s <= n:
+            assert got[s] == merkle.root_of(leaves[:s])
