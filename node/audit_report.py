@@ -75,7 +75,8 @@ def render_text(report: Report) -> str:
     v = view(report)
     lines = [
         f"bundle: {v['bytes']} bytes, {v['records']} records, network {(v['network'] or '?')[:16]}, "
-        f"exported by {(v['exporter'] or '?')[:16]} on {v['created_text']}",
+        f"exported by {(v['exporter'] or '?')[:16]} on {v['created_text']}"
+        + ("" if v["scope"] in ("all", "") else f" (only {v['scope']})"),
         "",
         table([[r["label"], r["verdict"].upper(), r["checked"]] for r in v["bundle_rows"]], ["bundle check", "verdict", "items"]),
     ]

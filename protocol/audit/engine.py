@@ -42,6 +42,8 @@ def audit(
     report.exporter = exporter if isinstance(exporter, bytes) else None
     created = header.get("created")
     report.created = created if isinstance(created, int) else 0
+    scope = header.get("scope")
+    report.scope = scope[:100] if isinstance(scope, str) else ""
     genesis = _check_genesis(report, header, net)
 
     declared: dict[bytes, int] = {}

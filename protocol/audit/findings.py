@@ -79,6 +79,7 @@ class Report:
     net: bytes | None = None
     exporter: bytes | None = None
     created: int = 0
+    scope: str = ""
     bytes_read: int = 0
     records: int = 0
     territories: dict[bytes, TerritoryReport] = field(default_factory=dict)
@@ -140,6 +141,7 @@ class Report:
             "network": self.net.hex() if self.net else None,
             "exporter": self.exporter.hex() if self.exporter else None,
             "created": self.created,
+            "scope": self.scope,
             "bytes": self.bytes_read,
             "records": self.records,
             "bundle": {c: {"verdict": bundle[c], "checked": self.bundle_checked.get(c, 0)} for c in sorted(bundle)},

@@ -81,6 +81,7 @@ async def test_export_then_audit_clean_with_witness_html_and_url(make_node, tmp_
 
     rc, only = await _audit_export(db, tmp_path / "a-only.dmc", "--author", a.node.public_key.hex())
     assert rc == 0 and [t["key"] for t in only["territories"]] == [a.node.public_key.hex()]
+    assert only["scope"] == "author:" + a.node.public_key.hex()
 
     url = b.api_url + "/api/audit/export"
     rc, out, err = await run_cli("audit", url, "--data", db, "--json")

@@ -180,3 +180,13 @@ def test_roots_at_matches_rfc6962_root(n: int, sizes: list[int]) -> None:
     for s in sizes:
         if 0 < s <= n:
             assert got[s] == merkle.root_of(leaves[:s])
+
+
+def test_two_records_at_one_seq_and_out_of_order() -> None:
+    recs = signed_log(A, 5)
+    twin = sign_record(A, Record(1, OPEN_NETWORK_ID, A.public_key, 3, recs[1].id, T0, "note", {"text": "twin"}))
+    r = audit(bundle(LogSpec(A.public_key, [*recs[:3], twin, *recs[3:]], checkpoints(A, recs))))
+    assert ("history", A.public_key, 3) in fails(r)
+    r = audit(bundle(LogSpec(A.public_key, [recs[0], recs[2], recs[1], *recs[3:]], checkpoints(A, recs))))
+    assert ("chain", A.public_key, 2) in fails(r)
+    assert r.territories[A.public_key].checked["signature"] == 5
