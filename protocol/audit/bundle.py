@@ -142,6 +142,8 @@ def parse(data: bytes) -> Parsed:
             if out.frames or out.header is not None:
                 out.errors.append(f"frame at byte {pos}: a second header")
             else:
+                if value["v"] != VERSION:
+                    out.errors.append(f"bundle version {str(value['v'])[:8]} is not supported (this audit reads version {VERSION})")
                 out.header = value
                 out.frames.append(Frame(pos, value))
         else:
@@ -160,12 +162,13 @@ def parse(data: bytes) -> Parsed:
     if end["frames"] != len(out.frames):
         out.integrity.append(f"the footer counts {end['frames']} frames, the bundle has {len(out.frames)}")
     exporter = out.header.get("exporter") if out.header else None
-    if isinstance(exporter, bytes):
-        try:
-            verify_raw(exporter, SEAL_TAG + end["sha256"], end["seal"])
-            out.sealed = True
-        except ProtocolError:
-            out.integrity.append("the exporter's seal on the footer does not verify with the header's exporter key")
+    try:
+        if not isinstance(exporter, bytes):
+            raise ProtocolError("no exporter key")
+        verify_raw(exporter, SEAL_TAG + end["sha256"], end["seal"])
+        out.sealed = True
+    except ProtocolError:
+        out.integrity.append("the exporter's seal on the footer does not verify with the header's exporter key")
     return out
 
 

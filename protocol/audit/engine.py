@@ -181,5 +181,5 @@ def _collect(report: Report, name: str, run: Any) -> None:
     try:
         for f in run():
             report.add(f)
-    except (ProtocolError, KeyError, TypeError, ValueError) as exc:
+    except (ProtocolError, KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
         report.add(Finding(name, f"checker '{name}' could not complete: {type(exc).__name__}", severity=Severity.FAIL))

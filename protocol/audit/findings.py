@@ -97,14 +97,17 @@ class Report:
         return t
 
     def add(self, finding: Finding) -> None:
+        # a finding about a territory the bundle holds no log of still gets its own section
+        if finding.territory is not None:
+            self.territory(finding.territory)
         self.findings.append(finding)
 
     def fail(self, check: str, reason: str, territory: bytes | None = None, seq: int | None = None,
              record_id: bytes | None = None) -> None:
-        self.findings.append(Finding(check, reason, territory, seq, record_id))
+        self.add(Finding(check, reason, territory, seq, record_id))
 
     def warn(self, check: str, reason: str, territory: bytes | None = None) -> None:
-        self.findings.append(Finding(check, reason, territory, severity=Severity.WARN))
+        self.add(Finding(check, reason, territory, severity=Severity.WARN))
 
     def count(self, check: str, n: int = 1) -> None:
         self.bundle_checked[check] = self.bundle_checked.get(check, 0) + n

@@ -84,6 +84,10 @@ def test_forged_fork_proof_and_real_fork() -> None:
     forks = [f for f in r.findings if f.check == "fork"]
     assert any("forged" in f.reason for f in forks)
     assert any(f.territory == A.public_key and f.seq == 3 and "proven fork" in f.reason for f in forks)
+    # a forged proof against a territory without a log in the bundle still gets its own section
+    lone = dict(forged, author=B.public_key)
+    r = audit(bundle(spec(A, recs), forks=[lone]))
+    assert r.to_json()["territories"][-1 if B.public_key > A.public_key else 0]["verdict"] == "fail"
 
 
 def test_fork_evidence_checker_is_registered() -> None:
