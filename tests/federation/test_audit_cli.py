@@ -14,6 +14,7 @@ from protocol.fork import make_fork_proof
 from protocol.identity import Identity
 from protocol.record import Record, open_record, sign_record
 from tests.conftest import run_cli
+from tests.protocol.audit_logs import ident, signed_log
 
 ATTACKER = Identity(b"\x42" * 32)
 
@@ -197,3 +198,25 @@ async def test_cli_errors_are_one_line(make_node, tmp_path) -> None:
     rc, _, err = await run_cli("export", "--data", d, "-o", str(tmp_path / "x.dmc"), "--author", "ab" * 32)
     assert rc == 1 and "holds no record of that territory" in err
     assert not (tmp_path / "x.dmc").exists() and not (tmp_path / "x.dmc.part").exists()
+
+
+async def test_long_replicated_log_pages_and_thinned_checkpoints(make_node, tmp_path) -> None:
+    a = await make_node("Commune A")
+    x = ident("territoire x")
+    recs = signed_log(x, 2500)
+    res = await a.node.ingest(x.public_key, [r.wire() for r in recs])
+    assert res.accepted == 2500, res.to_json()
+    ids = [r.id for r in recs]
+    kept = {}
+    for size in (1000, 1500, 2048, 2500):
+        scp = sign_checkpoint(x, Checkpoint(a.node.net_id, x.public_key, size, merkle.root_of(ids[:size]), size))
+        assert await a.node.accept_checkpoint(scp)
+        kept[size] = scp
+    c = cosign(a.node.identity, kept[1000], 7)  # cosigned: kept although off the ladder
+    await a.node.logs.add_cosignatures([(kept[1000].id, c.witness, c.ts, c.sig)])
+    rc, r = await _audit_export(str(a.config.data_dir), tmp_path / "long.dmc", "--author", x.public_key.hex())
+    assert rc == 0, r["findings"]
+    t = r["territories"][0]
+    assert t["records"] == 2500 and t["checks"]["signature"]["checked"] == 2500
+    assert t["checks"]["checkpoint"]["checked"] == 3  # 1000 (cosigned), 2048 (ladder), 2500 (latest); 1500 dropped
+    assert t["checks"]["consistency"]["checked"] == 3 and t["checks"]["witness"]["checked"] == 1
