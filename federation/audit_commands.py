@@ -7,60 +7,28 @@ needs no node: it reads a file (or fetches a node's export URL) and runs the pur
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import os
 import sys
-import urllib.error
 import urllib.parse
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-from federation.bundle_fetch import fetch_bundle
+from federation.bundle_fetch import download_bundle, fetch_bundle
 from node import keys
 from node.audit_report import render_html, render_text
 from node.cliutil import add_data, add_json, api, emit
-from node.errors import Invalid, NodeError, NotRunning
+from node.errors import Invalid
 from protocol.audit.engine import audit
 from protocol.identity import parse_key
-
-CHUNK = 1 << 20
 
 
 def cmd_export(args: argparse.Namespace) -> None:
     client = api(args)
-    query = {}
-    if args.author:
-        query["author"] = parse_key(args.author).hex()
+    query = {"author": parse_key(args.author).hex()} if args.author else {}
     url = client.base + "/api/audit/export" + ("?" + urllib.parse.urlencode(query) if query else "")
-    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {client.token}"})
     out = Path(args.output)
-    tmp = out.with_name(out.name + ".part")
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with urllib.request.urlopen(req, timeout=client.timeout_s) as resp, open(tmp, "wb") as fh:
-            while chunk := resp.read(CHUNK):
-                fh.write(chunk)
-                digest.update(chunk)
-                size += len(chunk)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
-    except urllib.error.HTTPError as exc:
-        tmp.unlink(missing_ok=True)
-        try:
-            msg = json.loads(exc.read())["error"]["message"]
-        except (ValueError, KeyError, TypeError):
-            msg = f"HTTP {exc.code}"
-        raise NodeError(f"export refused: {msg}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError) and not isinstance(exc, urllib.error.URLError) and exc.filename:
-            raise Invalid(f"cannot write {out}: {exc.strerror}; choose another -o path") from None
-        raise NotRunning(f"the node at {client.data_dir} does not answer: is `democite run` still running?") from None
-    info = {"file": str(out), "bytes": size, "sha256": digest.hexdigest()}
+    size, sha = download_bundle(url, client.token, out, timeout_s=client.timeout_s)
+    info = {"file": str(out), "bytes": size, "sha256": sha}
     emit(args, info, lambda i: f"wrote {i['bytes']} bytes to {i['file']} (sha256 {i['sha256'][:16]}…)\n"
                                f"check it anywhere with: democite audit {i['file']}")
 

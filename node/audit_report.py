@@ -7,7 +7,9 @@ names is hostile until proven otherwise.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 import jinja2
@@ -15,7 +17,7 @@ import jinja2
 from node.cliutil import table
 from protocol.audit.findings import Report, Severity
 
-CHECK_LABELS = {
+CHECK_LABELS: Mapping[str, str] = MappingProxyType({
     "format": "Bundle structure",
     "integrity": "Whole-file seal (SHA-256, exporter signature)",
     "network": "Network (genesis and id)",
@@ -31,7 +33,7 @@ CHECK_LABELS = {
     "fork": "Fork proofs",
     "disclosure": "Disclosures",
     "fork_evidence": "Fork evidence records",
-}
+})
 
 
 def _ordered(checks: dict[str, Any]) -> list[dict[str, Any]]:

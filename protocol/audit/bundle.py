@@ -13,7 +13,9 @@ to know counts in advance.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import msgpack
@@ -28,7 +30,7 @@ SEAL_TAG = b"democite/v1/bundle\x00"
 MAX_FRAME = 2 * 1024 * 1024
 PAGE_BYTES = 512 * 1024  # records per frame are cut well below MAX_FRAME
 
-FRAME_FIELDS: dict[str, frozenset[str]] = {
+FRAME_FIELDS: Mapping[str, frozenset[str]] = MappingProxyType({
     "header": frozenset({"t", "v", "net", "exporter", "created", "genesis", "scope"}),
     "log": frozenset({"t", "author", "size"}),
     "records": frozenset({"t", "author", "items"}),
@@ -36,7 +38,7 @@ FRAME_FIELDS: dict[str, frozenset[str]] = {
     "fork": frozenset({"t", "proof"}),
     "disclosure": frozenset({"t", "scheme", "territory", "data"}),
     "end": frozenset({"t", "frames", "sha256", "seal"}),
-}
+})
 
 
 class BundleWriter:
