@@ -24,7 +24,7 @@ from aiohttp import web
 from federation import admin as federation_admin
 from federation.server import add_peer_routes, peer_guard
 from federation.state import BUDGETS, NONCES, SESSION, SOCKETS, TRAFFIC, Budgets, Sockets, Traffic
-from node import keys
+from node import audit_routes, keys
 from node.api import openapi, routes_core
 from node.api.framework import ALLOWED_HOSTS, API_TOKEN, NODE, Route, add_routes, error_response, guard
 from node.config import NodeConfig
@@ -42,7 +42,7 @@ VERSION = "0.1.0"
 def admin_routes() -> list[Route]:
     from node.pacte import routes as pacte_routes
 
-    return [*routes_core.ROUTES, *federation_admin.ROUTES, *pacte_routes.ROUTES]
+    return [*routes_core.ROUTES, *federation_admin.ROUTES, *pacte_routes.ROUTES, *audit_routes.ROUTES]
 
 
 @web.middleware
