@@ -22,6 +22,7 @@ import aiohttp
 from aiohttp import web
 
 from federation import admin as federation_admin
+from federation import coop_routes
 from federation.server import add_peer_routes, peer_guard
 from federation.state import BUDGETS, NONCES, SESSION, SOCKETS, TRAFFIC, Budgets, Sockets, Traffic
 from node import keys
@@ -40,7 +41,7 @@ VERSION = "0.1.0"
 
 
 def admin_routes() -> list[Route]:
-    return [*routes_core.ROUTES, *federation_admin.ROUTES]
+    return [*routes_core.ROUTES, *federation_admin.ROUTES, *coop_routes.ROUTES]
 
 
 @web.middleware
