@@ -120,7 +120,7 @@ async def overview(node: Node, about: bytes | None = None) -> dict[str, Any]:
     received = [e for e in reviews if e.ref("about") == subject]
     given = [e for e in reviews if e.author == subject]
     avg = {
-        period: {k: {"average": f"{s / n:.2f}", "count": n} for k, (s, n) in sorted(per.items())}
+        period: {k: {"average": _hundredths(s, n), "count": n} for k, (s, n) in sorted(per.items())}
         for period, per in sorted(review.averages(received).items())
     }
     requests = [
@@ -132,6 +132,12 @@ async def overview(node: Node, about: bytes | None = None) -> dict[str, Any]:
     ]
     return {"about": subject.hex(), "received": [view(e) for e in received], "given": [view(e) for e in given],
             "averages": avg, "requests_to_me": requests}
+
+
+def _hundredths(total: int, count: int) -> str:
+    """total/count rounded to 2 decimals, in integers (no float ever reaches a view)."""
+    h = (total * 100 + count // 2) // count
+    return f"{h // 100}.{h % 100:02d}"
 
 
 # -- admin routes ----------------------------------------------------------------------------------

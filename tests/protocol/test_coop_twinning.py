@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 
 import pytest
 from hypothesis import given, settings
@@ -14,13 +15,12 @@ from protocol.errors import ProtocolError
 from protocol.twinning import State
 
 A, B, C, D = (bytes([i]) * 32 for i in range(1, 5))
-_seq: dict[bytes, int] = {}
 
 
-def entry(author: bytes, kind: str, body: dict, seq: int | None = None) -> Entry:
-    n = seq if seq is not None else _seq.setdefault(author, 0) + 1
-    _seq[author] = n
-    rid = hashlib.sha256(author + kind.encode() + repr(sorted(body.items())).encode() + n.to_bytes(8, "big")).digest()
+def entry(author: bytes, kind: str, body: dict) -> Entry:
+    """A unique entry; its seq is drawn at random since folds must not depend on arrival order."""
+    rid = hashlib.sha256(author + kind.encode() + repr(sorted(body.items())).encode() + os.urandom(16)).digest()
+    n = int.from_bytes(rid[:4], "big") + 1
     return Entry(rid, author, n, n, kind, body)
 
 
