@@ -37,7 +37,7 @@ async def state(node: Node, fid: bytes | None) -> rules.FundState:
     funds = await states(node)
     if fid is None:
         if len(funds) != 1:
-            raise Invalid(f"{len(funds)} funds known here: name one with --fund ID (see `democite fund status`)")
+            raise Invalid("no fund known here: create one with `democite fund create`, or sync with its creator" if not funds else f"{len(funds)} funds known here: name one with --fund ID (see `democite fund status`)")
         return next(iter(funds.values()))
     if fid not in funds:
         raise NotFound("no fund with this id here: sync with its creator (`democite sync`), then retry")

@@ -19,6 +19,9 @@ from protocol import fund as rules
 from protocol.coop import Entry, parse_amount
 from protocol.errors import ProtocolError
 from protocol.fund import quorum
+from protocol.identity import Identity
+from protocol.network import OPEN_NETWORK_ID
+from protocol.record import GENESIS_PREV, Record, SignedRecord, sign_record
 
 
 class FundNetwork(RuleBasedStateMachine):
@@ -216,3 +219,28 @@ def test_amounts_are_parsed_without_floats() -> None:
     for bad in ("-3", "1.234", "abc", "0"):
         with pytest.raises(ProtocolError):
             parse_amount(bad)
+
+
+def _signed(ident: Identity, seq: int, prev: bytes, kind: str, body: dict) -> SignedRecord:
+    return sign_record(ident, Record(1, OPEN_NETWORK_ID, ident.public_key, seq, prev, 0, kind, body))
+
+
+def test_grant_certificate_verifies_from_signatures_alone() -> None:
+    ids = [Identity(bytes([i + 1]) * 32) for i in range(4)]
+    members = [i.public_key for i in ids]
+    fund_id = b"\x07" * 32
+    req = _signed(ids[0], 1, GENESIS_PREV, "fund.request", {"fund": fund_id, "nonce": 1, "amount": 500, "purpose": "p"})
+    apps = [_signed(i, 1, GENESIS_PREV, "fund.approve", {"fund": fund_id, "nonce": 1, "request": req.id}) for i in ids[1:]]
+
+    def item(s: SignedRecord) -> list[bytes]:
+        return [s.raw, s.sig, s.author]
+
+    assert rules.verify_grant(item(req), [item(a) for a in apps], members) == 500
+    with pytest.raises(ProtocolError, match="2 member approvals, 3 needed"):
+        rules.verify_grant(item(req), [item(a) for a in apps[:2]] + [item(apps[0])], members)
+    forged = [apps[0].raw, apps[1].sig, apps[0].author]
+    with pytest.raises(ProtocolError, match="does not verify"):
+        rules.verify_grant(item(req), [forged, item(apps[1]), item(apps[2])], members)
+    other = _signed(ids[3], 2, apps[2].id, "fund.approve", {"fund": fund_id, "nonce": 2, "request": req.id})
+    with pytest.raises(ProtocolError, match="another request, fund or slot"):
+        rules.verify_grant(item(req), [item(apps[0]), item(apps[1]), item(other)], members)
