@@ -15,6 +15,7 @@ from typing import Any
 
 from protocol.coop import Entry, canonical
 from protocol.errors import ErrorCode, RecordError, TransitionError
+from protocol.kinds import schema_for
 
 
 class State(Enum):
@@ -191,6 +192,7 @@ def check_action(t: Twinning, actor: bytes, kind: str, body: dict[str, Any]) -> 
         raise RecordError(
             "this twinning names other territories: only its proposer and named partners can act on it", ErrorCode.NOT_ALLOWED
         )
+    schema_for(kind).validate({**body, "proposal": t.id})
     probe = Twinning(
         t.id, t.proposer, t.partners, t.title, t.objectives, t.until, t.state,
         dict(t.answers), [], dict(t.minutes), dict(t.reports), {k: set(v) for k, v in t.signatures.items()},

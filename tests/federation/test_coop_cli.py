@@ -76,6 +76,9 @@ async def test_acceptance_by_a_territory_not_named_is_refused(make_node) -> None
     code, err = await call_api(c, "POST", f"/api/twin/{r['id']}/accept", {})
     assert code == 400 and "only its proposer and named partners" in err["error"]["message"]
     assert await c.node.logs.records(c.node.public_key, ["twin.*"]) == []  # nothing was written
+    await sync(b)
+    code, err = await call_api(b, "POST", f"/api/twin/{r['id']}/hours", {"period": "2026"})
+    assert code == 400 and "'minutes' is required" in err["error"]["message"]
     code, err = await call_api(a, "POST", "/api/twin", {"with": [a.node.public_key.hex()], "title": "t", "objectives": "o", "until": "2027-01-31"})
     assert code == 400 and "cannot twin with itself" in err["error"]["message"]
 
