@@ -196,8 +196,8 @@ def check_approval(st: FundState, me: bytes, request_id: bytes, now_ms: int, min
             f"this member already approved another request for slot {r.nonce}; a second approval would be equivocation",
             ErrorCode.NOT_ALLOWED,
         )
-    if st.is_certified(request_id):
-        return
+    if mine == request_id or st.is_certified(request_id):
+        return  # approving again repeats the same approval; it adds no new promise
     if r.nonce in st.certified:
         raise RecordError(f"slot {r.nonce} already went to another request", ErrorCode.NOT_ALLOWED)
     if st.expired(r, now_ms):
