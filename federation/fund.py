@@ -29,7 +29,7 @@ MINUTES_PER_DAY = 1440
 async def states(node: Node) -> dict[bytes, rules.FundState]:
     entries = await load_entries(node, KINDS)
     members = await current_members(node)
-    return {e.id: rules.fold(e, entries, members) for e in entries if e.kind == "fund.create"}
+    return {e.id: rules.fold(e, entries, members) for e in entries if e.kind == "fund.create" and e.author in members}
 
 
 async def state(node: Node, fid: bytes | None) -> rules.FundState:
