@@ -22,6 +22,7 @@ import aiohttp
 from aiohttp import web
 
 from federation import admin as federation_admin
+from federation import coop_routes
 from federation.server import add_peer_routes, peer_guard
 from federation.state import BUDGETS, NONCES, SESSION, SOCKETS, TRAFFIC, Budgets, Sockets, Traffic
 from node import audit_routes, keys
@@ -42,7 +43,13 @@ VERSION = "0.1.0"
 def admin_routes() -> list[Route]:
     from node.pacte import routes as pacte_routes
 
-    return [*routes_core.ROUTES, *federation_admin.ROUTES, *pacte_routes.ROUTES, *audit_routes.ROUTES]
+    return [
+        *routes_core.ROUTES,
+        *federation_admin.ROUTES,
+        *pacte_routes.ROUTES,
+        *coop_routes.ROUTES,
+        *audit_routes.ROUTES,
+    ]
 
 
 @web.middleware
