@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from protocol.audit import checkers_core
+from protocol.audit import checkers_coop, checkers_core, checkers_fund, checkers_pacte
 from protocol.audit.context import Checker, DisclosureCheck, Hook
 
 CHECKERS: tuple[Checker, ...] = (
     *checkers_core.CHECKERS,
+    *checkers_pacte.CHECKERS,
+    *checkers_coop.CHECKERS,
+    *checkers_fund.CHECKERS,
 )
 
 DISCLOSURES: Mapping[str, DisclosureCheck] = MappingProxyType({})
