@@ -94,8 +94,16 @@ def render_text(report: Report) -> str:
               f["reason"]] for f in v["findings"]],
             ["", "check", "territory", "record", "reason"],
         )]
-    fails = sum(1 for f in report.findings if f.severity is Severity.FAIL)
-    lines += ["", "verdict: PASS, every check holds" if report.ok else f"verdict: FAIL, {fails} problem(s) found"]
+    fails = sum(1 for f in report.findings if report.failing(f))
+    warns = sum(1 for f in report.findings if f.severity is Severity.WARN)
+    frozen = [t for t in v["territories"] if t["frozen"]]
+    for t in frozen:
+        lines.append(f"\nequivocation proven, author frozen: {t['name'] or '(no profile)'} {t['key'][:16]} "
+                     "(the fork proof checks; the network caught it)")
+    if report.ok:
+        lines += ["", "verdict: PASS, every check holds" + (f" ({warns} warning(s), see above)" if warns else "")]
+    else:
+        lines += ["", f"verdict: FAIL, {fails} problem(s) found" + (" (--strict: warnings fail)" if report.strict and warns else "")]
     return "\n".join(lines)
 
 
