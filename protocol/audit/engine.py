@@ -15,6 +15,7 @@ from protocol.audit.bundle import parse
 from protocol.audit.context import AuditContext, Checker, Disclosure, DisclosureCheck, Hook
 from protocol.audit.findings import Check, Finding, Report, Severity
 from protocol.audit.logs import CheckpointFrame, LogInput, LogResult, audit_log
+from protocol.audit.summary import summarize
 from protocol.checkpoint import SignedCheckpoint
 from protocol.errors import ProtocolError
 from protocol.fork import ForkProof, open_fork_proof
@@ -97,7 +98,13 @@ def audit(
     ctx = AuditContext(net, genesis, logs, checkpoints, forks, found)
     _run_checkers(report, ctx, checkers, hooks)
     _run_disclosures(report, ctx, disclosures)
+    _collect(report, "summary", lambda: _summarize(report, ctx))
     return report
+
+
+def _summarize(report: Report, ctx: AuditContext) -> list[Finding]:
+    report.derived = summarize(ctx)
+    return []
 
 
 def _check_genesis(report: Report, header: Mapping[str, Any], net: bytes | None) -> Mapping[str, Any] | None:

@@ -87,6 +87,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     bundle_checked: dict[str, int] = field(default_factory=dict)
     strict: bool = False  # warnings fail too
+    derived: dict[str, Any] = field(default_factory=dict)  # the areas' state recomputed (summary.summarize)
 
     def failing(self, f: Finding) -> bool:
         return f.severity is Severity.FAIL or (self.strict and f.severity is Severity.WARN)
@@ -158,4 +159,5 @@ class Report:
             "bundle": {c: {"verdict": bundle[c], "checked": self.bundle_checked.get(c, 0)} for c in sorted(bundle)},
             "territories": terr,
             "findings": [f.to_json() for f in self.findings],
+            "derived": self.derived,
         }

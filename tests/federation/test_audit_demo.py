@@ -79,3 +79,14 @@ async def test_demo_network_with_cooperation_and_a_cloned_key_audits_clean(make_
     assert [t["frozen"] for t in report["territories"] if t["key"] == nodes[3].node.public_key.hex()] == [True]
     rc, strict = await _export_audit(c.config.data_dir, tmp_path / "coop2.dmc", "--strict")
     assert rc == 1 and strict["verdict"] == "fail" and not _fails(report)
+    fund = report["derived"]["funds"][0]
+    assert fund["total"] == {"pledged": 260_000, "contributed": 260_000, "granted": 60_000, "paid": 60_000, "available": 200_000}
+    html = tmp_path / "coop.html"
+    rc, _, err = await run_cli("audit", str(tmp_path / "coop.dmc"), "--html", str(html))
+    assert rc == 0, err
+    page = html.read_text()
+    assert "Fund: Fonds universel de coresponsabilité" in page and "2000.00 EUR" in page
+    assert "<td>Quartier B</td><td>600.00 EUR</td><td>600.00 EUR</td><td>600.00 EUR</td><td>600.00 EUR</td>" in page
+    assert "Jumelage Commune A - Quartier B" in page and "Pacte alimentaire" in page
+    assert "equivocation proven, author frozen" in page
+    assert "<script" not in page and "http://" not in page and "https://" not in page
