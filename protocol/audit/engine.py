@@ -95,7 +95,7 @@ def audit(
     _excuse_proven_histories(report, forks)
     logs: dict[bytes, Sequence[SignedRecord]] = {a: r.records for a, r in results.items()}
     checkpoints: dict[bytes, Sequence[SignedCheckpoint]] = {a: r.checkpoints for a, r in results.items()}
-    ctx = AuditContext(net, genesis, logs, checkpoints, forks, found)
+    ctx = AuditContext(net, genesis, logs, checkpoints, forks, found, report.scope or "all")
     _run_checkers(report, ctx, checkers, hooks)
     _run_disclosures(report, ctx, disclosures)
     _collect(report, "summary", lambda: _summarize(report, ctx))

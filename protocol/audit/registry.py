@@ -25,8 +25,5 @@ DISCLOSURES: Mapping[str, DisclosureCheck] = MappingProxyType({})
 HOOKS: tuple[Hook, ...] = (
     Hook("member.", "membership", "the author of each record was a member of the network at the record's time"),
     Hook("key.", "retired_keys", "no record is signed by a key its territory had retired at that time"),
-    Hook("pacte.", "pacte", "each pact's state recomputed from its records (task forces, commitments, evaluations)"),
-    Hook("twin.", "twinning", "each twinning recomputed: active only with both signatures, hours and reports add up"),
-    Hook("fund.", "fund", "the fund's balances recomputed from pledges and certified grants (> 2/3 approvals)"),
     Hook("das.", "das", "DAS summaries: small cells suppressed, disclosures match the committed Merkle root"),
 )

@@ -143,3 +143,27 @@ def test_self_review_and_review_of_a_missing_record() -> None:
     why = {(t, s): x for t, s, x in fails(r, "review")}
     assert "never reviews itself" in why[(a.key, own.seq)]
     assert "not in the bundle" in why[(b.key, lost.seq)]
+
+
+def test_one_territory_bundle_warns_on_what_lives_in_other_logs() -> None:
+    a, b = Chain(ident("a"), "A"), Chain(ident("b"), "B")
+    note = a.add("note", {"text": "bilan"})
+    fund = a.add("fund.create", {"name": "Fonds", "currency": "EUR", "expiry_minutes": 60 * 24})
+    prop = a.add("twin.propose", {"partners": [b.key], "title": "J", "objectives": "x", "until": "2027-12-31"})
+    b.add("review", {"target": note.id, "about": a.key, "framework": "f", "scores": {"x": 1}, "verdict": "good"})
+    b.add("fund.contribute", {"fund": fund.id, "amount": 100})
+    b.add("twin.accept", {"proposal": prop.id})
+    own = b.add("review", {"target": b.records[0].id, "about": b.key, "framework": "f", "scores": {"x": 5}, "verdict": "good"})
+
+    def only_b(strict: bool = False) -> Report:
+        data = build_bundle(b.who, OPEN_NETWORK_ID, T0, [b.spec()], OPEN_NETWORK_GENESIS, scope="author:" + b.key.hex())
+        return audit(data, strict=strict)
+
+    r = only_b()
+    assert fails(r, "review") == [(b.key, own.seq, fails(r, "review")[0][2])]  # a self-review fails whatever the scope
+    assert only_fails(r) == {"review"}
+    warned = {f.check for f in r.findings if f.severity is Severity.WARN and "one territory's log" in f.reason}
+    assert warned == {"review", "fund", "twinning"}
+    # the same records with the other log missing from a bundle of everything: failures
+    full = audit(build_bundle(b.who, OPEN_NETWORK_ID, T0, [b.spec()], OPEN_NETWORK_GENESIS))
+    assert {"review", "fund", "twinning"} <= only_fails(full)
