@@ -211,7 +211,7 @@ EMPTY = encoding.encode([])
 
 @dataclass(slots=True)
 class _Out:
-    ranges: list[list[Any]] = field(default_factory=list)
+    ranges: list[Any] = field(default_factory=list)
     pending_skip: int = 0  # 0: no skip pending; else the skipped range's upper bound
 
     def skip(self, upper: int) -> None:
