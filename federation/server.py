@@ -11,12 +11,15 @@ from typing import Any
 
 from aiohttp import web
 
+from federation.membership import MEMBERSHIP
 from federation.state import BUDGETS, NONCES, PeerBudget
 from node.api.framework import NODE, error_response
 from protocol import encoding
 from protocol.errors import ErrorCode, ProtocolError
 from protocol.httpsig import verify_request
 from protocol.messages import CheckpointRequest, HeadEntry, Info, RecordsRequest
+from protocol.reconcile import Reconciler, head_item
+from protocol.record import MAX_RECORD_BYTES
 
 MSGPACK = "application/msgpack"
 PEER_KEY = web.RequestKey("peer_key", bytes)
@@ -24,6 +27,9 @@ PEER_MSG = web.RequestKey("peer_msg", object)
 BUDGET_WINDOW_MS = 10_000
 BUDGET_REQUESTS = 2_000  # per peer per window: far above honest gossip, low enough to stop a flood
 BUDGET_BYTES = 256 * 1024 * 1024
+BUDGET_SIGNATURES = 50_000  # record signatures a peer may make us check per window (pushes)
+MAX_PUSH = 1000
+OPEN_PATHS = ("/fed/v1/info",)  # what a non-member may still call: enough to learn it is not admitted
 
 PeerHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -73,6 +79,12 @@ async def peer_guard(request: web.Request, handler: PeerHandler) -> web.StreamRe
         request.app[NONCES].check_and_remember(signed, now)
     except ProtocolError as exc:
         return error_response(_status(exc.code), str(exc.code), exc.message)
+    if request.path not in OPEN_PATHS:
+        membership = await request.app[MEMBERSHIP].get(node)
+        if not membership.accepts(signed.key):
+            return error_response(
+                403, "not_member", "this node only serves members of its network: ask the members to endorse your key"
+            )
     request[PEER_KEY] = signed.key
     request[PEER_MSG] = msg
     try:
@@ -124,6 +136,54 @@ async def forks(request: web.Request) -> web.Response:
     return reply({"forks": [encoding.decode(p) for _, _, p, _ in (await node.logs.forks())[:1000]]})
 
 
+async def reconcile(request: web.Request) -> web.Response:
+    """One step of set reconciliation over our log heads; the caller drives, we only answer."""
+    node = request.app[NODE]
+    m = request[PEER_MSG]
+    if not isinstance(m, dict) or set(m) != {"m"} or not isinstance(m["m"], bytes):
+        raise ProtocolError("a reconcile request is {m: bytes}", ErrorCode.MALFORMED)
+    membership = await request.app[MEMBERSHIP].get(node)
+    items = [head_item(h.key, h.size, h.root) for h in await node.logs.heads() if h.size and h.root and membership.accepts(h.key)]
+    return reply({"m": Reconciler(items).receive(m["m"])})
+
+
+async def push(request: web.Request) -> web.Response:
+    """Records of one log pushed by a peer: bounded, charged to its signature budget, then ingested."""
+    node = request.app[NODE]
+    m = request[PEER_MSG]
+    if not isinstance(m, dict) or set(m) != {"author", "records"} or not isinstance(m["records"], list):
+        raise ProtocolError("a push is {author, records}", ErrorCode.MALFORMED)
+    author, recs = m["author"], m["records"]
+    if not isinstance(author, bytes) or len(author) != 32 or len(recs) > MAX_PUSH:
+        raise ProtocolError(f"a push names a 32-byte author and carries at most {MAX_PUSH} records", ErrorCode.MALFORMED)
+    budget = request.app[BUDGETS].per_peer.get(request[PEER_KEY].hex().encode())
+    if budget is not None:
+        budget.signatures += len(recs)
+        if budget.signatures > BUDGET_SIGNATURES:
+            return error_response(429, "rate_limited", "too many records to verify from this peer: slow down")
+    membership = await request.app[MEMBERSHIP].get(node)
+    if not membership.accepts(author):
+        return error_response(403, "not_member", "records of non-members are neither stored nor relayed")
+    rot = membership.retired.get(author)
+    if rot is not None:
+        recs = [r for r in recs if _seq_of(r) <= rot.seq]
+    result = await node.ingest(author, recs)
+    return reply({"accepted": result.accepted, "size": result.size, "fork": result.fork is not None,
+                  "error": str(result.error.code) if result.error else ""})
+
+
+def _seq_of(wire: object) -> int:
+    """The seq a pushed record claims, read without trusting it (ingest verifies everything)."""
+    try:
+        if isinstance(wire, list) and len(wire) == 2 and isinstance(wire[0], bytes) and len(wire[0]) <= MAX_RECORD_BYTES:
+            seq = encoding.decode(wire[0], MAX_RECORD_BYTES).get("seq")
+            if isinstance(seq, int):
+                return seq
+    except (ProtocolError, AttributeError):
+        pass
+    return 1 << 62
+
+
 async def root(request: web.Request) -> web.Response:
     node = request.app[NODE]
     return web.json_response(
@@ -133,5 +193,13 @@ async def root(request: web.Request) -> web.Response:
 
 def add_peer_routes(app: web.Application) -> None:
     app.router.add_get("/", root)
-    for name, h in (("info", info), ("heads", heads), ("records", records), ("checkpoint", checkpoint), ("forks", forks)):
+    for name, h in (
+        ("info", info),
+        ("heads", heads),
+        ("records", records),
+        ("checkpoint", checkpoint),
+        ("forks", forks),
+        ("reconcile", reconcile),
+        ("push", push),
+    ):
         app.router.add_post(f"/fed/v1/{name}", h)

@@ -25,6 +25,8 @@ class Traffic:
     sent: int = 0
     received: int = 0
     requests: int = 0
+    # peer URLs this node's transport refuses to call (tests and demos cut the network with it)
+    blocked: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -32,6 +34,7 @@ class PeerBudget:
     window_start_ms: int = 0
     requests: int = 0
     bytes: int = 0
+    signatures: int = 0
 
 
 @dataclass(slots=True)

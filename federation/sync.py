@@ -13,9 +13,12 @@ from typing import Any
 
 from federation.client import PeerClient
 from federation.errors import FederationError, FedErrorCode, PeerMisbehaved
+from federation.membership import view
 from node.errors import NodeError, NodeErrorCode
 from node.service import Node
-from protocol.checkpoint import check_extends, open_checkpoint
+from node.storage.logs import StoredCheckpoint
+from node.storage.network import NetworkStore
+from protocol.checkpoint import SignedCheckpoint, check_extends, cosign, open_checkpoint, open_cosignature
 from protocol.errors import ChainError, ProtocolError
 from protocol.fork import make_fork_proof
 from protocol.messages import HeadEntry
@@ -31,6 +34,8 @@ class SyncReport:
     authors: int = 0
     forks: int = 0
     checkpoints: int = 0
+    pushed: int = 0
+    witnessed: int = 0
     error: str = ""
     error_code: str = ""
     details: list[str] = field(default_factory=list)
@@ -44,6 +49,8 @@ class SyncReport:
             "authors": self.authors,
             "forks": self.forks,
             "checkpoints": self.checkpoints,
+            "pushed": self.pushed,
+            "witnessed": self.witnessed,
             "ok": not self.error,
         }
         if self.error:
@@ -60,6 +67,9 @@ async def sync_with(node: Node, client: PeerClient, heads: list[HeadEntry] | Non
             f"peer {client.url} is on another network ({info.net.hex()[:12]}...)", FedErrorCode.WRONG_NETWORK
         )
     report.peer_key, report.name = info.key.hex(), info.name
+    membership = await view(node)
+    if not membership.accepts(info.key):
+        raise FederationError(f"peer {client.url} is not a member of this network", FedErrorCode.NOT_MEMBER)
     await node.peers.upsert(client.url, info.key, info.name, node.clock())
     for wire in await client.forks():
         try:
@@ -70,6 +80,11 @@ async def sync_with(node: Node, client: PeerClient, heads: list[HeadEntry] | Non
     if heads is None:
         heads = await client.heads()
     for h in heads:
+        if not membership.accepts(h.author):
+            continue  # records of non-members are neither stored nor relayed
+        rot = membership.retired.get(h.author)
+        if rot is not None and h.size > rot.seq:
+            h = HeadEntry(h.author, rot.seq, b"")  # a retired key signs nothing after its rotation
         moved = await sync_log(node, client, h, report)
         if moved:
             report.authors += 1
@@ -83,7 +98,8 @@ async def sync_log(node: Node, client: PeerClient, h: HeadEntry, report: SyncRep
         return False
     our_size = ours.size if ours else 0
     if h.size <= our_size:
-        if h.size and await node.root_at(h.author, h.size) != h.root:
+        # the head may carry only a prefix of its root (reconciliation items do); empty: unknown
+        if h.size and h.root and (await node.root_at(h.author, h.size))[: len(h.root)] != h.root:
             await _locate_fork(node, client, h.author, h.size, report)
         return False
     if h.author == node.public_key:
@@ -135,8 +151,39 @@ async def _take_checkpoint(node: Node, client: PeerClient, author: bytes, report
             check_extends(prev.checkpoint, scp.checkpoint, proof)
     except ProtocolError as exc:
         raise PeerMisbehaved(f"peer {client.url} sent a bad checkpoint: {exc.message}") from None
-    if await node.accept_checkpoint(scp):
+    if await _witness(node, scp, answer.get("cosigs"), report):
         report.checkpoints += 1
+
+
+MAX_COSIGS = 64
+
+
+async def _witness(node: Node, scp: SignedCheckpoint, cosigs: Any, report: SyncReport) -> bool:
+    """Keep a checkpoint that matches the records we hold and cosign it, in one transaction.
+
+    The caller verified that it extends the last checkpoint we kept of this log; a checkpoint
+    smaller than one we hold is refused by the store, so we never cosign a smaller tree.
+    """
+    cp = scp.checkpoint
+    head = await node.logs.head(cp.author)
+    if head is None or cp.size == 0 or cp.size > head.size or cp.net != node.net_id:
+        return False
+    if await node.root_at(cp.author, cp.size) != cp.root:
+        return False
+    rows: list[tuple[bytes, bytes, int, bytes]] = []
+    if isinstance(cosigs, list):
+        for wire in cosigs[:MAX_COSIGS]:
+            try:
+                c = open_cosignature(scp.id, wire)
+            except ProtocolError:
+                continue  # a bad cosignature is dropped; the checkpoint itself verified
+            rows.append((scp.id, c.witness, c.ts, c.sig))
+    if cp.author != node.public_key:
+        mine = cosign(node.identity, scp, node.clock())
+        rows.append((scp.id, mine.witness, mine.ts, mine.sig))
+        report.witnessed += 1
+    stored = StoredCheckpoint(cp.author, cp.size, scp.id, cp.root, cp.ts, scp.raw, scp.sig)
+    return await NetworkStore(node.db).witness(cp.author, stored, rows)
 
 
 async def _locate_fork(node: Node, client: PeerClient, author: bytes, upto: int, report: SyncReport) -> None:

@@ -310,3 +310,22 @@ def run_local(initiator: Reconciler, responder: Reconciler, max_round_trips: int
     else:
         raise ProtocolError("reconciliation did not settle", ErrorCode.MALFORMED)
     return Exchange(trips, total)
+
+
+HEAD_ROOT_PREFIX = 12
+
+
+def head_item(author: bytes, size: int, root: bytes) -> Item:
+    """A log head as an item: a prefix of the root is enough to see that two heads differ."""
+    return Item(author, encoding.encode([size, root[:HEAD_ROOT_PREFIX]]))
+
+
+def head_of(item: Item) -> tuple[bytes, int, bytes]:
+    """(author, size, root prefix) of a head item received from a peer."""
+    v = encoding.decode(item.value, MAX_VALUE)
+    if not (isinstance(v, list) and len(v) == 2 and isinstance(v[0], int) and not isinstance(v[0], bool)):
+        raise ProtocolError("a head item's value is [size, root prefix]", ErrorCode.MALFORMED)
+    size, prefix = v
+    if not 0 <= size < 1 << 62 or not isinstance(prefix, bytes) or len(prefix) != HEAD_ROOT_PREFIX:
+        raise ProtocolError("a head item's value is [size, root prefix]", ErrorCode.MALFORMED)
+    return item.key, size, prefix
