@@ -101,8 +101,11 @@ class PeerClient:
             raise FederationError(f"peer {self.url} sent a bad reconciliation answer")
         return bytes(m["m"])
 
-    async def push(self, author: bytes, records: list[list[bytes]]) -> dict[str, Any]:
-        m = await self.call("/fed/v1/push", {"author": author, "records": records})
+    async def push(self, author: bytes, records: list[list[bytes]], checkpoint: list[Any] | None = None) -> dict[str, Any]:
+        msg: dict[str, Any] = {"author": author, "records": records}
+        if checkpoint is not None:
+            msg["checkpoint"], msg["cosigs"] = checkpoint
+        m = await self.call("/fed/v1/push", msg)
         if not isinstance(m, dict):
             raise FederationError(f"peer {self.url} sent a bad push answer")
         return m

@@ -78,11 +78,17 @@ async def exchange(node: Node, client: PeerClient, cache: MembershipCache, adver
 async def _push(node: Node, client: PeerClient, author: bytes, their_size: int, our_size: int) -> int:
     """Send the peer the records of one log it lacks, in bounded pages; stop at its first refusal."""
     start, sent = their_size + 1, 0
+    cp = await node.logs.latest_checkpoint(author)
     while start <= our_size:
         page = await node.logs.page(author, start, min(PUSH_PAGE, our_size - start + 1), node.config.federation.max_body_bytes // 2)
         if not page:
             break
-        answer = await client.push(author, [[r.raw, r.sig] for r in page])
+        extra = None
+        if cp is not None and page[-1].seq == cp.size:
+            # the checkpoint travels with the page that completes it, so the peer can witness it
+            cosigs = [[w, ts, sig] for w, ts, sig in (await node.logs.cosignatures(cp.id))[:64]]
+            extra = [[cp.raw, cp.sig], cosigs]
+        answer = await client.push(author, [[r.raw, r.sig] for r in page], extra)
         if answer.get("error") or answer.get("fork") or not answer.get("accepted"):
             break
         sent += int(answer["accepted"])

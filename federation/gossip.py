@@ -40,6 +40,7 @@ from protocol.network import Genesis
 
 log = logging.getLogger("democite.gossip")
 PUSH_FANOUT = 3
+STOP_GRACE_S = 5.0
 
 
 @dataclass(slots=True)
@@ -73,6 +74,8 @@ class Gossip:
         head = await node.logs.head(node.public_key)
         self._pushed_size = head.size if head else 0
         interval = node.config.federation.gossip_interval_s
+        # a round that outlasts a short interval just skips the next tick: not worth a warning
+        logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
         self._sched = AsyncIOScheduler(event_loop=asyncio.get_running_loop())
         self._sched.add_job(
             self._tick,
@@ -85,12 +88,18 @@ class Gossip:
         self._sched.start()
 
     async def stop(self) -> None:
+        # let a round in flight finish (rounds are short, bounded by the peer timeout) so nothing
+        # is cut in the middle of a transaction; the scheduler's shutdown would cancel it
+        if self._sched is not None:
+            self._sched.pause()
+        if self._tasks:
+            _, late = await asyncio.wait(set(self._tasks), timeout=STOP_GRACE_S)
+            for t in late:
+                t.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
         if self._sched is not None:
             self._sched.shutdown(wait=False)
             self._sched = None
-        for t in list(self._tasks):
-            t.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def after_admin_write(self) -> None:
         """Called after each admin write: every area publishes through the node, so a cheap look

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from federation.membership import MEMBERSHIP
 from federation.state import BUDGETS, NONCES, PeerBudget
+from federation.sync import SyncReport, witness_wire
 from node.api.framework import NODE, error_response
 from protocol import encoding
 from protocol.errors import ErrorCode, ProtocolError
@@ -151,8 +152,10 @@ async def push(request: web.Request) -> web.Response:
     """Records of one log pushed by a peer: bounded, charged to its signature budget, then ingested."""
     node = request.app[NODE]
     m = request[PEER_MSG]
-    if not isinstance(m, dict) or set(m) != {"author", "records"} or not isinstance(m["records"], list):
-        raise ProtocolError("a push is {author, records}", ErrorCode.MALFORMED)
+    if not isinstance(m, dict) or not {"author", "records"} <= set(m) <= {"author", "records", "checkpoint", "cosigs"}:
+        raise ProtocolError("a push is {author, records, checkpoint?, cosigs?}", ErrorCode.MALFORMED)
+    if not isinstance(m["records"], list):
+        raise ProtocolError("a push carries a list of records", ErrorCode.MALFORMED)
     author, recs = m["author"], m["records"]
     if not isinstance(author, bytes) or len(author) != 32 or len(recs) > MAX_PUSH:
         raise ProtocolError(f"a push names a 32-byte author and carries at most {MAX_PUSH} records", ErrorCode.MALFORMED)
@@ -168,6 +171,8 @@ async def push(request: web.Request) -> web.Response:
     if rot is not None:
         recs = [r for r in recs if _seq_of(r) <= rot.seq]
     result = await node.ingest(author, recs)
+    if result.error is None and result.fork is None and m.get("checkpoint"):
+        await witness_wire(node, author, m["checkpoint"], m.get("cosigs"), SyncReport(""))
     return reply({"accepted": result.accepted, "size": result.size, "fork": result.fork is not None,
                   "error": str(result.error.code) if result.error else ""})
 

@@ -158,6 +158,18 @@ async def _take_checkpoint(node: Node, client: PeerClient, author: bytes, report
 MAX_COSIGS = 64
 
 
+async def witness_wire(node: Node, author: bytes, wire: Any, cosigs: Any, report: SyncReport) -> bool:
+    """A checkpoint pushed with records: kept and cosigned when its root is the one of the records
+    we hold (our copy is verified record by record, so it extends every checkpoint we kept)."""
+    if not (isinstance(wire, list) and len(wire) == 2):
+        return False
+    try:
+        scp = open_checkpoint(wire[0], wire[1], author)
+    except ProtocolError:
+        return False
+    return await _witness(node, scp, cosigs, report)
+
+
 async def _witness(node: Node, scp: SignedCheckpoint, cosigs: Any, report: SyncReport) -> bool:
     """Keep a checkpoint that matches the records we hold and cosign it, in one transaction.
 
