@@ -25,10 +25,6 @@ from protocol.record import MAX_RECORD_BYTES
 MSGPACK = "application/msgpack"
 PEER_KEY = web.RequestKey("peer_key", bytes)
 PEER_MSG = web.RequestKey("peer_msg", object)
-BUDGET_WINDOW_MS = 10_000
-BUDGET_REQUESTS = 2_000  # per peer per window: far above honest gossip, low enough to stop a flood
-BUDGET_BYTES = 256 * 1024 * 1024
-BUDGET_SIGNATURES = 50_000  # record signatures a peer may make us check per window (pushes)
 MAX_PUSH = 1000
 OPEN_PATHS = ("/fed/v1/info",)  # what a non-member may still call: enough to learn it is not admitted
 
@@ -46,15 +42,16 @@ def _status(code: ErrorCode) -> int:
 
 
 def _charge(request: web.Request, key: bytes, size: int, now: int) -> bool:
-    budgets = request.app[BUDGETS].per_peer
+    limits = request.app[BUDGETS]
+    budgets = limits.per_peer
     b = budgets.get(key)
-    if b is None or now - b.window_start_ms > BUDGET_WINDOW_MS:
+    if b is None or now - b.window_start_ms > limits.window_ms:
         if len(budgets) > 10_000:
             budgets.clear()  # bounded memory under a flood of fresh keys; honest peers refill at once
         b = budgets[key] = PeerBudget(now)
     b.requests += 1
     b.bytes += size
-    return b.requests <= BUDGET_REQUESTS and b.bytes <= BUDGET_BYTES
+    return b.requests <= limits.max_requests and b.bytes <= limits.max_bytes
 
 
 @web.middleware
@@ -162,7 +159,7 @@ async def push(request: web.Request) -> web.Response:
     budget = request.app[BUDGETS].per_peer.get(request[PEER_KEY].hex().encode())
     if budget is not None:
         budget.signatures += len(recs)
-        if budget.signatures > BUDGET_SIGNATURES:
+        if budget.signatures > request.app[BUDGETS].max_signatures:
             return error_response(429, "rate_limited", "too many records to verify from this peer: slow down")
     membership = await request.app[MEMBERSHIP].get(node)
     if not membership.accepts(author):

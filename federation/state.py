@@ -39,7 +39,13 @@ class PeerBudget:
 
 @dataclass(slots=True)
 class Budgets:
+    """Per-peer budgets over a window; the limits are far above honest gossip (tests lower them)."""
+
     per_peer: dict[bytes, PeerBudget] = field(default_factory=dict)
+    window_ms: int = 10_000
+    max_requests: int = 2_000
+    max_bytes: int = 256 * 1024 * 1024
+    max_signatures: int = 50_000
 
 
 SESSION = web.AppKey("session", aiohttp.ClientSession)
