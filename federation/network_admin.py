@@ -128,7 +128,15 @@ async def network_status(request: web.Request, body: dict[str, Any]) -> dict[str
     }
 
 
+async def rotate(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+    from federation.keyrotation import rotate_key
+
+    return await rotate_key(node_of(request))
+
+
 ROUTES = [
+    Route("POST", "/api/keys/rotate", rotate, "Rotate this node's key: the old key signs key.rotate naming a new one",
+          tag="network"),
     Route("POST", "/api/members/endorse", endorse, "Endorse a candidate territory (publishes member.endorse)",
           body=(Field("key", str, max_len=80), Field("note", str, required=False, max_len=500)), tag="network"),
     Route("POST", "/api/members/remove", remove, "Ask for a member's removal (publishes member.remove)",

@@ -133,6 +133,12 @@ def cmd_member_list(args: argparse.Namespace) -> None:
         ["territory", "key", "status", "endorsements", "frozen"]))
 
 
+def cmd_key_rotate(args: argparse.Namespace) -> None:
+    r = api(args).post("/api/keys/rotate", {})
+    emit(args, r, lambda r: f"key rotated at record {r['rotation_seq']}: new key {r['new']}\n"
+         f"the old key ({short(r['old'])}) signs nothing more; its file is kept as {r['retired_key_file']}")
+
+
 def _cmd(sub: Any, name: str, func: Any, help: str, data: bool = True) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser(name, help=help, description=help)
     if data:
@@ -171,3 +177,7 @@ def register(sub: Any) -> None:
     p.add_argument("key")
     p.add_argument("--reason", default="")
     _cmd(msub, "list", cmd_member_list, "members, candidates, endorsements and frozen authors")
+
+    key = sub.add_parser("key", help="this node's signing key", description="this node's signing key")
+    ksub = key.add_subparsers(dest="key_command", metavar="ACTION", required=True)
+    _cmd(ksub, "rotate", cmd_key_rotate, "sign a key.rotate record with the old key naming a new key, then use the new key")

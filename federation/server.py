@@ -13,7 +13,7 @@ from aiohttp import web
 
 from federation.membership import MEMBERSHIP
 from federation.state import BUDGETS, NONCES, PeerBudget
-from federation.sync import SyncReport, witness_wire
+from federation.sync import SyncReport, cut_after_rotation, witness_wire
 from node.api.framework import NODE, error_response
 from protocol import encoding
 from protocol.errors import ErrorCode, ProtocolError
@@ -167,6 +167,7 @@ async def push(request: web.Request) -> web.Response:
     rot = membership.retired.get(author)
     if rot is not None:
         recs = [r for r in recs if _seq_of(r) <= rot.seq]
+    recs, _ = cut_after_rotation(recs)
     result = await node.ingest(author, recs)
     if result.error is None and result.fork is None and m.get("checkpoint"):
         await witness_wire(node, author, m["checkpoint"], m.get("cosigs"), SyncReport(""))

@@ -18,11 +18,12 @@ from node.errors import NodeError, NodeErrorCode
 from node.service import Node
 from node.storage.logs import StoredCheckpoint
 from node.storage.network import NetworkStore
+from protocol import encoding
 from protocol.checkpoint import SignedCheckpoint, check_extends, cosign, open_checkpoint, open_cosignature
 from protocol.errors import ChainError, ProtocolError
 from protocol.fork import make_fork_proof
 from protocol.messages import HeadEntry
-from protocol.record import open_record
+from protocol.record import MAX_RECORD_BYTES, open_record
 
 
 @dataclass(slots=True)
@@ -112,6 +113,7 @@ async def sync_log(node: Node, client: PeerClient, h: HeadEntry, report: SyncRep
         page = await client.records(h.author, start, min(page_size, h.size - start + 1))
         if not page:
             break
+        page, rotated = cut_after_rotation(page)
         result = await node.ingest(h.author, page, cursor=client.url)
         if result.fork is not None:
             report.forks += 1
@@ -127,7 +129,7 @@ async def sync_log(node: Node, client: PeerClient, h: HeadEntry, report: SyncRep
         report.pulled += result.accepted
         stored = stored or result.accepted > 0
         start = result.size + 1
-        if result.accepted == 0 and result.duplicates == 0:
+        if rotated or (result.accepted == 0 and result.duplicates == 0):
             break
     await _take_checkpoint(node, client, h.author, report)
     return stored
@@ -156,6 +158,23 @@ async def _take_checkpoint(node: Node, client: PeerClient, author: bytes, report
 
 
 MAX_COSIGS = 64
+
+
+def cut_after_rotation(page: list[Any]) -> tuple[list[Any], bool]:
+    """Drop what follows a `key.rotate` record in a page: the retired key signs nothing after it.
+
+    Reads kinds without trusting them: ingest verifies every record, so a forged kind only gets
+    the page refused.
+    """
+    for i, wire in enumerate(page):
+        try:
+            if isinstance(wire, list) and len(wire) == 2 and isinstance(wire[0], bytes):
+                m = encoding.decode(wire[0], MAX_RECORD_BYTES)
+                if isinstance(m, dict) and m.get("kind") == "key.rotate":
+                    return page[: i + 1], True
+        except ProtocolError:
+            return page, False
+    return page, False
 
 
 async def witness_wire(node: Node, author: bytes, wire: Any, cosigs: Any, report: SyncReport) -> bool:
