@@ -46,6 +46,9 @@ def _founder_from_node(d: Path) -> Founder:
 
 
 def cmd_network_create(args: argparse.Namespace) -> None:
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise ConfigError(f"{out} exists: a network file is never overwritten (use --force only before the network started)")
     founders: list[Founder] = []
     try:
         for d in args.founder_node or []:
@@ -55,9 +58,6 @@ def cmd_network_create(args: argparse.Namespace) -> None:
         g = Genesis(args.name, Admission(args.admission), tuple(founders), args.description or "")
     except ProtocolError as exc:
         raise ConfigError(f"{exc.message}; founders are --founder-node DATA_DIR or --founder KEY URL NAME") from None
-    out = Path(args.out)
-    if out.exists() and not args.force:
-        raise ConfigError(f"{out} exists: a network file is never overwritten (use --force only before the network started)")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_genesis(g))
     info = {"file": str(out), "name": g.name, "id": g.id.hex(), "admission": str(g.admission),

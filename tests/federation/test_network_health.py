@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import shutil
 
@@ -76,3 +77,30 @@ async def test_flooding_peer_is_throttled_while_an_honest_peer_syncs(make_node) 
     await flood_task
     assert refused > 1000  # most of the flood was refused before any signature check
     assert took < 10
+
+
+async def test_garbage_peer_loses_score_backs_off_and_is_graylisted(make_node, aiohttp_server) -> None:
+    from aiohttp import web
+
+    from federation.peering import GRAYLIST_SCORE
+
+    async def garbage(request: web.Request) -> web.Response:
+        return web.Response(body=b"\xc1\xc1 not msgpack", content_type="application/msgpack")
+
+    app = web.Application()
+    app.router.add_post("/fed/v1/{name}", garbage)
+    bad = await aiohttp_server(app)
+    url = f"http://127.0.0.1:{bad.port}"
+    a = await make_node("A", federation=fed(gossip_interval_s=30.0))
+    await a.node.peers.upsert(url, None, "", a.node.clock())
+    peer = await a.node.peers.get(url)
+    report = await a.gossip.exchange_with(peer)
+    assert report.error and "garbage" in report.error
+    peer = await a.node.peers.get(url)
+    assert peer.score == 80 and peer.failures == 1 and peer.next_try > a.node.clock()
+    assert a.gossip.choose([peer], 3) == []  # backing off
+    for _ in range(3):
+        report = await a.gossip.exchange_with(peer)
+        peer = await a.node.peers.get(url)
+    assert peer.score < GRAYLIST_SCORE
+    assert a.gossip.choose([dataclasses.replace(peer, next_try=0)], 3) == []  # graylisted even once its back-off ends
