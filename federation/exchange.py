@@ -36,7 +36,9 @@ async def exchange(node: Node, client: PeerClient, cache: MembershipCache, adver
                 report.forks += 1
         except ProtocolError as exc:
             raise PeerMisbehaved(f"peer {client.url} relayed a forged fork proof: {exc.message}") from None
-    heads = {h.key: h for h in await node.logs.heads() if h.size and h.root and membership.accepts(h.key)}
+    # our own log is always offered: the peer decides whether it admits us
+    me = node.public_key
+    heads = {h.key: h for h in await node.logs.heads() if h.size and h.root and (h.key == me or membership.accepts(h.key))}
     rec = Reconciler([head_item(h.key, h.size, h.root or b"") for h in heads.values()])
     msg = rec.initiate()
     for _ in range(MAX_ROUND_TRIPS):

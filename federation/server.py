@@ -141,7 +141,12 @@ async def reconcile(request: web.Request) -> web.Response:
     if not isinstance(m, dict) or set(m) != {"m"} or not isinstance(m["m"], bytes):
         raise ProtocolError("a reconcile request is {m: bytes}", ErrorCode.MALFORMED)
     membership = await request.app[MEMBERSHIP].get(node)
-    items = [head_item(h.key, h.size, h.root) for h in await node.logs.heads() if h.size and h.root and membership.accepts(h.key)]
+    me = node.public_key
+    items = [
+        head_item(h.key, h.size, h.root)
+        for h in await node.logs.heads()
+        if h.size and h.root and (h.key == me or membership.accepts(h.key))
+    ]
     return reply({"m": Reconciler(items).receive(m["m"])})
 
 
