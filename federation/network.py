@@ -1,35 +1,11 @@
-"""The network file (genesis) on disk: load it, write it, and know which network a node is on."""
+"""Writing a network file (genesis); loading it lives in `node.network` (re-exported here)."""
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
+from node.network import genesis_for, load_genesis
+from protocol.network import Genesis
 
-from node.config import NodeConfig
-from node.errors import ConfigError
-from protocol.errors import ProtocolError
-from protocol.network import OPEN_GENESIS, Genesis, genesis_from_mapping
-
-
-def load_genesis(path: Path) -> Genesis:
-    try:
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"network file {path} not found: create one with `democite network create`") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"network file {path} is not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read network file {path}: {exc.strerror}") from None
-    try:
-        return genesis_from_mapping(raw)
-    except ProtocolError as exc:
-        raise ConfigError(f"network file {path}: {exc.message}") from None
-
-
-def genesis_for(config: NodeConfig) -> Genesis:
-    path = config.network_path
-    return OPEN_GENESIS if path is None else load_genesis(path)
+__all__ = ["genesis_for", "load_genesis", "render_genesis"]
 
 
 def _q(text: str) -> str:
