@@ -7,11 +7,14 @@ We learn the whole difference, so we both pull and push: one exchange leaves bot
 
 from __future__ import annotations
 
+from typing import Any
+
 from federation.client import PeerClient
 from federation.errors import FederationError, FedErrorCode, PeerMisbehaved
 from federation.membership import MembershipCache
 from federation.sync import SyncReport, sync_log
 from node.service import Node
+from protocol.checkpoint import open_cosignature
 from protocol.errors import ProtocolError
 from protocol.messages import HeadEntry
 from protocol.reconcile import Reconciler, done, head_item, head_of
@@ -91,8 +94,25 @@ async def _push(node: Node, client: PeerClient, author: bytes, their_size: int, 
             cosigs = [[w, ts, sig] for w, ts, sig in (await node.logs.cosignatures(cp.id))[:64]]
             extra = [[cp.raw, cp.sig], cosigs]
         answer = await client.push(author, [[r.raw, r.sig] for r in page], extra)
+        if extra is not None and cp is not None:
+            await _keep_cosigs(node, cp.id, answer.get("cosigs"))
         if answer.get("error") or answer.get("fork") or not answer.get("accepted"):
             break
         sent += int(answer["accepted"])
         start = page[-1].seq + 1
     return sent
+
+
+async def _keep_cosigs(node: Node, checkpoint_id: bytes, wires: Any) -> None:
+    """Cosignatures a peer returned for a checkpoint we pushed: each verified, the rest dropped."""
+    if not isinstance(wires, list):
+        return
+    rows = []
+    for w in wires[:64]:
+        try:
+            c = open_cosignature(checkpoint_id, w)
+        except ProtocolError:
+            continue
+        rows.append((checkpoint_id, c.witness, c.ts, c.sig))
+    if rows:
+        await node.logs.add_cosignatures(rows)

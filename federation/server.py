@@ -6,6 +6,7 @@ msgpack), then the request signature, and only then the database.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -174,10 +175,17 @@ async def push(request: web.Request) -> web.Response:
         recs = [r for r in recs if _seq_of(r) <= rot.seq]
     recs, _ = cut_after_rotation(recs)
     result = await node.ingest(author, recs)
-    if result.error is None and result.fork is None and m.get("checkpoint"):
-        await witness_wire(node, author, m["checkpoint"], m.get("cosigs"), SyncReport(""))
+    cosigs: list[list[Any]] = []
+    cp = m.get("checkpoint")
+    witnessed = result.error is None and result.fork is None and cp and await witness_wire(
+        node, author, cp, m.get("cosigs"), SyncReport("")
+    )
+    if witnessed:
+        # the witnesses we hold go back to the pusher, so the author learns who cosigned its checkpoint
+        cp_id = hashlib.sha256(cp[0]).digest()
+        cosigs = [[w, ts, sig] for w, ts, sig in (await node.logs.cosignatures(cp_id))[:64]]
     return reply({"accepted": result.accepted, "size": result.size, "fork": result.fork is not None,
-                  "error": str(result.error.code) if result.error else ""})
+                  "error": str(result.error.code) if result.error else "", "cosigs": cosigs})
 
 
 def _seq_of(wire: object) -> int:

@@ -37,6 +37,12 @@ async def test_eight_nodes_converge_and_witness(make_node) -> None:
     cosigs = await nodes[3].node.logs.cosignatures(cp.id)
     assert cosigs and nodes[0].node.public_key not in {w for w, _, _ in cosigs}
 
+    # the author learns its witnesses: peers it pushed to return their cosignatures
+    async def author_sees_witnesses() -> bool:
+        return len(await nodes[0].node.logs.cosignatures(cp.id)) >= 1
+
+    await wait_for(author_sees_witnesses, 10, "witnesses known to the author")
+
 
 async def test_a_node_that_was_down_catches_up(make_node, tmp_path) -> None:
     a = await make_node("A", federation=fed())
