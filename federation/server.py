@@ -180,7 +180,7 @@ async def push(request: web.Request) -> web.Response:
     witnessed = result.error is None and result.fork is None and cp and await witness_wire(
         node, author, cp, m.get("cosigs"), SyncReport("")
     )
-    if witnessed:
+    if witnessed and isinstance(cp, list):
         # the witnesses we hold go back to the pusher, so the author learns who cosigned its checkpoint
         cp_id = hashlib.sha256(cp[0]).digest()
         cosigs = [[w, ts, sig] for w, ts, sig in (await node.logs.cosignatures(cp_id))[:64]]
