@@ -106,7 +106,12 @@ async def info(request: web.Request) -> web.Response:
 
 async def heads(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    out = [HeadEntry(h.key, h.size, h.root).to_wire() for h in await node.logs.heads() if h.size and h.root]
+    membership = await request.app[MEMBERSHIP].get(node)
+    out = [
+        HeadEntry(h.key, h.size, h.root).to_wire()
+        for h in await node.logs.heads()
+        if h.size and h.root and (h.key == node.public_key or membership.accepts(h.key))
+    ]
     return reply({"heads": out})
 
 

@@ -82,3 +82,17 @@ async def test_a_split_network_heals(make_node) -> None:
         for p in await rn.node.peers.all():
             await rn.node.peers.record_success(p.url, rn.node.clock(), 0, 0)  # end the back-off
     await wait_for(lambda: converged(nodes), 20, "healed network")
+
+
+async def test_idle_reconciliation_over_http_is_tiny(make_node) -> None:
+    from federation.peering import client_for
+    from protocol.reconcile import Reconciler, done, head_item
+
+    nodes = [await make_node(f"I{i}", federation=fed()) for i in range(3)]
+    await link(nodes)
+    await wait_for(lambda: converged(nodes), 15, "convergence")
+    a, b = nodes[0], nodes[1]
+    items = [head_item(h.key, h.size, h.root) for h in await a.node.logs.heads() if h.size and h.root]
+    msg = Reconciler(items).initiate()
+    answer = await client_for(a.node, a.session, b.peer_url).reconcile(msg)
+    assert done(answer) and len(msg) + len(answer) < 200
