@@ -30,7 +30,7 @@ async def view(node: Node, genesis: Genesis | None = None) -> Membership:
         elif rec.kind == "member.remove":
             votes.append(Vote(rec.author, body["member"], rec.seq, False))
         else:
-            rotations.append(Rotation(rec.author, body["new"], rec.seq))
+            rotations.append(Rotation(rec.author, body["new"], rec.seq, body.get("next_hash")))
     return fold(genesis, votes, rotations)
 
 

@@ -4,11 +4,13 @@ Each author's latest vote about a subject counts (`member.endorse` for, `member.
 A subject becomes a member when more than half of the current members endorse it, and stops
 being one when more than half ask for its removal; the fold repeats until nothing changes (at
 most once per subject), so every node holding the same records computes the same members.
-A `key.rotate` record hands its author's membership to the new key and retires the old one.
+A `key.rotate` record hands its author's membership to the new key and retires the old one; it
+may pre-commit the next key (KERI-style), which the next rotation must then name.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -55,6 +57,28 @@ class Rotation:
     old: bytes
     new: bytes
     seq: int  # the rotation record's seq in the old key's log: nothing after it is accepted
+    next_hash: bytes | None = None  # SHA-256 of the key the next rotation must name (pre-commitment)
+
+
+def key_commitment(key: bytes) -> bytes:
+    return hashlib.sha256(b"democite/v1/next-key\x00" + key).digest()
+
+
+def _valid_rotations(rotations: Iterable[Rotation]) -> dict[bytes, Rotation]:
+    """The first rotation of each key, dropping one that breaks its predecessor's pre-commitment.
+
+    A key that was itself introduced by a rotation with `next_hash` can only rotate to the key
+    committed there: a thief of the current key cannot hand the territory to a key of its own.
+    """
+    first: dict[bytes, Rotation] = {}
+    for r in sorted(rotations, key=lambda r: (r.old, r.seq)):
+        first.setdefault(r.old, r)  # a second rotation of one key is void
+    by_new = {r.new: r for r in first.values()}
+    return {
+        old: r
+        for old, r in first.items()
+        if (p := by_new.get(old)) is None or p.next_hash is None or key_commitment(r.new) == p.next_hash
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +122,7 @@ class Membership:
 
 
 def fold(genesis: Genesis, votes: Iterable[Vote], rotations: Iterable[Rotation] = ()) -> Membership:
-    retired: dict[bytes, Rotation] = {}
-    for r in sorted(rotations, key=lambda r: (r.old, r.seq)):
-        retired.setdefault(r.old, r)  # the first rotation of a key counts; a second is void
+    retired = _valid_rotations(rotations)
 
     def canon(key: bytes) -> bytes:
         seen = set()

@@ -37,3 +37,16 @@ async def test_rotation_keeps_old_records_and_refuses_later_ones(make_node) -> N
     assert answer["accepted"] == 0
     head = await y.node.logs.head(old.public_key)
     assert head is not None and head.size == 3
+
+    # the second rotation uses the key the first one committed to
+    rc, out, err = await run_cli("key", "rotate", "--data", str(x.config.data_dir), "--json")
+    assert rc == 0, err
+    second = json.loads(out)
+    from protocol.membership import key_commitment
+
+    assert key_commitment(bytes.fromhex(second["new"])).hex() == r["next_key_committed"]
+    await wait_for(lambda: converged([x, y]), 15, "convergence after the second rotation")
+    from federation.membership import view
+
+    m = await view(y.node)
+    assert m.current(old.public_key) == bytes.fromhex(second["new"])

@@ -61,3 +61,13 @@ def test_genesis_id_and_file_validation() -> None:
         genesis_from_mapping({"network": {"name": "x"}})
     with pytest.raises(ProtocolError, match="listed twice"):
         Genesis("T", Admission.MAJORITY, (Founder(A, "A", ""), Founder(A, "B", "")))
+
+
+def test_a_rotation_must_honour_the_previous_pre_commitment() -> None:
+    from protocol.membership import key_commitment
+
+    first = Rotation(A, N, 3, key_commitment(E))
+    good = fold(G, [], [first, Rotation(N, E, 2)])
+    assert good.current(A) == E and E in good.members
+    thief = fold(G, [], [first, Rotation(N, D, 2)])  # N's key stolen, rotated to the thief's D
+    assert thief.current(A) == N and D not in thief.members and thief.accepts_record(N, 5)
