@@ -75,7 +75,7 @@ async def test_flooding_peer_is_throttled_while_an_honest_peer_syncs(make_node) 
 
     took = await wait_for(honest_synced, 10, "honest peer's sync during a flood")
     await flood_task
-    assert refused > 1000  # most of the flood was refused before any signature check
+    assert refused > 800  # most of the flood was refused before any signature check
     assert took < 10
 
 
