@@ -15,7 +15,7 @@ from aiohttp import web
 from federation.bodies import read_capped
 from federation.membership import MEMBERSHIP
 from federation.state import BUDGETS, NONCES, PeerBudget
-from federation.sync import SyncReport, cut_after_rotation, ingest, witness_wire
+from federation.sync import SyncReport, cut_after_rotation, witness_wire
 from node.api.framework import NODE, error_response
 from protocol import encoding
 from protocol.errors import ErrorCode, ProtocolError
@@ -180,7 +180,7 @@ async def push(request: web.Request) -> web.Response:
     if rot is not None:
         recs = [r for r in recs if _seq_of(r) <= rot.seq]
     recs, _ = cut_after_rotation(recs)
-    result = await ingest(node, author, recs)
+    result = await node.ingest(author, recs)
     cosigs: list[list[Any]] = []
     cp = m.get("checkpoint")
     witnessed = result.error is None and result.fork is None and cp and await witness_wire(

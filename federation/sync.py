@@ -8,7 +8,6 @@ at seq s mean equal logs up to s) and becomes a fork proof.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +15,7 @@ from federation.client import PeerClient
 from federation.errors import FederationError, FedErrorCode, PeerMisbehaved
 from federation.membership import view
 from node.errors import NodeError, NodeErrorCode
-from node.service import IngestResult, Node
+from node.service import Node
 from node.storage.logs import StoredCheckpoint
 from node.storage.network import NetworkStore
 from protocol import encoding
@@ -115,7 +114,7 @@ async def sync_log(node: Node, client: PeerClient, h: HeadEntry, report: SyncRep
         if not page:
             break
         page, rotated = cut_after_rotation(page)
-        result = await ingest(node, h.author, page, cursor=client.url)
+        result = await node.ingest(h.author, page, cursor=client.url)
         if result.fork is not None:
             report.forks += 1
             return stored
@@ -134,27 +133,6 @@ async def sync_log(node: Node, client: PeerClient, h: HeadEntry, report: SyncRep
             break
     await _take_checkpoint(node, client, h.author, report)
     return stored
-
-
-INGEST_TRIES = 3
-
-
-async def ingest(node: Node, author: bytes, page: list[Any], cursor: str | None = None) -> IngestResult:
-    """`Node.ingest`, retried when the storage's reader briefly misses the author row it just wrote.
-
-    The store reads through a second connection; while another coroutine's statement is open on
-    it, that connection keeps an older snapshot, and `ensure_author` then fails its own check.
-    The fix belongs in `node/storage/db.py` (fetch in one call); until then a short retry is safe
-    because ingest is idempotent and all-or-nothing.
-    """
-    for attempt in range(INGEST_TRIES):
-        try:
-            return await node.ingest(author, page, cursor=cursor)
-        except AssertionError:
-            if attempt == INGEST_TRIES - 1:
-                raise
-            await asyncio.sleep(0.01 * (attempt + 1))
-    raise AssertionError("unreachable")
 
 
 async def _take_checkpoint(node: Node, client: PeerClient, author: bytes, report: SyncReport) -> None:

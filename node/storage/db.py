@@ -93,12 +93,13 @@ class Database:
         return str(row[0])
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        async with self._r.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        # one call on the reader's thread: a statement left half-read between two calls would keep
+        # the shared reader on an old snapshot for every other coroutine
+        return list(await self._r.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        async with self._r.execute(sql, params) as cur:
-            return await cur.fetchone()
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
 
 class Writer:

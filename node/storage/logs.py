@@ -64,9 +64,8 @@ class LogStore:
             return head
         async with self.db.write() as w:
             await w.execute("INSERT OR IGNORE INTO authors (key, first_seen) VALUES (?, ?)", (author, now_ms))
-        head = await self.head(author)
-        assert head is not None
-        return head
+            row = await w.fetchone("SELECT ref, key, size, last_id, root, frozen FROM authors WHERE key = ?", (author,))
+        return Head(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
 
     async def nodes(self, ref: int, wanted: Iterable[Node]) -> dict[Node, bytes]:
         wanted = list(wanted)
