@@ -1,13 +1,15 @@
 """The member set the cooperation rules run against, and reading cooperation records as entries.
 
-`current_members` is the one place that decides who the members are: for now every territory this
-node holds a profile from (the open network); it is rewired to the network's membership at merge.
+`current_members` is the one place that decides who the members are: the network's membership
+(`federation.membership`) when the node belongs to a network file; in the open network, every
+territory this node holds a profile from (a set every node that synced the same records agrees on).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from federation.membership import view
 from node.errors import Invalid
 from node.service import Node
 from protocol import encoding
@@ -17,6 +19,9 @@ ALL = 1_000_000_000
 
 
 async def current_members(node: Node) -> frozenset[bytes]:
+    membership = await view(node)
+    if not membership.open:
+        return membership.members
     profiles = await node.logs.records(None, ["territory.profile"], limit=ALL)
     return frozenset(r.author for r in profiles)
 

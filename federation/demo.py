@@ -17,6 +17,7 @@ import time
 from contextlib import AsyncExitStack
 from pathlib import Path
 
+from federation.coop_demo import cooperation_round
 from federation.membership import members
 from federation.network import render_genesis
 from federation.runtime import RunningNode, running_node
@@ -111,6 +112,7 @@ async def run_demo(n: int, seconds: int, keep: bool = False, seed: int | None = 
         publish_until = started + seconds * 0.6
         clone_joins = started + min(3.0, seconds * 0.2)
         clone_added = False
+        coop_done = False
         tick = 0
         while time.monotonic() < deadline:
             tick += 1
@@ -130,6 +132,10 @@ async def run_demo(n: int, seconds: int, keep: bool = False, seed: int | None = 
                 await victim.node.peers.upsert(evil.peer_url, evil.node.public_key, "clone", victim.node.clock())
                 say(f"{at()} the clone shows its other history to {victim.config.node.name}")
                 clone_added = True
+            if not coop_done and now >= publish_until:
+                coop_done = True
+                say(f"{at()} cooperation between territories: a peer review round, a twinning project, a fund grant")
+                await cooperation_round(nodes)
             forks = [len(await rn.node.logs.forks()) for rn in nodes]
             if caught_at is None and all(forks):
                 caught_at = time.monotonic() - started
