@@ -218,7 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extensions() -> Sequence[Callable[[Any], None]]:
     """Command groups contributed by the packages (each a `register(subparsers)`)."""
-    return []
+    from node.das import commands as das_commands
+
+    return [das_commands.register]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -40,7 +40,9 @@ VERSION = "0.1.0"
 
 
 def admin_routes() -> list[Route]:
-    return [*routes_core.ROUTES, *federation_admin.ROUTES]
+    from node.das import routes as das_routes
+
+    return [*routes_core.ROUTES, *federation_admin.ROUTES, *das_routes.ROUTES]
 
 
 @web.middleware

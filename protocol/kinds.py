@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from protocol import kinds_core
+from protocol import kinds_core, kinds_das
 from protocol.errors import ErrorCode, RecordError
 from protocol.schema import Schema
 
 KINDS: Mapping[str, Schema] = MappingProxyType(
-    {s.kind: s for s in (*kinds_core.SCHEMAS,)}
+    {s.kind: s for s in (*kinds_core.SCHEMAS, *kinds_das.SCHEMAS)}
 )
 
 

@@ -4,10 +4,11 @@ Each area owns a range of versions so areas can grow independently; a database r
 version it applied, and a version is never edited once released: changes are new versions.
 """
 
-from node.storage import schema_core
+from node.storage import schema_core, schema_das
 
 MIGRATIONS: list[tuple[int, str, str]] = [
     *schema_core.MIGRATIONS,
+    *schema_das.MIGRATIONS,
 ]
 
 _versions = [v for v, _, _ in MIGRATIONS]
