@@ -9,6 +9,7 @@ from typing import Any
 
 import aiohttp
 
+from federation.bodies import read_capped
 from federation.errors import FederationError, FedErrorCode, PeerUnreachable
 from federation.state import Traffic
 from protocol import encoding
@@ -47,7 +48,9 @@ class PeerClient:
         self.traffic.requests += 1
         try:
             async with self.session.post(self.url + path, data=body, headers=headers, timeout=self.timeout) as resp:
-                data = await resp.content.read(self.max_body + 1)
+                if resp.content_length is not None and resp.content_length > self.max_body:
+                    raise FederationError(f"peer {self.url} announced more than {self.max_body} bytes", FedErrorCode.BAD_RESPONSE)
+                data = await read_capped(resp.content, self.max_body)
                 self.traffic.received += len(data) + 150
                 if len(data) > self.max_body:
                     raise FederationError(f"peer {self.url} sent more than {self.max_body} bytes", FedErrorCode.BAD_RESPONSE)

@@ -22,9 +22,10 @@ import aiohttp
 from aiohttp import web
 
 from federation import admin as federation_admin
+from federation import coop_routes
 from federation.server import add_peer_routes, peer_guard
 from federation.state import BUDGETS, NONCES, SESSION, SOCKETS, TRAFFIC, Budgets, Sockets, Traffic
-from node import keys
+from node import audit_routes, keys
 from node.api import openapi, routes_core
 from node.api.framework import ALLOWED_HOSTS, API_TOKEN, NODE, Route, add_routes, error_response, guard
 from node.config import NodeConfig
@@ -41,8 +42,16 @@ VERSION = "0.1.0"
 
 def admin_routes() -> list[Route]:
     from node.das import routes as das_routes
+    from node.pacte import routes as pacte_routes
 
-    return [*routes_core.ROUTES, *federation_admin.ROUTES, *das_routes.ROUTES]
+    return [
+        *routes_core.ROUTES,
+        *federation_admin.ROUTES,
+        *das_routes.ROUTES,
+        *pacte_routes.ROUTES,
+        *coop_routes.ROUTES,
+        *audit_routes.ROUTES,
+    ]
 
 
 @web.middleware
@@ -165,7 +174,7 @@ async def running_node(
         if port == 0:
             config = dataclasses.replace(config, node=dataclasses.replace(config.node, listen=f"{host}:{real_port}"))
         ahost, aport = config.api_listen
-        same = (ahost, aport) == (host, port)
+        same = aport != 0 and (ahost, aport) == (host, port)
         api_sock = peer_sock if same else _bind(ahost, aport)
         if not same:
             socks.append(api_sock)

@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from federation.bodies import read_capped
 from federation.state import BUDGETS, NONCES, PeerBudget
 from node.api.framework import NODE, error_response
 from protocol import encoding
@@ -58,7 +59,7 @@ async def peer_guard(request: web.Request, handler: PeerHandler) -> web.StreamRe
     limit = node.config.federation.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         return error_response(413, "too_large", f"request body over {limit} bytes; send smaller pages")
-    body = await request.content.read(limit + 1)
+    body = await read_capped(request.content, limit)
     if len(body) > limit:
         return error_response(413, "too_large", f"request body over {limit} bytes; send smaller pages")
     now = node.clock()

@@ -21,15 +21,20 @@ INT_MAX = (1 << 64) - 1
 Value = Any  # None | bool | int | str | bytes | list[Value] | dict[str, Value]
 
 
+def _too_deep() -> EncodingError:
+    return EncodingError(f"value nests more than {MAX_DEPTH} maps and arrays", ErrorCode.TOO_DEEP)
+
+
 def _canon(value: Value, depth: int) -> Value:
-    if depth > MAX_DEPTH:
-        raise EncodingError(f"value nests deeper than {MAX_DEPTH} levels", ErrorCode.TOO_DEEP)
+    """`depth` counts the maps and arrays around `value`."""
     if value is None or isinstance(value, (bool, str, bytes)):
         return value
     if isinstance(value, int):
         if not INT_MIN <= value <= INT_MAX:
             raise EncodingError("integer out of the 64-bit range", ErrorCode.BAD_TYPE)
         return value
+    if isinstance(value, (list, tuple, dict)) and depth >= MAX_DEPTH:
+        raise _too_deep()
     if isinstance(value, (list, tuple)):
         return [_canon(v, depth + 1) for v in value]
     if isinstance(value, dict):
@@ -50,6 +55,31 @@ def encode(value: Value) -> bytes:
 
 def _refuse_ext(code: int, data: bytes) -> Any:
     raise EncodingError("msgpack ext types are not allowed", ErrorCode.BAD_TYPE)
+
+
+def _check_decoded(value: Value, depth: int) -> None:
+    """Profile rules a byte-for-byte re-encoding cannot see: key order, key type, depth, floats.
+
+    UTF-8 preserves code point order, so Python's str ordering is the UTF-8 byte ordering.
+    """
+    if isinstance(value, (dict, list)) and depth >= MAX_DEPTH:
+        raise _too_deep()
+    if isinstance(value, dict):
+        prev: str | None = None
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise EncodingError("map keys must be text", ErrorCode.BAD_TYPE)
+            if prev is not None and k <= prev:
+                raise EncodingError("map keys are not sorted", ErrorCode.NOT_CANONICAL)
+            prev = k
+            if isinstance(v, (dict, list, float)):
+                _check_decoded(v, depth + 1)
+    elif isinstance(value, list):
+        for v in value:
+            if isinstance(v, (dict, list, float)):
+                _check_decoded(v, depth + 1)
+    elif isinstance(value, float):
+        raise EncodingError("floats are not allowed: use integers (cents, minutes)", ErrorCode.BAD_TYPE)
 
 
 def decode(data: bytes, max_size: int = DEFAULT_MAX_SIZE) -> Value:
@@ -73,10 +103,12 @@ def decode(data: bytes, max_size: int = DEFAULT_MAX_SIZE) -> Value:
     except (ValueError, msgpack.UnpackException, TypeError, RecursionError) as exc:
         # msgpack reports truncation, bad UTF-8 and stack overflow with assorted types
         raise EncodingError(f"not valid msgpack ({type(exc).__name__})", ErrorCode.MALFORMED) from exc
-    # re-encoding also enforces depth, key and float rules: one walk does both jobs
-    if encode(value) != data:
+    _check_decoded(value, 0)
+    # decoded maps keep their wire order, so packing them back reproduces the input exactly when
+    # (and only when) every length and integer used its shortest form
+    if msgpack.packb(value, use_bin_type=True) != data:
         raise EncodingError(
-            "bytes are not in canonical form (sorted keys, shortest encodings)",
+            "bytes are not in canonical form (shortest encodings)",
             ErrorCode.NOT_CANONICAL,
         )
     return value

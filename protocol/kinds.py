@@ -5,12 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from protocol import kinds_core, kinds_das
+from protocol import kinds_coop, kinds_core, kinds_das, kinds_pacte
 from protocol.errors import ErrorCode, RecordError
 from protocol.schema import Schema
 
 KINDS: Mapping[str, Schema] = MappingProxyType(
-    {s.kind: s for s in (*kinds_core.SCHEMAS, *kinds_das.SCHEMAS)}
+    {
+        s.kind: s
+        for s in (
+            *kinds_core.SCHEMAS,
+            *kinds_das.SCHEMAS,
+            *kinds_pacte.SCHEMAS,
+            *kinds_coop.SCHEMAS,
+        )
+    }
 )
 
 

@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
@@ -96,22 +97,26 @@ def _err(exc: Exception) -> str:
 
 
 async def run_import(svc: DasService, text: str, kind: str | None) -> AsyncIterator[dict[str, Any]]:
-    """Yields progress events ({"progress", "total"}) then one {"report": ...}; raises on refusal."""
+    """Yields progress events ({"progress", "total", "phase"}) then one {"report": ...}.
+
+    Lines are checked and inserted chunk by chunk inside one write transaction: after the first
+    error nothing more is inserted, the remaining lines are still checked (to report up to 20
+    errors at once), and the transaction is rolled back: nothing is written.
+    """
     t0 = time.perf_counter()
-    rows = list(csv.reader(io.StringIO(text)))
-    while rows and not any(c.strip() for c in rows[-1]):
-        rows.pop()
-    if not rows:
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header is None or not any(c.strip() for c in header):
         raise Invalid("line 1: the file is empty (it needs a header line)")
-    kind, cols = detect(rows[0], kind)
-    body = rows[1:]
-    total = len(body)
-    yield {"progress": 0, "total": total, "phase": "check"}
+    kind, cols = detect(header, kind)
+    total = max(text.count("\n") - 1 + (0 if text.endswith("\n") else 1), 0)
+    yield {"progress": 0, "total": total, "phase": "import"}
     now = svc.now()
     today = svc.today().isoformat()
-    out = Outcome(kind=kind, lines=total)
+    out = Outcome(kind=kind)
     idx = {c: i for i, c in enumerate(cols)}
     width = len(cols)
+    imported = 0
     async with svc.db.write() as w:
         if kind == "entries":
             check = await _entries_checker(svc, w, idx, now, out)
@@ -121,45 +126,52 @@ async def run_import(svc: DasService, text: str, kind: str | None) -> AsyncItera
             check = await _employers_checker(w, idx, now, out)
         else:
             check = await _contracts_checker(w, idx, now, today, out)
-        for start in range(0, total, CHUNK):
-            chunk = body[start : start + CHUNK]
+        line = 1
+        while True:
+            chunk = list(itertools.islice(reader, CHUNK))
+            if not chunk:
+                break
+            first = line + 1
+            line += len(chunk)
 
-            def work(chunk: list[list[str]] = chunk, start: int = start) -> None:
+            def work(chunk: list[list[str]] = chunk, first: int = first) -> None:
                 for i, row in enumerate(chunk):
-                    line = start + i + 2
                     if len(row) != width:
                         if not any(c.strip() for c in row):
                             continue
-                        out.fail(line, f"{len(row)} values for {width} columns")
+                        out.fail(first + i, f"{len(row)} values for {width} columns")
                         continue
                     try:
-                        check(line, row)
+                        check(first + i, row)
                     except (NodeError, ValueError) as exc:
-                        out.fail(line, _err(exc))
+                        out.fail(first + i, _err(exc))
 
             await asyncio.to_thread(work)
-            yield {"progress": min(total, start + CHUNK), "total": total, "phase": "check"}
+            out.lines += len(chunk)
+            if not out.errors:
+                await _insert(w, kind, out, now)
+                imported += len(out.rows)
+            out.rows.clear()
+            out.extra.clear()
+            yield {"progress": line - 1, "total": max(total, line - 1), "phase": "import"}
         if out.errors:
             raise ImportRefused(out.errors, out.more)
-        written = 0
-        for start in range(0, max(len(out.rows), 1), CHUNK * 2):
-            part = out.rows[start : start + CHUNK * 2]
-            if kind == "entries":
-                await store.insert_entries(w, part)
-            elif kind == "persons":
-                await store.insert_persons(w, part)
-            elif kind == "employers":
-                for name, k in part:
-                    await store.insert_employer(w, name, k, now)
-            else:
-                await store.insert_contracts(w, part)
-            written += len(part)
-            yield {"progress": written, "total": len(out.rows), "phase": "write"}
-        if out.extra:
-            await store.accept_many(w, out.extra)
     secs = time.perf_counter() - t0
-    yield {"report": {"kind": kind, "lines": total, "imported": len(out.rows), "seconds": round(secs, 3),
-                      "per_second": int(len(out.rows) / secs) if secs > 0 else 0}}
+    yield {"report": {"kind": kind, "lines": out.lines, "imported": imported, "seconds": round(secs, 3),
+                      "per_second": int(imported / secs) if secs > 0 else 0}}
+
+
+async def _insert(w: Any, kind: str, out: Outcome, now: int) -> None:
+    if kind == "entries":
+        await store.insert_entries(w, out.rows)
+    elif kind == "persons":
+        await store.insert_persons(w, out.rows)
+    elif kind == "employers":
+        for name, k in out.rows:
+            await store.insert_employer(w, name, k, now)
+    else:
+        await store.insert_contracts(w, out.rows)
+        await store.accept_many(w, out.extra)
 
 
 async def _entries_checker(svc: DasService, w: Any, idx: dict[str, int], now: int, out: Outcome) -> Callable[[int, list[str]], None]:

@@ -95,6 +95,10 @@ class Database:
         async with self._lock:
             await self._w.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
+    async def integrity_check(self) -> str:
+        row = await self.fetchone("PRAGMA integrity_check")
+        return str(row[0])
+
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         async with self._r.execute(sql, params) as cur:
             return list(await cur.fetchall())
