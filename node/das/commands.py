@@ -348,7 +348,10 @@ def summary_list(args: argparse.Namespace) -> None:
 
 
 def prove(args: argparse.Namespace) -> None:
-    r = api(args).get(f"/api/das/statements/{args.statement}/proof")
+    if args.attach:
+        r = api(args).post(f"/api/das/statements/{args.statement}/attach", {})
+    else:
+        r = api(args).get(f"/api/das/statements/{args.statement}/proof")
     _write_or_print(args, json.dumps(r, indent=2))
 
 
@@ -547,6 +550,7 @@ def register(sub: Any) -> None:
 
     p = _cmd(ds, "prove", prove, "a disclosure proving one statement is counted in a published summary (JSON)")
     p.add_argument("--statement", type=int, required=True)
+    p.add_argument("--attach", action="store_true", help="also include this disclosure in the node's audit exports")
     p.add_argument("--out", help="write to this file instead of stdout")
     p = _cmd(ds, "verify-proof", verify_proof, "check a disclosure offline (no node needed)", data=False)
     p.add_argument("file")

@@ -255,6 +255,10 @@ async def prove(r: web.Request, b: dict[str, Any]) -> Any:
     return await svc(r).prove(_int(r, "number"))
 
 
+async def attach(r: web.Request, b: dict[str, Any]) -> Any:
+    return await svc(r).attach(_int(r, "number"))
+
+
 # -- the route table -------------------------------------------------------------------------
 
 FMT = S("format", False, 8, ("json", "csv", "html"))
@@ -324,6 +328,8 @@ ROUTES = [
           query=(FMT, LANG), tag=TAG),
     Route("GET", "/api/das/statements/{number}/proof", prove,
           "A disclosure proving one statement is counted in a published summary, without revealing any other", tag=TAG),
+    Route("POST", "/api/das/statements/{number}/attach", attach,
+          "The same disclosure, also kept to be included in this node's audit exports (`democite export`)", tag=TAG),
     Route("POST", "/api/das/import", import_csv, "Bulk CSV import in one transaction (NDJSON progress, then a report)",
           (S("path", False, 4096), Field("content", str, required=False, max_len=64 * 1024 * 1024),
            S("kind", False, 12, ("employers", "persons", "contracts", "entries"))), tag=TAG),

@@ -698,6 +698,23 @@ class DasService:
         return {"summaries": [{"id": r["record_id"].hex(), "period": r["period"], "statements": r["size"], "root": r["root"].hex(),
                                "published_at": r["published_at"]} for r in rows]}
 
+    async def attach(self, number: int) -> dict[str, Any]:
+        """A disclosure the territory hands to evaluators: it is included in this node's audit exports."""
+        doc = await self.prove(number)
+        async with self.db.write() as w:
+            await store.attach_disclosure(w, number, self.now())
+        return doc
+
+    async def audit_disclosures(self) -> list[tuple[str, dict[str, Any]]]:
+        """(scheme, disclosure) of every statement attached for evaluators and still provable."""
+        out = []
+        for number in await store.attached_disclosures(self.db):
+            try:
+                out.append(("das.bulletin", await self.prove(number)))
+            except NodeError:
+                continue  # its summary was replaced by a later one without it, or the holder was erased
+        return out
+
     async def prove(self, number: int) -> dict[str, Any]:
         s = await store.statement(self.db, number)
         if s is None:

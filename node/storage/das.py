@@ -624,6 +624,17 @@ async def summary_leaves(q: Query, summary_id: int) -> list[bytes]:
     return [r[0] for r in await q.fetchall("SELECT leaf FROM das_summary_leaves WHERE summary_id = ? ORDER BY idx", (summary_id,))]
 
 
+async def attach_disclosure(w: Write, number: int, now: int) -> None:
+    await w.execute("INSERT OR IGNORE INTO das_disclosures (statement, attached_at) VALUES (?, ?)", (number, now))
+
+
+async def attached_disclosures(q: Query) -> list[int]:
+    return [r[0] for r in await q.fetchall(
+        "SELECT d.statement FROM das_disclosures d JOIN das_statements s ON s.number = d.statement WHERE s.salt IS NOT NULL "
+        "ORDER BY d.statement"
+    )]
+
+
 # -- a person's rights -----------------------------------------------------------------------
 
 
@@ -663,6 +674,7 @@ async def erase_person(w: Write, pid: int, now: int) -> dict[str, int]:
     await run("flexibility", "DELETE FROM das_flex WHERE contract_no IN (SELECT contract_no FROM das_contracts WHERE person_id = ?)", (pid,))
     await run("acceptances", "DELETE FROM das_acceptances WHERE contract_id IN (SELECT id FROM das_contracts WHERE person_id = ?)", (pid,))
     await run("contracts", "DELETE FROM das_contracts WHERE person_id = ?", (pid,))
+    await run("disclosures", "DELETE FROM das_disclosures WHERE statement IN (SELECT number FROM das_statements WHERE person_id = ?)", (pid,))
     await run("statements", "UPDATE das_statements SET person_id = NULL, body = NULL, salt = NULL, minutes = 0, cents = 0 WHERE person_id = ?", (pid,))
     await run(
         "summary_links",

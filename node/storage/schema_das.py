@@ -164,7 +164,11 @@ MIGRATIONS = [
             statement INTEGER,
             PRIMARY KEY (summary_id, idx)
         ) WITHOUT ROWID;
-        CREATE INDEX das_summary_leaves_statement ON das_summary_leaves(statement)
+        CREATE INDEX das_summary_leaves_statement ON das_summary_leaves(statement);
+        CREATE TABLE das_disclosures (
+            statement INTEGER PRIMARY KEY REFERENCES das_statements(number),
+            attached_at INTEGER NOT NULL
+        )
         """,
     ),
 ]

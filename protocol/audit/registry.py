@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from protocol import audit_das
 from protocol.audit import checkers_core
 from protocol.audit.context import Checker, DisclosureCheck, Hook
 
 CHECKERS: tuple[Checker, ...] = (
     *checkers_core.CHECKERS,
+    *audit_das.CHECKERS,
 )
 
-DISCLOSURES: Mapping[str, DisclosureCheck] = MappingProxyType({})
+DISCLOSURES: Mapping[str, DisclosureCheck] = MappingProxyType({**audit_das.DISCLOSURES})
 
 HOOKS: tuple[Hook, ...] = (
     Hook("member.", "membership", "the author of each record was a member of the network at the record's time"),
