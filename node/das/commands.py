@@ -388,7 +388,8 @@ def ledger_balance(args: argparse.Namespace) -> None:
     if args.person:
         emit(args, r, lambda r: f"{r['balance_cents'] / 100:.2f}")
     else:
-        emit(args, r, lambda r: table([[a["account"], f"{a['balance_cents'] / 100:.2f}"] for a in r["accounts"]], ["account", "balance"]))
+        emit(args, r, lambda r: table([[a["account"], a["holder"] or "", f"{a['balance_cents'] / 100:.2f}"] for a in r["accounts"]],
+                                      ["account", "holder", "balance"]))
 
 
 def ledger_export(args: argparse.Namespace) -> None:

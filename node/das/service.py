@@ -593,7 +593,8 @@ class DasService:
             p = await self._person(self.db, person)
             return {"account": f"person:{p['id']}", "balance_cents": await store.balance(self.db, f"person:{p['id']}")}
         rows = await store.balances(self.db)
-        return {"accounts": [{"account": a, "balance_cents": b} for a, b in rows],
+        names = {f"person:{v[0]}": k for k, v in (await store.person_ids(self.db)).items()}
+        return {"accounts": [{"account": a, "holder": names.get(a), "balance_cents": b} for a, b in rows],
                 "unbalanced_transactions": await store.ledger_unbalanced(self.db)}
 
     async def ledger_csv(self) -> str:

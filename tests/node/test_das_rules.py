@@ -55,3 +55,13 @@ def test_competence_syntax() -> None:
     assert rules.parse_competence(f"{uri}=2")["competence"] == uri
     with pytest.raises(Invalid):
         rules.parse_competence("repair")
+
+
+def test_k_anonymity_is_never_below_5(tmp_path) -> None:
+    from node import config as config_mod
+    from node.errors import ConfigError
+
+    assert config_mod.from_mapping(tmp_path, {}).das.k_anonymity == 10
+    assert config_mod.from_mapping(tmp_path, {"das": {"k_anonymity": 5}}).das.k_anonymity == 5
+    with pytest.raises(ConfigError, match="never be below 5"):
+        config_mod.from_mapping(tmp_path, {"das": {"k_anonymity": 4}})
