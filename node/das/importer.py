@@ -118,6 +118,7 @@ async def run_import(svc: DasService, text: str, kind: str | None) -> AsyncItera
     width = len(cols)
     imported = 0
     async with svc.db.write() as w:
+        await store.bulk_mode(w)
         if kind == "entries":
             check = await _entries_checker(svc, w, idx, now, out)
         elif kind == "persons":

@@ -115,9 +115,7 @@ MIGRATIONS = [
             created_at INTEGER NOT NULL
         );
         CREATE INDEX das_entries_person ON das_entries(person_id, date);
-        CREATE INDEX das_entries_date ON das_entries(date);
         CREATE INDEX das_entries_contract ON das_entries(contract_no);
-        CREATE UNIQUE INDEX das_entries_import ON das_entries(import_key) WHERE import_key IS NOT NULL;
         CREATE TABLE das_statements (
             number INTEGER PRIMARY KEY,
             person_id INTEGER REFERENCES das_persons(id),
