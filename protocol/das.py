@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from protocol import encoding, merkle
-from protocol.errors import ErrorCode, ProofError, RecordError
+from protocol.errors import ProofError, RecordError
 from protocol.identity import KEY_BYTES
 from protocol.record import open_record
 
@@ -302,8 +302,3 @@ def _json(value: Any) -> Any:
     if isinstance(value, list):
         return [_json(v) for v in value]
     return value
-
-
-def require(cond: bool, message: str) -> None:
-    if not cond:
-        raise RecordError(message, ErrorCode.BAD_FIELD)
