@@ -201,3 +201,32 @@ async def test_cli_import_reports(make_node, tmp_path) -> None:
     f.write_text("pseudonym,status\nq-0003,student\nq-0003,student\n")
     err = await cli_fails("das", "import", "--data", d, str(f))
     assert "line 3: field 'pseudonym': duplicates line 2" in err
+
+
+async def test_concurrent_entries_never_exceed_the_contract(make_node) -> None:
+    import asyncio
+
+    rn = await territory(make_node)
+    await call_api(rn, "POST", "/api/das/persons", {"pseudonym": "p-0200", "status": "volunteer"})
+    await call_api(rn, "POST", "/api/das/contracts", {"person": "p-0200", "hours": 5, "from": "2026-01-01", "to": "2026-12-31",
+                                                      "mode": "leave"})
+    days = [f"2026-02-{d:02d}" for d in range(1, 13)]
+    results = await asyncio.gather(*(entry(rn, person="p-0200", date=d, minutes=60) for d in days))
+    ok = [s for s, _ in results if s == 200]
+    refused = [r for s, r in results if s != 200]
+    assert len(ok) == 5 and len(refused) == 7  # 5 hours granted: exactly five 1-hour entries, whatever the interleaving
+    assert all("beyond the contract's remaining hours" in r["error"]["message"] for r in refused)
+
+
+async def test_leave_contracts_count_only_the_total(make_node) -> None:
+    rn = await territory(make_node)
+    await call_api(rn, "POST", "/api/das/persons", {"pseudonym": "p-0300", "status": "student"})
+    status, c = await call_api(rn, "POST", "/api/das/contracts", {"person": "p-0300", "hours": 14, "from": "2026-01-01",
+                                                                   "to": "2026-12-31", "mode": "leave", "leave_day_minutes": 420})
+    assert status == 200
+    # two DAS leave days in January: far beyond a quarter's share of 14 h, but within the total
+    for day in ("2026-01-12", "2026-01-13"):
+        status, r = await entry(rn, person="p-0300", date=day, minutes=420)
+        assert status == 200, r
+    status, r = await entry(rn, person="p-0300", date="2026-01-14", minutes=30)
+    assert status == 409 and "0 h 00 left of 14 h 00" in r["error"]["message"]
