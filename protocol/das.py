@@ -24,7 +24,7 @@ from typing import Any
 from protocol import encoding, merkle
 from protocol.errors import ProofError, RecordError
 from protocol.identity import KEY_BYTES
-from protocol.record import open_record
+from protocol.record import MAX_RECORD_BYTES, open_record
 
 STATEMENT_TAG = b"democite/v1/das-statement\x00"
 HOLDER_TAG = b"democite/v1/das-holder\x00"
@@ -257,7 +257,9 @@ def verify_disclosure(doc: Any, author: bytes | None = None) -> VerifiedDisclosu
     if not isinstance(doc, Mapping) or doc.get("format") != DISCLOSURE_FORMAT:
         raise ProofError(f"not a DAS disclosure (format must be '{DISCLOSURE_FORMAT}')")
     raw, sig = _hex(doc, "summary", "raw"), _hex(doc, "summary", "sig")
-    if author is None:
+    if len(raw) > MAX_RECORD_BYTES:
+        raise ProofError("disclosure: the summary is larger than any record")
+    if author is None:  # only then is anything decoded before the signature is checked
         try:
             claimed = encoding.decode(raw)["author"]
         except (TypeError, KeyError) as exc:
