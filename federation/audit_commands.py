@@ -50,7 +50,7 @@ def _read_source(args: argparse.Namespace) -> bytes:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     data = _read_source(args)
-    report = audit(data)
+    report = audit(data, strict=args.strict)
     if args.html:
         try:
             Path(args.html).write_text(render_html(report), encoding="utf-8")
@@ -75,10 +75,13 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("audit", help="verify a bundle offline: signatures, chains, checkpoints, witnesses, forks",
-                       description="Verify an audit bundle without a node. Exits 1 when anything fails.")
+                       description="Verify an audit bundle without a node. Exits 1 when anything fails "
+                                   "(with --strict, also when anything is only a warning).")
     p.add_argument("source", help="a .dmc file, or a node's export URL (http://127.0.0.1:PORT/api/audit/export)")
     add_json(p)
     p.add_argument("--html", help="also write a report readable offline by a non-technical evaluator")
+    p.add_argument("--strict", action="store_true",
+                   help="warnings fail too (checks this version cannot make, proven forks of a territory)")
     p.add_argument("--token", help="API token for a URL source (default: $DEMOCITE_TOKEN, or --data's token)")
     p.add_argument("--data", type=Path, default=None, help="a node data directory whose API token to use for a URL")
     p.set_defaults(func=cmd_audit)

@@ -16,6 +16,7 @@ import jinja2
 
 from node.cliutil import table
 from protocol.audit.findings import Report, Severity
+from protocol.coop import format_cents
 
 CHECK_LABELS: Mapping[str, str] = MappingProxyType({
     "format": "Bundle structure",
@@ -33,6 +34,20 @@ CHECK_LABELS: Mapping[str, str] = MappingProxyType({
     "fork": "Fork proofs",
     "disclosure": "Disclosures",
     "fork_evidence": "Fork evidence records",
+    "pacte": "Pacts recomputed from their records",
+    "twinning": "Twinnings recomputed from their records",
+    "fund": "Coresponsibility fund recomputed",
+    "review": "Peer reviews (no self-review, target present)",
+    "membership": "Membership at the time of each record",
+    "retired_keys": "No record from a retired key",
+    "das": "DAS summaries and disclosures",
+})
+
+STATE_WORDS: Mapping[str, str] = MappingProxyType({
+    "proposed": "proposed, waiting for partners",
+    "active": "active (every partner accepted)",
+    "declined": "declined by a partner",
+    "closed": "closed (final report signed by all)",
 })
 
 
@@ -70,7 +85,54 @@ def view(report: Report) -> dict[str, Any]:
     data["bundle_findings"] = [f for f in data["findings"] if f["territory"] is None]
     data["created_text"] = when(report.created)
     data["names"] = {t["key"]: t["name"] for t in data["territories"]}
+    data["areas"] = _areas(data["derived"], data["names"])
     return data
+
+
+def _areas(derived: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+    """The recomputed areas in words and money a non-technical evaluator reads without a glossary."""
+
+    def who(key: str) -> str:
+        return names.get(key) or f"territory {key[:12]}…"
+
+    funds = []
+    for f in derived.get("funds", []):
+        cur = f["currency"]
+
+        def money(c: int, cur: str = cur) -> str:
+            return f"{format_cents(c)} {cur}"
+
+        funds.append({
+            "name": f["name"], "creator": who(f["creator"]), "members": f["member_count"], "quorum": f["quorum"],
+            "rows": [[who(m["key"]), money(m["pledged"]), money(m["contributed"]), money(m["granted"]), money(m["paid"])]
+                     for m in f["members"]],
+            "total": [money(f["total"][k]) for k in ("pledged", "contributed", "granted", "paid")],
+            "available": money(f["total"]["available"]),
+            "grants": [{"slot": g["slot"], "to": who(g["requester"]), "amount": money(g["amount"]), "purpose": g["purpose"],
+                        "approvals": f"{g['approvals']} of {f['member_count']}", "paid": "yes" if g["paid"] else "not yet"}
+                       for g in f["grants"]],
+            "pending": [{"slot": g["slot"], "to": who(g["requester"]), "amount": money(g["amount"]), "purpose": g["purpose"],
+                         "approvals": f"{g['approvals']} of {f['member_count']}"} for g in f["pending"]],
+            "equivocations": f["equivocations"],
+        })
+    twinnings = [{
+        "title": t["title"], "proposer": who(t["proposer"]), "partners": ", ".join(who(p) for p in t["partners"]),
+        "state": STATE_WORDS.get(t["state"], t["state"]), "until": t["until"], "milestones": t["milestones"],
+        "hours": "; ".join(f"{who(k)}: {_hours(v)}" for k, v in t["minutes"].items()) or "none reported",
+        "set_aside": t["set_aside"],
+    } for t in derived.get("twinnings", [])]
+    pacts = [{
+        "title": p["title"], "territory": who(p["author"]), "years": p["years"], "partners": p["partners"],
+        "taskforces": p["taskforces"], "budget": format_cents(p["budget_cents"]),
+        "commitments": ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in p["commitments"].items() if n) or "none yet",
+        "evaluations": ", ".join(f"{e['year']}{'' if e['published'] else ' (draft)'}" for e in p["evaluations"]) or "none yet",
+        "certificates": p["certificates"]["valid"],
+    } for p in derived.get("pacts", [])]
+    return {"funds": funds, "twinnings": twinnings, "pacts": pacts}
+
+
+def _hours(minutes: int) -> str:
+    return f"{minutes // 60} h {minutes % 60:02d}" if minutes % 60 else f"{minutes // 60} h"
 
 
 def render_text(report: Report) -> str:
@@ -94,8 +156,24 @@ def render_text(report: Report) -> str:
               f["reason"]] for f in v["findings"]],
             ["", "check", "territory", "record", "reason"],
         )]
-    fails = sum(1 for f in report.findings if f.severity is Severity.FAIL)
-    lines += ["", "verdict: PASS, every check holds" if report.ok else f"verdict: FAIL, {fails} problem(s) found"]
+    for f in v["areas"]["funds"]:
+        paid_in, granted, paid = f["total"][1], f["total"][2], f["total"][3]
+        lines.append(f"\nfund {f['name']}: contributed {paid_in}, granted {granted}, paid {paid}, available {f['available']} "
+                     f"({len(f['grants'])} grant(s), {len(f['pending'])} pending)")
+    for t in v["areas"]["twinnings"]:
+        lines.append(f"twinning {t['title']}: {t['state']}, {t['milestones']} milestone(s), time given {t['hours']}")
+    for p in v["areas"]["pacts"]:
+        lines.append(f"pact {p['title']} ({p['territory']}): {p['commitments']}")
+    fails = sum(1 for f in report.findings if report.failing(f))
+    warns = sum(1 for f in report.findings if f.severity is Severity.WARN)
+    frozen = [t for t in v["territories"] if t["frozen"]]
+    for t in frozen:
+        lines.append(f"\nequivocation proven, author frozen: {t['name'] or '(no profile)'} {t['key'][:16]} "
+                     "(the fork proof checks; the network caught it)")
+    if report.ok:
+        lines += ["", "verdict: PASS, every check holds" + (f" ({warns} warning(s), see above)" if warns else "")]
+    else:
+        lines += ["", f"verdict: FAIL, {fails} problem(s) found" + (" (--strict: warnings fail)" if report.strict and warns else "")]
     return "\n".join(lines)
 
 

@@ -31,6 +31,12 @@ class AuditContext:
     checkpoints: Mapping[bytes, Sequence[SignedCheckpoint]]
     forks: Sequence[ForkProof]
     disclosures: Sequence[Disclosure]
+    scope: str = "all"  # the exporter's scope: "all", or "author:<hex>" for one territory's log
+
+    @property
+    def partial(self) -> bool:
+        """One territory's log only: references to other logs cannot be resolved, only reported."""
+        return self.scope.startswith("author:")
 
     def all_records(self) -> Iterable[SignedRecord]:
         for recs in self.logs.values():

@@ -26,7 +26,7 @@ class Check(StrEnum):
 
 class Severity(StrEnum):
     FAIL = "fail"  # the bundle or the territory does not pass
-    WARN = "warn"  # could not be checked by this version: reported, not a failure
+    WARN = "warn"  # not checked by this version, or proven misbehaviour the network caught: fails only with strict
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +65,7 @@ class TerritoryReport:
     name: str = ""
     size: int = 0  # records found in the bundle for this log
     declared: int = 0  # size the exporter declared for this log
+    frozen: bool = False  # a verified fork proof shows this territory signed two histories
     checked: dict[str, int] = field(default_factory=dict)  # check -> number of items it verified
     timeline: list[Event] = field(default_factory=list)
 
@@ -85,10 +86,15 @@ class Report:
     territories: dict[bytes, TerritoryReport] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     bundle_checked: dict[str, int] = field(default_factory=dict)
+    strict: bool = False  # warnings fail too
+    derived: dict[str, Any] = field(default_factory=dict)  # the areas' state recomputed (summary.summarize)
+
+    def failing(self, f: Finding) -> bool:
+        return f.severity is Severity.FAIL or (self.strict and f.severity is Severity.WARN)
 
     @property
     def ok(self) -> bool:
-        return not any(f.severity is Severity.FAIL for f in self.findings)
+        return not any(self.failing(f) for f in self.findings)
 
     def territory(self, key: bytes) -> TerritoryReport:
         t = self.territories.get(key)
@@ -106,8 +112,9 @@ class Report:
              record_id: bytes | None = None) -> None:
         self.add(Finding(check, reason, territory, seq, record_id))
 
-    def warn(self, check: str, reason: str, territory: bytes | None = None) -> None:
-        self.add(Finding(check, reason, territory, severity=Severity.WARN))
+    def warn(self, check: str, reason: str, territory: bytes | None = None, seq: int | None = None,
+             record_id: bytes | None = None) -> None:
+        self.add(Finding(check, reason, territory, seq, record_id, Severity.WARN))
 
     def count(self, check: str, n: int = 1) -> None:
         self.bundle_checked[check] = self.bundle_checked.get(check, 0) + n
@@ -134,13 +141,15 @@ class Report:
                 "name": t.name,
                 "records": t.size,
                 "declared": t.declared,
-                "verdict": "fail" if "fail" in v.values() else "pass",
+                "frozen": t.frozen,
+                "verdict": "fail" if "fail" in v.values() or (self.strict and "warn" in v.values()) else "pass",
                 "checks": {c: {"verdict": v[c], "checked": t.checked.get(c, 0)} for c in sorted(v)},
             })
         bundle = self.verdicts(None)
         return {
             "ok": self.ok,
             "verdict": "pass" if self.ok else "fail",
+            "strict": self.strict,
             "network": self.net.hex() if self.net else None,
             "exporter": self.exporter.hex() if self.exporter else None,
             "created": self.created,
@@ -150,4 +159,5 @@ class Report:
             "bundle": {c: {"verdict": bundle[c], "checked": self.bundle_checked.get(c, 0)} for c in sorted(bundle)},
             "territories": terr,
             "findings": [f.to_json() for f in self.findings],
+            "derived": self.derived,
         }

@@ -165,7 +165,7 @@ async def test_tampered_bundles_are_named_precisely(make_node, tmp_path) -> None
     assert rc == 1 and any(f["check"] == "fork" and "forged" in f["reason"] and f["territory"] == kh for f in r["findings"])
 
 
-async def test_real_fork_is_reported_against_the_author(make_node, tmp_path) -> None:
+async def test_real_fork_is_a_warning_on_the_author_and_fails_strict(make_node, tmp_path) -> None:
     a = await _node_with_notes(make_node, "Commune A", 2)
     b = await make_node("Quartier B")
     db = str(b.config.data_dir)
@@ -182,8 +182,17 @@ async def test_real_fork_is_reported_against_the_author(make_node, tmp_path) -> 
     rc, _, err = await run_cli("export", "--data", db, "-o", str(tmp_path / "fork.dmc"))
     assert rc == 0, err
     rc, r = await _audit(tmp_path / "fork.dmc")
-    assert rc == 1 and ("fork", key.hex(), 2) in _fails(r)
-    assert {t["key"]: t["verdict"] for t in r["territories"]}[b.node.public_key.hex()] == "pass"
+    # the network caught the equivocation: a checked proof, reported as a warning on the author
+    assert rc == 0 and not _fails(r)
+    warned = [f for f in r["findings"] if f["check"] == "fork"]
+    assert [(f["severity"], f["territory"], f["seq"]) for f in warned] == [("warn", key.hex(), 2)]
+    assert "equivocation proven, author frozen" in warned[0]["reason"]
+    terr = {t["key"]: t for t in r["territories"]}
+    assert terr[key.hex()]["frozen"] and terr[b.node.public_key.hex()]["verdict"] == "pass"
+    rc, r = await _audit(tmp_path / "fork.dmc", "--strict")
+    assert rc == 1 and r["strict"] and terr[b.node.public_key.hex()]["frozen"] is False
+    rc, out, _ = await run_cli("audit", str(tmp_path / "fork.dmc"))
+    assert rc == 0 and "equivocation proven, author frozen: Commune A" in out
 
 
 async def test_cli_errors_are_one_line(make_node, tmp_path) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from protocol import audit_das, encoding
+from protocol import encoding
+from protocol.audit import checkers_das as audit_das
 from protocol.audit.context import AuditContext, Disclosure
 from protocol.identity import Identity
 from protocol.network import OPEN_NETWORK_ID

@@ -41,3 +41,24 @@ def spec(who: Identity, records: list[SignedRecord], witness: Identity | None = 
     cps = checkpoints(who, records)
     cos = {cps[-1].id: [cosign(witness, cps[-1], T0)]} if witness else {}
     return LogSpec(who.public_key, records, cps, cos)
+
+
+class Chain:
+    """One territory's log built record by record, so that later bodies can cite earlier ids."""
+
+    def __init__(self, who: Identity, name: str | None = None) -> None:
+        self.who = who
+        self.key = who.public_key
+        self.records: list[SignedRecord] = []
+        if name is not None:
+            self.add("territory.profile", {"name": name, "addresses": ["http://127.0.0.1:1"]})
+
+    def add(self, kind: str, body: dict[str, Any]) -> SignedRecord:
+        seq = len(self.records) + 1
+        prev = self.records[-1].id if self.records else GENESIS_PREV
+        r = sign_record(self.who, Record(1, OPEN_NETWORK_ID, self.key, seq, prev, T0 + seq * 60_000, kind, body))
+        self.records.append(r)
+        return r
+
+    def spec(self) -> LogSpec:
+        return spec(self.who, self.records)

@@ -74,7 +74,7 @@ def test_inconsistent_checkpoint() -> None:
     assert ("consistency", A.public_key, 8) in got and ("checkpoint", A.public_key, 8) in got
 
 
-def test_forged_fork_proof_and_real_fork() -> None:
+def test_forged_fork_proof_fails_and_real_fork_warns() -> None:
     recs = signed_log(A, 3)
     twin = sign_record(A, Record(1, OPEN_NETWORK_ID, A.public_key, 3, recs[1].id, T0, "note", {"text": "other"}))
     real = make_fork_proof(recs[2], twin).to_wire()
@@ -82,12 +82,35 @@ def test_forged_fork_proof_and_real_fork() -> None:
     forged["b"] = [real["b"][0], bytes(64)]
     r = audit(bundle(spec(A, recs), forks=[real, forged]))
     forks = [f for f in r.findings if f.check == "fork"]
-    assert any("forged" in f.reason for f in forks)
-    assert any(f.territory == A.public_key and f.seq == 3 and "proven fork" in f.reason for f in forks)
+    assert any("forged" in f.reason and f.severity is Severity.FAIL for f in forks)
+    proven = [f for f in forks if f.severity is Severity.WARN]
+    assert [(f.territory, f.seq) for f in proven] == [(A.public_key, 3)]
+    assert "equivocation proven, author frozen" in proven[0].reason and "the proof checks" in proven[0].reason
+    assert r.territories[A.public_key].frozen
+    # the valid proof alone: evidence the network worked, a warning that fails only in strict mode
+    r = audit(bundle(spec(A, recs), forks=[real]))
+    assert r.ok and r.to_json()["territories"][0]["frozen"] is True
+    strict = audit(bundle(spec(A, recs), forks=[real]), strict=True)
+    assert not strict.ok and strict.to_json()["territories"][0]["verdict"] == "fail"
     # a forged proof against a territory without a log in the bundle still gets its own section
     lone = dict(forged, author=B.public_key)
     r = audit(bundle(spec(A, recs), forks=[lone]))
     assert r.to_json()["territories"][-1 if B.public_key > A.public_key else 0]["verdict"] == "fail"
+
+
+def test_two_histories_in_the_log_pass_only_with_their_proof() -> None:
+    recs = signed_log(A, 4)
+    twin = sign_record(A, Record(1, OPEN_NETWORK_ID, A.public_key, 4, recs[2].id, T0, "note", {"text": "other face"}))
+    both = LogSpec(A.public_key, [*recs, twin], checkpoints(A, recs))
+    assert ("history", A.public_key, 4) in fails(audit(bundle(both)))
+    r = audit(bundle(both, forks=[make_fork_proof(recs[3], twin).to_wire()]))
+    # (build_bundle declares 5 records for this log, so only 'completeness' still fails)
+    assert {c for c, _, _ in fails(r)} == {"completeness"}, [f.to_json() for f in r.findings]
+    assert any(f.check == "history" and f.severity is Severity.WARN and "fork proof" in f.reason for f in r.findings)
+    # a proof about another seq does not excuse the two records at seq 4
+    other = sign_record(A, Record(1, OPEN_NETWORK_ID, A.public_key, 2, recs[0].id, T0, "note", {"text": "x"}))
+    r = audit(bundle(both, forks=[make_fork_proof(recs[1], other).to_wire()]))
+    assert ("history", A.public_key, 4) in fails(r)
 
 
 def test_fork_evidence_checker_is_registered() -> None:
