@@ -35,6 +35,11 @@ async def test_export_and_audit_with_an_attached_disclosure(make_node, tmp_path:
     me = next(t for t in report["territories"] if t["key"] == a.node.public_key.hex())
     assert me["checks"]["das"] == {"verdict": "pass", "checked": 1}
     assert me["checks"]["disclosure"] == {"verdict": "pass", "checked": 1}
+    html_file = tmp_path / "report.html"
+    await cli("audit", str(bundle), "--html", str(html_file))
+    html = html_file.read_text()
+    assert "Societal Activity (DAS) summaries" in html and "2026-Q1" in html and "7 h 30" in html  # 6 persons x 75 min
+    assert "p-000" not in html
 
 
 def _summary(identity: Identity, seq: int, prev: bytes, body: dict):
