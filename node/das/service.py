@@ -28,6 +28,9 @@ def Forbidden(msg: str) -> NodeError:  # noqa: N802 - reads like the other error
     return NodeError(msg, NodeErrorCode.FORBIDDEN, 403)
 
 
+MAX_GROUP_CELLS = 30  # cells per group in a summary (the schema allows 32 categories, 64 families)
+
+
 def _period(text: str) -> pdas.Period:
     try:
         return pdas.parse_period(text)
@@ -643,10 +646,7 @@ class DasService:
             fam[family][pid] += minutes
 
         def group(src: dict[str, dict[int, int]], total_published: bool) -> dict[str, Any]:
-            raw = {name: sum(1 for m in per.values() if m > 0) for name, per in src.items()}
-            cells = {name: pdas.cell(raw[name], k, minutes=max(0, sum(per.values()))) for name, per in src.items() if raw[name] > 0}
-            pdas.suppress_group(cells, raw, total_published)
-            return cells
+            return summary_group(src, k, total_published)
 
         status_count: dict[str, int] = defaultdict(int)
         for pid in holders:
@@ -733,6 +733,27 @@ class DasService:
         doc = pdas.make_disclosure(rec.raw, rec.sig, s["body"], s["salt"], h["idx"], h["size"], proof)
         pdas.verify_disclosure(doc, self.node.public_key)  # never hand out a disclosure that does not verify
         return doc
+
+
+def summary_group(src: dict[str, dict[int, int]], k: int, total_published: bool) -> dict[str, Any]:
+    """One group of a summary ({name: {person: minutes}} -> {name: cell}), k-anonymous.
+
+    A group holds at most MAX_GROUP_CELLS cells (the record schema bounds it): beyond that, the
+    families with the fewest persons are merged into "other"."""
+    src = {name: dict(per) for name, per in src.items()}
+    if len(src) > MAX_GROUP_CELLS:
+        ranked = sorted(src, key=lambda n: (-sum(1 for m in src[n].values() if m > 0), n))
+        merged: dict[int, int] = defaultdict(int)
+        for name in ranked[MAX_GROUP_CELLS - 1 :]:
+            for pid, m in src.pop(name).items():
+                merged[pid] += m
+        into = src.setdefault("other", {})
+        for pid, m in merged.items():
+            into[pid] = into.get(pid, 0) + m
+    raw = {name: sum(1 for m in per.values() if m > 0) for name, per in src.items()}
+    cells = {name: pdas.cell(raw[name], k, minutes=max(0, sum(per.values()))) for name, per in src.items() if raw[name] > 0}
+    pdas.suppress_group(cells, raw, total_published)
+    return cells
 
 
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"

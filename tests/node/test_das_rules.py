@@ -65,3 +65,15 @@ def test_k_anonymity_is_never_below_5(tmp_path) -> None:
     assert config_mod.from_mapping(tmp_path, {"das": {"k_anonymity": 5}}).das.k_anonymity == 5
     with pytest.raises(ConfigError, match="never be below 5"):
         config_mod.from_mapping(tmp_path, {"das": {"k_anonymity": 4}})
+
+
+def test_summary_groups_are_bounded_and_k_anonymous() -> None:
+    from node.das.service import MAX_GROUP_CELLS, summary_group
+
+    src = {f"family-{i:02d}": {p: 30 for p in range(i * 100, i * 100 + 10 + i)} for i in range(45)}
+    cells = summary_group(src, 10, total_published=True)
+    assert len(cells) == MAX_GROUP_CELLS and "other" in cells
+    assert cells["other"]["persons"] == sum(10 + i for i in range(45 - (MAX_GROUP_CELLS - 1)))  # the smallest families
+    assert sum(c["minutes"] for c in cells.values()) == 30 * sum(10 + i for i in range(45))
+    small = summary_group({"a": {1: 10, 2: 10}, "b": {p: 5 for p in range(20)}, "c": {p: 5 for p in range(30, 45)}}, 10, True)
+    assert small["a"] == {"suppressed": True} and small["b"] == {"suppressed": True} and small["c"]["persons"] == 15
