@@ -41,6 +41,8 @@ class PeerClient:
         self.traffic = traffic or Traffic()
 
     async def call(self, path: str, msg: Any) -> Any:
+        if self.url in self.traffic.blocked:
+            raise PeerUnreachable(f"cannot reach peer {self.url}: the link is cut")
         body = encoding.encode(msg)
         headers = sign_request(self.identity, "POST", path, body, self.clock(), secrets.token_bytes(16))
         headers["Content-Type"] = MSGPACK
@@ -95,6 +97,21 @@ class PeerClient:
         if not isinstance(m, dict) or not isinstance(m.get("forks"), list):
             raise FederationError(f"peer {self.url} sent a bad fork list")
         return list(m["forks"])
+
+    async def reconcile(self, message: bytes) -> bytes:
+        m = await self.call("/fed/v1/reconcile", {"m": message})
+        if not isinstance(m, dict) or not isinstance(m.get("m"), bytes):
+            raise FederationError(f"peer {self.url} sent a bad reconciliation answer")
+        return bytes(m["m"])
+
+    async def push(self, author: bytes, records: list[list[bytes]], checkpoint: list[Any] | None = None) -> dict[str, Any]:
+        msg: dict[str, Any] = {"author": author, "records": records}
+        if checkpoint is not None:
+            msg["checkpoint"], msg["cosigs"] = checkpoint
+        m = await self.call("/fed/v1/push", msg)
+        if not isinstance(m, dict):
+            raise FederationError(f"peer {self.url} sent a bad push answer")
+        return m
 
     async def post(self, path: str, msg: Any) -> Any:
         """Any other peer endpoint (gossip, witnessing, cooperation messages)."""

@@ -1,8 +1,9 @@
-"""`democite demo`: a small network of territories on loopback, in one process, for a few seconds.
+"""`democite demo`: a network of territories on loopback, in one process, for a few seconds.
 
-Each territory gets its own data folder, key and database under a temp folder the demo names;
-they publish, sync with each other, and one equivocating clone of a territory's key is caught.
-Everything is stopped before the command returns.
+Each territory gets its own data folder, key and database under a temp folder the demo names,
+and all are founders of one network file. They publish and gossip by themselves (push-pull
+reconciliation, peers learnt from profiles); an equivocating clone of one territory's key joins
+with another history and is caught. Everything is stopped before the command returns.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ import time
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-from federation.peering import sync_round
+from federation.membership import members
+from federation.network import render_genesis
 from federation.runtime import RunningNode, running_node
 from node import config as config_mod
+from node import keys
 from node.bootstrap import init_node
 from node.cliutil import table
+from protocol.network import Admission, Founder, Genesis
 
 TERRITORIES = [
     ("Commune de Loos-en-Gohelle", "Transition énergétique et chantiers participatifs"),
@@ -38,11 +42,23 @@ NOTES = [
     "Bilan trimestriel des Activités Sociétales publié",
     "Appel à projets d'intérêt général",
     "Rencontre inter-territoires du réseau TOGETHER",
+    "Pacte 21 : réunion de la task force mobilité",
+    "Jumelage proposé avec un territoire du réseau",
 ]
+GOSSIP_INTERVAL_S = 0.5
 
 
 def say(msg: str) -> None:
     print(msg, flush=True)
+
+
+def _config_text(name: str, network: Path) -> str:
+    return config_mod.render_toml(name, "127.0.0.1:0", str(network)) + f"gossip_interval_s = {GOSSIP_INTERVAL_S}\n"
+
+
+async def _heads(rn: RunningNode) -> set[tuple[bytes, int]]:
+    # a frozen log stops where each node froze it, so it is left out of the comparison
+    return {(h.key, h.size) for h in await rn.node.logs.heads() if h.size and not h.frozen}
 
 
 async def run_demo(n: int, seconds: int, keep: bool = False, seed: int | None = None) -> dict[str, object]:
@@ -50,71 +66,118 @@ async def run_demo(n: int, seconds: int, keep: bool = False, seed: int | None = 
     root = Path(tempfile.mkdtemp(prefix="democite-demo-"))
     say(f"Démocité demo: {n} territories on loopback for {seconds} s; data in {root}")
     started = time.monotonic()
+
+    def at() -> str:
+        return f"[{time.monotonic() - started:5.1f}s]"
+
+    dirs, founders = [], []
+    for i in range(n):
+        name, _desc = TERRITORIES[i % len(TERRITORIES)]
+        if i >= len(TERRITORIES):
+            name = f"{name} {i // len(TERRITORIES) + 1}"
+        d = root / f"node-{i + 1}"
+        init_node(d, name, "127.0.0.1:0")
+        founders.append(Founder(keys.load_key(d).public_key, name, ""))
+        dirs.append(d)
+    genesis = Genesis("TOGETHER (demo)", Admission.MAJORITY, tuple(founders), "A demo network on loopback")
+    network = root / "together-demo.toml"
+    network.write_text(render_genesis(genesis))
+    say(f"  network file {network}: {n} founders, network id {genesis.id.hex()[:16]}")
+    published = 0
+    caught_at: float | None = None
+    last_publish = started
+    converged_after: float | None = None
     async with AsyncExitStack() as stack:
         nodes: list[RunningNode] = []
-        for i in range(n):
-            name, desc = TERRITORIES[i % len(TERRITORIES)]
-            if i >= len(TERRITORIES):
-                name = f"{name} {i // len(TERRITORIES) + 1}"
-            d = root / f"node-{i + 1}"
-            init_node(d, name, "127.0.0.1:0")
+        for d in dirs:
+            (d / "node.toml").write_text(_config_text(config_mod.load(d).node.name, network))
             rn = await stack.enter_async_context(running_node(config_mod.load(d)))
             nodes.append(rn)
-            say(f"  started {name:<30} {rn.node.public_key.hex()[:16]}  {rn.peer_url}")
-        for rn in nodes:
-            for other in nodes:
-                if other is not rn:
-                    await rn.node.peers.upsert(other.peer_url, other.node.public_key, other.config.node.name, rn.node.clock())
+            say(f"  started {rn.config.node.name:<30} {rn.node.public_key.hex()[:16]}  {rn.peer_url}")
+        # each territory knows one neighbour; the others are learnt from the profiles it gossips
+        for i, rn in enumerate(nodes):
+            other = nodes[(i + 1) % n]
+            await rn.node.peers.upsert(other.peer_url, other.node.public_key, other.config.node.name, rn.node.clock())
         # the equivocating territory: a copy of node 1's key with its own, different history
         evil_dir = root / "node-1-clone"
         evil_dir.mkdir()
-        shutil.copy(root / "node-1" / "node.key", evil_dir / "node.key")
-        shutil.copy(root / "node-1" / "api.token", evil_dir / "api.token")
-        (evil_dir / "node.toml").write_text(config_mod.render_toml(nodes[0].config.node.name, "127.0.0.1:0"))
+        shutil.copy(dirs[0] / "node.key", evil_dir / "node.key")
+        shutil.copy(dirs[0] / "api.token", evil_dir / "api.token")
+        (evil_dir / "node.toml").write_text(_config_text(nodes[0].config.node.name, network))
         evil = await stack.enter_async_context(running_node(config_mod.load(evil_dir)))
+        await evil.node.publish("note", {"text": "Une autre histoire, montrée à un seul voisin"})
         say(f"  started an equivocating clone of {nodes[0].config.node.name}'s key at {evil.peer_url}")
-        await evil.node.publish("note", {"text": "Une autre histoire"})
-        published = 0
         deadline = started + seconds
-        rounds = 0
-        caught_at: float | None = None
+        publish_until = started + seconds * 0.6
+        clone_joins = started + min(3.0, seconds * 0.2)
+        clone_added = False
+        tick = 0
         while time.monotonic() < deadline:
-            rounds += 1
-            for rn in nodes:
-                own = await rn.node.logs.head(rn.node.public_key)
-                if own is not None and own.frozen:
-                    continue  # its key was cloned: the network froze it, so it stops publishing
-                if rng.random() < 0.5:
-                    await rn.node.publish("note", {"text": rng.choice(NOTES)})
-                    published += 1
-            victims = rng.sample(nodes[1:], k=1) if len(nodes) > 1 else []
-            for v in victims:
-                await v.node.peers.upsert(evil.peer_url, evil.node.public_key, "clone", v.node.clock())
-            await asyncio.gather(*(sync_round(rn.node, rn.session, traffic=rn.traffic) for rn in nodes))
+            tick += 1
+            now = time.monotonic()
+            if now < publish_until:
+                for rn in nodes:
+                    own = await rn.node.logs.head(rn.node.public_key)
+                    if own is not None and own.frozen:
+                        continue  # its key was cloned: the network froze it, so it stops publishing
+                    if rng.random() < 0.4:
+                        await rn.node.publish("note", {"text": rng.choice(NOTES)})
+                        rn.gossip.notify_published()
+                        published += 1
+                        last_publish = time.monotonic()
+            if not clone_added and now >= clone_joins:
+                victim = rng.choice(nodes[1:]) if n > 1 else nodes[0]
+                await victim.node.peers.upsert(evil.peer_url, evil.node.public_key, "clone", victim.node.clock())
+                say(f"{at()} the clone shows its other history to {victim.config.node.name}")
+                clone_added = True
             forks = [len(await rn.node.logs.forks()) for rn in nodes]
             if caught_at is None and all(forks):
                 caught_at = time.monotonic() - started
-                say(f"  [{time.monotonic() - started:5.1f}s] fork proven: every territory froze the equivocating key")
-            say(f"  [{time.monotonic() - started:5.1f}s] round {rounds}: {published} records published, forks known {sum(forks)}")
-            await asyncio.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+                say(f"{at()} fork proven: every territory froze {nodes[0].config.node.name}'s key")
+            heads = [await _heads(rn) for rn in nodes]
+            same = all(h == heads[0] for h in heads)
+            if same and now >= publish_until and converged_after is None:
+                converged_after = time.monotonic() - last_publish
+                say(f"{at()} converged: every territory holds the same {sum(s for _, s in heads[0])} records of unfrozen logs "
+                    f"({converged_after:.1f} s after the last publication)")
+            if tick % 4 == 0 or (same and converged_after is not None and tick % 8 == 0):
+                held = [sum(s for _, s in h) for h in heads]
+                say(f"{at()} published {published}, records held min {min(held)} max {max(held)}, "
+                    f"territories knowing the fork {sum(1 for f in forks if f)}/{n}")
+            await asyncio.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
         rows: list[list[object]] = []
         fork_counts: list[int] = []
         total_bytes = 0
         for rn in nodes:
-            s = await rn.node.logs.heads()
+            cp = await rn.node.logs.latest_checkpoint(rn.node.public_key)
+            witnesses: set[bytes] = set()
+            for other in nodes:
+                if cp is not None:
+                    witnesses.update(w for w, _, _ in await other.node.logs.cosignatures(cp.id))
+            hs = await rn.node.logs.heads()
             forks_n = len(await rn.node.logs.forks())
             fork_counts.append(forks_n)
-            total_bytes += rn.traffic.sent + rn.traffic.received
-            rows.append([rn.config.node.name, rn.node.public_key.hex()[:12], sum(h.size for h in s), len(s), forks_n, rn.traffic.sent + rn.traffic.received])
+            traffic = rn.traffic.sent + rn.traffic.received
+            total_bytes += traffic
+            rows.append([
+                rn.config.node.name, rn.node.public_key.hex()[:12], len(await members(rn.node)),
+                sum(h.size for h in hs), len([h for h in hs if h.size]), len(witnesses),
+                forks_n, rn.gossip.rounds, traffic,
+            ])
         say("")
-        say(table(rows, ["territory", "key", "records held", "logs", "forks detected", "bytes exchanged"]))
+        say(table(rows, ["territory", "key", "members", "records held", "logs", "witnesses of last checkpoint", "forks detected",
+                         "gossip rounds", "bytes exchanged"]))
         say("")
-        say(f"forks detected: {max(fork_counts)} (equivocating key caught and frozen)" if any(fork_counts) else "forks detected: 0")
-        say(f"bytes exchanged: {total_bytes}; rounds: {rounds}")
+        say(f"forks detected: {max(fork_counts)} (the equivocating clone was caught and its key frozen)"
+            if any(fork_counts) else "forks detected: 0")
+        say("convergence time: " + (f"{converged_after:.1f} s after the last publication" if converged_after is not None
+                                    else "not reached before the end"))
+        say(f"records published: {published}; bytes exchanged: {total_bytes}")
+        say("stopping the nodes...")
     if not keep:
         shutil.rmtree(root, ignore_errors=True)
         say(f"all nodes stopped; removed {root}")
     else:
         say(f"all nodes stopped; data kept in {root}")
     sys.stdout.flush()
-    return {"rounds": rounds, "published": published}
+    return {"published": published, "forks": max(fork_counts) if fork_counts else 0, "converged_after": converged_after}

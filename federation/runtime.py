@@ -22,7 +22,10 @@ import aiohttp
 from aiohttp import web
 
 from federation import admin as federation_admin
-from federation import coop_routes
+from federation import coop_routes, network_admin
+from federation.gossip import GOSSIP, Gossip
+from federation.membership import MEMBERSHIP, MembershipCache
+from federation.network import genesis_for
 from federation.server import add_peer_routes, peer_guard
 from federation.state import BUDGETS, NONCES, SESSION, SOCKETS, TRAFFIC, Budgets, Sockets, Traffic
 from node import audit_routes, keys
@@ -32,7 +35,7 @@ from node.config import NodeConfig
 from node.errors import NodeError
 from node.service import Clock, Node, ensure_profile, wall_clock_ms
 from protocol.httpsig import NonceWindow
-from protocol.network import OPEN_NETWORK_ID
+from protocol.network import Genesis
 
 log = logging.getLogger("democite.node")
 RUN_DIR = "run"
@@ -47,6 +50,7 @@ def admin_routes() -> list[Route]:
     return [
         *routes_core.ROUTES,
         *federation_admin.ROUTES,
+        *network_admin.ROUTES,
         *das_routes.ROUTES,
         *pacte_routes.ROUTES,
         *coop_routes.ROUTES,
@@ -63,13 +67,18 @@ async def by_socket(request: web.Request, handler: Callable[[web.Request], Await
     if request.path.startswith("/api/"):
         if not shared and port != socks.api_port:
             return error_response(404, "not_found", "the admin API is not served on the peer port")
-        return await guard(request, handler)
+        response = await guard(request, handler)
+        if request.method == "POST" and response.status < 300 and GOSSIP in request.app:
+            # any admin write may have published (every area publishes through the node):
+            # a cheap head check decides whether to push now
+            await request.app[GOSSIP].after_admin_write()
+        return response
     if not shared and port == socks.api_port:
         return error_response(404, "not_found", "only /api/ is served on the admin port")
     return await peer_guard(request, handler)
 
 
-def build_app(config: NodeConfig, net_id: bytes, clock: Clock, token: str) -> web.Application:
+def build_app(config: NodeConfig, genesis: Genesis, clock: Clock, token: str, gossip: bool = True) -> web.Application:
     app = web.Application(middlewares=[by_socket], client_max_size=config.federation.max_body_bytes + 1)
     app[SOCKETS] = Sockets()
     app[NONCES] = NonceWindow(window_ms=config.federation.request_skew_s * 1000)
@@ -77,16 +86,23 @@ def build_app(config: NodeConfig, net_id: bytes, clock: Clock, token: str) -> we
     app[TRAFFIC] = Traffic()
     app[API_TOKEN] = token
     app[ALLOWED_HOSTS] = tuple(config.api.allowed_hosts)
+    app[MEMBERSHIP] = MembershipCache(genesis)
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
-        node = await Node.open(config, net_id, clock)
+        node = await Node.open(config, genesis.id, clock)
         app[NODE] = node
         session = aiohttp.ClientSession()
         app[SESSION] = session
+        g: Gossip | None = None
         try:
             await ensure_profile(node)
+            if gossip:
+                g = app[GOSSIP] = Gossip(app, genesis)
+                await g.start()
             yield
         finally:
+            if g is not None:
+                await g.stop()
             await session.close()
             await node.close()
 
@@ -137,6 +153,10 @@ class RunningNode:
     def session(self) -> aiohttp.ClientSession:
         return self.app[SESSION]
 
+    @property
+    def gossip(self) -> Gossip:
+        return self.app[GOSSIP]
+
 
 def _lock(data_dir: Path) -> int:
     fd = os.open(data_dir / "node.lock", os.O_RDWR | os.O_CREAT, 0o600)
@@ -160,9 +180,13 @@ def _write_api_file(data_dir: Path, url: str) -> None:
 
 @asynccontextmanager
 async def running_node(
-    config: NodeConfig, net_id: bytes = OPEN_NETWORK_ID, clock: Clock = wall_clock_ms, extra: Sequence[Any] = ()
+    config: NodeConfig, genesis: Genesis | None = None, clock: Clock = wall_clock_ms, extra: Sequence[Any] = (), gossip: bool = True
 ) -> AsyncIterator[RunningNode]:
-    """Start a node (both sockets bound, resources open) and stop it cleanly on exit."""
+    """Start a node (both sockets bound, resources open, gossip scheduled) and stop it cleanly on exit.
+
+    The network is the one named by the config's network file unless `genesis` is given.
+    """
+    genesis = genesis or genesis_for(config)
     lock_fd = _lock(config.data_dir)
     socks: list[socket.socket] = []
     runner: web.AppRunner | None = None
@@ -179,7 +203,7 @@ async def running_node(
         if not same:
             socks.append(api_sock)
         token = keys.load_token(config.data_dir)
-        app = build_app(config, net_id, clock, token)
+        app = build_app(config, genesis, clock, token, gossip)
         app[SOCKETS].peer_port = real_port
         app[SOCKETS].api_port = api_sock.getsockname()[1]
         runner = web.AppRunner(app, access_log=None, handle_signals=False)

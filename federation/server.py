@@ -6,25 +6,29 @@ msgpack), then the request signature, and only then the database.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
 from federation.bodies import read_capped
+from federation.membership import MEMBERSHIP
 from federation.state import BUDGETS, NONCES, PeerBudget
+from federation.sync import SyncReport, cut_after_rotation, ingest, witness_wire
 from node.api.framework import NODE, error_response
 from protocol import encoding
 from protocol.errors import ErrorCode, ProtocolError
 from protocol.httpsig import verify_request
 from protocol.messages import CheckpointRequest, HeadEntry, Info, RecordsRequest
+from protocol.reconcile import Reconciler, head_item
+from protocol.record import MAX_RECORD_BYTES
 
 MSGPACK = "application/msgpack"
 PEER_KEY = web.RequestKey("peer_key", bytes)
 PEER_MSG = web.RequestKey("peer_msg", object)
-BUDGET_WINDOW_MS = 10_000
-BUDGET_REQUESTS = 2_000  # per peer per window: far above honest gossip, low enough to stop a flood
-BUDGET_BYTES = 256 * 1024 * 1024
+MAX_PUSH = 1000
+OPEN_PATHS = ("/fed/v1/info",)  # what a non-member may still call: enough to learn it is not admitted
 
 PeerHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -40,15 +44,16 @@ def _status(code: ErrorCode) -> int:
 
 
 def _charge(request: web.Request, key: bytes, size: int, now: int) -> bool:
-    budgets = request.app[BUDGETS].per_peer
+    limits = request.app[BUDGETS]
+    budgets = limits.per_peer
     b = budgets.get(key)
-    if b is None or now - b.window_start_ms > BUDGET_WINDOW_MS:
+    if b is None or now - b.window_start_ms > limits.window_ms:
         if len(budgets) > 10_000:
             budgets.clear()  # bounded memory under a flood of fresh keys; honest peers refill at once
         b = budgets[key] = PeerBudget(now)
     b.requests += 1
     b.bytes += size
-    return b.requests <= BUDGET_REQUESTS and b.bytes <= BUDGET_BYTES
+    return b.requests <= limits.max_requests and b.bytes <= limits.max_bytes
 
 
 @web.middleware
@@ -74,6 +79,12 @@ async def peer_guard(request: web.Request, handler: PeerHandler) -> web.StreamRe
         request.app[NONCES].check_and_remember(signed, now)
     except ProtocolError as exc:
         return error_response(_status(exc.code), str(exc.code), exc.message)
+    if request.path not in OPEN_PATHS:
+        membership = await request.app[MEMBERSHIP].get(node)
+        if not membership.accepts(signed.key):
+            return error_response(
+                403, "not_member", "this node only serves members of its network: ask the members to endorse your key"
+            )
     request[PEER_KEY] = signed.key
     request[PEER_MSG] = msg
     try:
@@ -96,7 +107,12 @@ async def info(request: web.Request) -> web.Response:
 
 async def heads(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    out = [HeadEntry(h.key, h.size, h.root).to_wire() for h in await node.logs.heads() if h.size and h.root]
+    membership = await request.app[MEMBERSHIP].get(node)
+    out = [
+        HeadEntry(h.key, h.size, h.root).to_wire()
+        for h in await node.logs.heads()
+        if h.size and h.root and (h.key == node.public_key or membership.accepts(h.key))
+    ]
     return reply({"heads": out})
 
 
@@ -125,6 +141,71 @@ async def forks(request: web.Request) -> web.Response:
     return reply({"forks": [encoding.decode(p) for _, _, p, _ in (await node.logs.forks())[:1000]]})
 
 
+async def reconcile(request: web.Request) -> web.Response:
+    """One step of set reconciliation over our log heads; the caller drives, we only answer."""
+    node = request.app[NODE]
+    m = request[PEER_MSG]
+    if not isinstance(m, dict) or set(m) != {"m"} or not isinstance(m["m"], bytes):
+        raise ProtocolError("a reconcile request is {m: bytes}", ErrorCode.MALFORMED)
+    membership = await request.app[MEMBERSHIP].get(node)
+    me = node.public_key
+    items = [
+        head_item(h.key, h.size, h.root)
+        for h in await node.logs.heads()
+        if h.size and h.root and (h.key == me or membership.accepts(h.key))
+    ]
+    return reply({"m": Reconciler(items).receive(m["m"])})
+
+
+async def push(request: web.Request) -> web.Response:
+    """Records of one log pushed by a peer: bounded, charged to its signature budget, then ingested."""
+    node = request.app[NODE]
+    m = request[PEER_MSG]
+    if not isinstance(m, dict) or not {"author", "records"} <= set(m) <= {"author", "records", "checkpoint", "cosigs"}:
+        raise ProtocolError("a push is {author, records, checkpoint?, cosigs?}", ErrorCode.MALFORMED)
+    if not isinstance(m["records"], list):
+        raise ProtocolError("a push carries a list of records", ErrorCode.MALFORMED)
+    author, recs = m["author"], m["records"]
+    if not isinstance(author, bytes) or len(author) != 32 or len(recs) > MAX_PUSH:
+        raise ProtocolError(f"a push names a 32-byte author and carries at most {MAX_PUSH} records", ErrorCode.MALFORMED)
+    budget = request.app[BUDGETS].per_peer.get(request[PEER_KEY].hex().encode())
+    if budget is not None:
+        budget.signatures += len(recs)
+        if budget.signatures > request.app[BUDGETS].max_signatures:
+            return error_response(429, "rate_limited", "too many records to verify from this peer: slow down")
+    membership = await request.app[MEMBERSHIP].get(node)
+    if not membership.accepts(author):
+        return error_response(403, "not_member", "records of non-members are neither stored nor relayed")
+    rot = membership.retired.get(author)
+    if rot is not None:
+        recs = [r for r in recs if _seq_of(r) <= rot.seq]
+    recs, _ = cut_after_rotation(recs)
+    result = await ingest(node, author, recs)
+    cosigs: list[list[Any]] = []
+    cp = m.get("checkpoint")
+    witnessed = result.error is None and result.fork is None and cp and await witness_wire(
+        node, author, cp, m.get("cosigs"), SyncReport("")
+    )
+    if witnessed and isinstance(cp, list):
+        # the witnesses we hold go back to the pusher, so the author learns who cosigned its checkpoint
+        cp_id = hashlib.sha256(cp[0]).digest()
+        cosigs = [[w, ts, sig] for w, ts, sig in (await node.logs.cosignatures(cp_id))[:64]]
+    return reply({"accepted": result.accepted, "size": result.size, "fork": result.fork is not None,
+                  "error": str(result.error.code) if result.error else "", "cosigs": cosigs})
+
+
+def _seq_of(wire: object) -> int:
+    """The seq a pushed record claims, read without trusting it (ingest verifies everything)."""
+    try:
+        if isinstance(wire, list) and len(wire) == 2 and isinstance(wire[0], bytes) and len(wire[0]) <= MAX_RECORD_BYTES:
+            seq = encoding.decode(wire[0], MAX_RECORD_BYTES).get("seq")
+            if isinstance(seq, int):
+                return seq
+    except (ProtocolError, AttributeError):
+        pass
+    return 1 << 62
+
+
 async def root(request: web.Request) -> web.Response:
     node = request.app[NODE]
     return web.json_response(
@@ -134,5 +215,13 @@ async def root(request: web.Request) -> web.Response:
 
 def add_peer_routes(app: web.Application) -> None:
     app.router.add_get("/", root)
-    for name, h in (("info", info), ("heads", heads), ("records", records), ("checkpoint", checkpoint), ("forks", forks)):
+    for name, h in (
+        ("info", info),
+        ("heads", heads),
+        ("records", records),
+        ("checkpoint", checkpoint),
+        ("forks", forks),
+        ("reconcile", reconcile),
+        ("push", push),
+    ):
         app.router.add_post(f"/fed/v1/{name}", h)

@@ -25,6 +25,8 @@ class Traffic:
     sent: int = 0
     received: int = 0
     requests: int = 0
+    # peer URLs this node's transport refuses to call (tests and demos cut the network with it)
+    blocked: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -32,11 +34,18 @@ class PeerBudget:
     window_start_ms: int = 0
     requests: int = 0
     bytes: int = 0
+    signatures: int = 0
 
 
 @dataclass(slots=True)
 class Budgets:
+    """Per-peer budgets over a window; the limits are far above honest gossip (tests lower them)."""
+
     per_peer: dict[bytes, PeerBudget] = field(default_factory=dict)
+    window_ms: int = 10_000
+    max_requests: int = 2_000
+    max_bytes: int = 256 * 1024 * 1024
+    max_signatures: int = 50_000
 
 
 SESSION = web.AppKey("session", aiohttp.ClientSession)
