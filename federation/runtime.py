@@ -44,12 +44,14 @@ VERSION = "0.1.0"
 
 
 def admin_routes() -> list[Route]:
+    from node.das import routes as das_routes
     from node.pacte import routes as pacte_routes
 
     return [
         *routes_core.ROUTES,
         *federation_admin.ROUTES,
         *network_admin.ROUTES,
+        *das_routes.ROUTES,
         *pacte_routes.ROUTES,
         *coop_routes.ROUTES,
         *audit_routes.ROUTES,

@@ -128,7 +128,15 @@ def _areas(derived: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, An
         "evaluations": ", ".join(f"{e['year']}{'' if e['published'] else ' (draft)'}" for e in p["evaluations"]) or "none yet",
         "certificates": p["certificates"]["valid"],
     } for p in derived.get("pacts", [])]
-    return {"funds": funds, "twinnings": twinnings, "pacts": pacts}
+    das = [{
+        "territory": who(s["author"]), "period": s["period"], "k": s["k"],
+        "persons": "fewer than k" if s["persons"] is None else s["persons"],
+        "given": "hidden (fewer than k)" if s["given_minutes"] is None else _hours(s["given_minutes"]),
+        "granted": "hidden (fewer than k)" if s["granted_minutes"] is None else _hours(s["granted_minutes"]),
+        "credited": "hidden (fewer than k)" if s["credited_cents"] is None else f"{format_cents(s['credited_cents'])} {s['currency']}",
+        "categories": ", ".join(s["categories"]) or "—", "replaced": s["replaced"],
+    } for s in derived.get("das", [])]
+    return {"funds": funds, "twinnings": twinnings, "pacts": pacts, "das": das}
 
 
 def _hours(minutes: int) -> str:

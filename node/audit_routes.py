@@ -63,8 +63,12 @@ async def export(request: web.Request, body: dict[str, Any]) -> web.StreamRespon
             prev = cp.size
     for raw in await store.forks(author):
         await resp.write(w.fork(encoding.decode(raw)))
-    # Hook for the DAS area: disclosures the territory chose to hand to evaluators go here,
-    # one `w.disclosure(scheme, territory, data)` frame each.
+    # Disclosures the territory chose to hand to evaluators (`democite das prove --attach`).
+    if author is None or author == node.public_key:
+        from node.das.service import DasService
+
+        for scheme, data in await DasService(node).audit_disclosures():
+            await resp.write(w.disclosure(scheme, node.public_key, data))
     await resp.write(w.end(node.identity))
     await resp.write_eof()
     return resp

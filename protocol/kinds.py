@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from protocol import kinds_coop, kinds_core, kinds_network, kinds_pacte
+from protocol import kinds_coop, kinds_core, kinds_das, kinds_network, kinds_pacte
 from protocol.errors import ErrorCode, RecordError
 from protocol.schema import Schema
 
@@ -15,6 +15,7 @@ KINDS: Mapping[str, Schema] = MappingProxyType(
         for s in (
             *kinds_core.SCHEMAS,
             *kinds_network.SCHEMAS,
+            *kinds_das.SCHEMAS,
             *kinds_pacte.SCHEMAS,
             *kinds_coop.SCHEMAS,
         )

@@ -28,6 +28,7 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     await conn.execute("PRAGMA synchronous=FULL")
     await conn.execute("PRAGMA foreign_keys=ON")
     await conn.execute("PRAGMA busy_timeout=10000")
+    await conn.execute("PRAGMA secure_delete=ON")  # erased personal data is overwritten, not left in free pages
     return conn
 
 
@@ -87,6 +88,12 @@ class Database:
                 raise
             else:
                 await self._w.execute("COMMIT")
+
+    async def purge(self) -> None:
+        """After erasing data: copy the WAL into the database and truncate it, so no old page
+        image of the erased rows stays on disk (`secure_delete` already zeroes freed pages)."""
+        async with self._lock:
+            await self._w.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def integrity_check(self) -> str:
         row = await self.fetchone("PRAGMA integrity_check")

@@ -4,10 +4,11 @@ Each area owns a range of versions so areas can grow independently; a database r
 version it applied, and a version is never edited once released: changes are new versions.
 """
 
-from node.storage import schema_coop, schema_core, schema_pacte
+from node.storage import schema_coop, schema_core, schema_das, schema_pacte
 
 MIGRATIONS: list[tuple[int, str, str]] = [
     *schema_core.MIGRATIONS,
+    *schema_das.MIGRATIONS,
     *schema_pacte.MIGRATIONS,
     *schema_coop.MIGRATIONS,
 ]

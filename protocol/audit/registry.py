@@ -10,20 +10,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from protocol.audit import checkers_coop, checkers_core, checkers_fund, checkers_pacte
+from protocol.audit import checkers_coop, checkers_core, checkers_das, checkers_fund, checkers_pacte
 from protocol.audit.context import Checker, DisclosureCheck, Hook
 
 CHECKERS: tuple[Checker, ...] = (
     *checkers_core.CHECKERS,
+    *checkers_das.CHECKERS,
     *checkers_pacte.CHECKERS,
     *checkers_coop.CHECKERS,
     *checkers_fund.CHECKERS,
 )
 
-DISCLOSURES: Mapping[str, DisclosureCheck] = MappingProxyType({})
+DISCLOSURES: Mapping[str, DisclosureCheck] = MappingProxyType({**checkers_das.DISCLOSURES})
 
 HOOKS: tuple[Hook, ...] = (
     Hook("member.", "membership", "the author of each record was a member of the network at the record's time"),
     Hook("key.", "retired_keys", "no record is signed by a key its territory had retired at that time"),
-    Hook("das.", "das", "DAS summaries: small cells suppressed, disclosures match the committed Merkle root"),
 )

@@ -28,7 +28,29 @@ def summarize(ctx: AuditContext) -> dict[str, Any]:
         "funds": [_fund(st) for st in fund_states(ctx, of("fund.")).values()],
         "twinnings": _twinnings(of("twin.")),
         "pacts": _pacts(of("pacte.")),
+        "das": _das(of("das.summary")),
     }
+
+
+def _das(records: Sequence[SignedRecord]) -> list[dict[str, Any]]:
+    """Each territory's DAS summaries as published (aggregates only; a replaced one is marked)."""
+    replaced = {r.record.body.get("corrects") for r in records}
+    out = []
+    for r in sorted(records, key=lambda r: (r.author, r.seq)):
+        b = r.record.body
+
+        def val(cell: str, key: str, b: Any = b) -> int | None:
+            c = b.get(cell)
+            return c.get(key) if isinstance(c, dict) and not c.get("suppressed") else None
+
+        out.append({
+            "id": r.id.hex(), "author": r.author.hex(), "period": b.get("period"), "k": b.get("k"), "currency": b.get("currency"),
+            "persons": val("persons", "persons"), "given_minutes": val("given", "minutes"),
+            "granted_minutes": val("granted", "minutes"), "credited_cents": val("credited", "cents"),
+            "categories": sorted(k for k, c in (b.get("by_category") or {}).items() if isinstance(c, dict) and not c.get("suppressed")),
+            "statements": b.get("statements"), "replaced": r.id in replaced,
+        })
+    return out
 
 
 def _fund(st: FundState) -> dict[str, Any]:

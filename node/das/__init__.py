@@ -1,0 +1,1 @@
+"""Societal Activity Rights (DAS): the node-local domain."""

@@ -1,0 +1,108 @@
+"""Statements as CSV and as a printable HTML page (Jinja2, French or English)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+
+LABELS: dict[str, dict[str, str]] = {
+    "fr": {
+        "title": "Bulletin d'Activité Sociétale",
+        "number": "Bulletin n°",
+        "holder": "Titulaire",
+        "period": "Période",
+        "issued": "Émis le",
+        "corrects": "Rectifie le bulletin n°",
+        "superseded": "Remplacé par le bulletin n°",
+        "project": "Projet",
+        "category": "Catégorie",
+        "competence": "Compétence",
+        "level": "Niveau",
+        "time": "Temps",
+        "credit": "Crédit",
+        "total": "Total",
+        "rights": "Droits d'Activité Sociétale",
+        "contract": "Contrat",
+        "granted": "Accordé",
+        "used": "Utilisé",
+        "remaining": "Restant",
+        "from_to": "du {0} au {1}",
+        "none": "Aucune activité validée sur la période.",
+        "footer": "Temps comptabilisé selon le profil de compétences conclu avec l'Engagement 21 local, "
+        "crédité en monnaie locale à réinvestir dans les services du territoire.",
+        "commitment": "Empreinte publiée (engagement salé)",
+        "rate": "Taux par heure et niveau",
+    },
+    "en": {
+        "title": "Societal Activity Statement",
+        "number": "Statement no.",
+        "holder": "Holder",
+        "period": "Period",
+        "issued": "Issued on",
+        "corrects": "Corrects statement no.",
+        "superseded": "Superseded by statement no.",
+        "project": "Project",
+        "category": "Category",
+        "competence": "Competence",
+        "level": "Level",
+        "time": "Time",
+        "credit": "Credit",
+        "total": "Total",
+        "rights": "Societal Activity Rights",
+        "contract": "Contract",
+        "granted": "Granted",
+        "used": "Used",
+        "remaining": "Remaining",
+        "from_to": "from {0} to {1}",
+        "none": "No validated activity in this period.",
+        "footer": "Time accounted according to the competence profile agreed with the local Engagement 21, "
+        "credited in local currency to spend on the territory's services.",
+        "commitment": "Published fingerprint (salted commitment)",
+        "rate": "Rate per hour and level",
+    },
+}
+
+
+@lru_cache(maxsize=1)
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("node.das", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def hours(minutes: int, lang: str) -> str:
+    sign = "-" if minutes < 0 else ""
+    m = abs(minutes)
+    return f"{sign}{m // 60} h {m % 60:02d}" if lang == "fr" else f"{sign}{m // 60}:{m % 60:02d}"
+
+
+def money(cents: int, lang: str, currency: str) -> str:
+    sign = "-" if cents < 0 else ""
+    c = abs(cents)
+    sep = "," if lang == "fr" else "."
+    return f"{sign}{c // 100}{sep}{c % 100:02d} {currency}"
+
+
+def html(statement: dict[str, Any], lang: str) -> str:
+    t = LABELS[lang]
+    return _env().get_template("statement.html.j2").render(
+        s=statement, t=t, lang=lang, h=lambda m: hours(m, lang), money=lambda c: money(c, lang, statement["currency"])
+    )
+
+
+def to_csv(statement: dict[str, Any]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["statement", "period", "holder", "project", "title", "category", "competence", "level", "minutes", "hours", "cents"])
+    for line in statement["lines"]:
+        w.writerow([statement["number"], statement["period"], statement["person"] or "", line["project"], line["title"],
+                    line["category"], line["competence"], line["level"], line["minutes"], f"{line['minutes'] / 60:.2f}", line["cents"]])
+    w.writerow([statement["number"], statement["period"], statement["person"] or "", "", "total", "", "", "",
+                statement["minutes"], f"{statement['minutes'] / 60:.2f}", statement["cents"]])
+    return buf.getvalue()

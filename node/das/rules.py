@@ -1,0 +1,226 @@
+"""The DAS rules as plain functions: statuses, the project state table, contract allocations,
+and the checks an activity entry passes before it is recorded (shared by `entry add` and import).
+
+No I/O here: the service loads what a rule needs and stores what it decides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from node.errors import Conflict, Invalid
+from protocol.das import quarter_of
+
+STATUSES = ("employee", "civil-servant", "self-employed", "volunteer", "student", "retired", "jobseeker")
+EMPLOYER_KINDS = ("private", "public")
+PARTIES = ("person", "employer", "engagement21")
+MODES = ("spread", "leave")
+PROJECT_KINDS = ("programme", "local-initiative", "international-solidarity")
+THEMES = ("union", "religious", "political", "health", "environment", "social", "culture", "education", "economy", "other")
+MAX_ENTRY_MINUTES = 720  # one entry is at most 12 hours
+MAX_DAY_MINUTES = 1440  # a person's entries on one day total at most 24 hours
+MAX_HOURS_PER_YEAR = 2000
+GENERAL = ("general", 1, "general")  # competence used when an entry names none
+
+# proposed -> validated (territorial assembly, with decision) -> active -> closed
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "proposed": frozenset({"validated", "closed"}),
+    "validated": frozenset({"active", "closed"}),
+    "active": frozenset({"closed"}),
+    "closed": frozenset(),
+}
+OPEN_STATUSES = frozenset({"validated", "active"})
+
+
+def check_transition(current: str, target: str) -> None:
+    if target not in TRANSITIONS.get(current, frozenset()):
+        allowed = ", ".join(sorted(TRANSITIONS.get(current, ()))) or "none: it is final"
+        raise Conflict(f"a {current} project cannot become {target} (allowed from {current}: {allowed})")
+
+
+def required_parties(has_employer: bool) -> tuple[str, ...]:
+    return ("person", "employer", "engagement21") if has_employer else ("person", "engagement21")
+
+
+def day(text: str, field_name: str) -> dt.date:
+    try:
+        if not isinstance(text, str) or len(text) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise Invalid(f"field '{field_name}': '{str(text)[:12]}' is not a date YYYY-MM-DD") from None
+
+
+def hm(minutes: int) -> str:
+    sign = "-" if minutes < 0 else ""
+    m = abs(minutes)
+    return f"{sign}{m // 60} h {m % 60:02d}"
+
+
+# -- contract allocations -------------------------------------------------------------------
+
+
+def _quarter_bounds(q: str) -> tuple[dt.date, dt.date]:
+    year, n = int(q[:4]), int(q[-1])
+    start = dt.date(year, 3 * n - 2, 1)
+    end = dt.date(year + 1, 1, 1) if n == 4 else dt.date(year, 3 * n + 1, 1)
+    return start, end - dt.timedelta(days=1)
+
+
+def quarters(date_from: dt.date, date_to: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    """The quarters a contract spans, each clipped to the contract's period."""
+    out = []
+    q = quarter_of(date_from)
+    while True:
+        start, end = _quarter_bounds(q)
+        out.append((q, max(start, date_from), min(end, date_to)))
+        if end >= date_to:
+            return out
+        nxt = end + dt.timedelta(days=1)
+        q = quarter_of(nxt)
+
+
+def allocation(
+    date_from: dt.date, date_to: dt.date, minutes: int, moves: Iterable[tuple[str, str, int]] = ()
+) -> dict[str, int]:
+    """Minutes available per quarter: spread in proportion to days, then flexibility moves applied.
+
+    The total never changes: a flexibility agreement moves minutes from one quarter to another.
+    """
+    qs = quarters(date_from, date_to)
+    total_days = (date_to - date_from).days + 1
+    alloc: dict[str, int] = {}
+    given = 0
+    for q, a, b in qs:
+        share = minutes * ((b - a).days + 1) // total_days
+        alloc[q] = share
+        given += share
+    alloc[qs[-1][0]] += minutes - given
+    for src, dst, m in moves:
+        alloc[src] = alloc.get(src, 0) - m
+        alloc[dst] = alloc.get(dst, 0) + m
+    return alloc
+
+
+def granted_in(date_from: dt.date, date_to: dt.date, alloc: Mapping[str, int], start: dt.date, end: dt.date) -> int:
+    """Minutes of a contract attributable to [start, end] (quarter allocations, pro rata by day)."""
+    total = 0
+    for q, a, b in quarters(date_from, date_to):
+        lo, hi = max(a, start), min(b, end)
+        if lo > hi:
+            continue
+        total += alloc.get(q, 0) * ((hi - lo).days + 1) // ((b - a).days + 1)
+    return total
+
+
+# -- entry checks ----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ContractState:
+    no: int
+    row_id: int
+    date_from: dt.date
+    date_to: dt.date
+    granted: int
+    mode: str
+    missing_parties: tuple[str, ...]
+    alloc: dict[str, int]
+    used: int = 0  # minutes of pending and validated entries
+    used_by_quarter: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class PersonState:
+    id: int
+    contracts: list[ContractState]
+    competences: dict[str, tuple[int, str]]  # label -> (level, family), from the latest profile
+    day_minutes: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectState:
+    id: int
+    status: str
+    coordinator_id: int | None
+
+
+def check_minutes(minutes: object, where: str = "field 'minutes'") -> int:
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        raise Invalid(f"{where} must be a whole number of minutes")
+    if minutes <= 0:
+        raise Invalid(f"{where} must be positive (got {minutes}); a correction is `das entry correct`")
+    if minutes > MAX_ENTRY_MINUTES:
+        raise Invalid(f"{where}: {minutes} minutes is more than one entry can hold ({MAX_ENTRY_MINUTES} = 12 h)")
+    return minutes
+
+
+def check_entry(
+    person: PersonState, project: ProjectState, when: dt.date, minutes: int, competence: str | None
+) -> tuple[ContractState, tuple[str, int, str]]:
+    """Decide whether an entry may be recorded; returns its contract and competence, or raises."""
+    if project.status not in OPEN_STATUSES:
+        if project.status == "proposed":
+            raise Conflict(
+                f"project {project.id} is only proposed: it takes entries once validated by the territorial "
+                f"assembly (`das project validate {project.id} --decision ...`)"
+            )
+        raise Conflict(f"project {project.id} is closed: it takes no more entries")
+    contract = next((c for c in person.contracts if c.date_from <= when <= c.date_to), None)
+    if contract is None:
+        spans = ", ".join(f"{c.date_from} to {c.date_to}" for c in person.contracts) or "none"
+        raise Conflict(f"field 'date': {when} is outside this person's DAS contracts (contracts: {spans})")
+    if contract.missing_parties:
+        raise Conflict(
+            f"contract {contract.no} is not yet accepted by: {', '.join(contract.missing_parties)} "
+            f"(`das contract accept {contract.no} --party ...`)"
+        )
+    key = when.isoformat()
+    if person.day_minutes.get(key, 0) + minutes > MAX_DAY_MINUTES:
+        raise Invalid(f"field 'minutes': this person's entries on {key} would exceed 24 hours")
+    left = contract.granted - contract.used
+    if minutes > left:
+        raise Conflict(
+            f"field 'minutes': {hm(minutes)} is beyond the contract's remaining hours "
+            f"({hm(left)} left of {hm(contract.granted)} on contract {contract.no})"
+        )
+    if contract.mode == "spread":
+        q = quarter_of(when)
+        q_left = contract.alloc.get(q, 0) - contract.used_by_quarter.get(q, 0)
+        if minutes > q_left:
+            raise Conflict(
+                f"field 'minutes': {hm(minutes)} is beyond what contract {contract.no} allows in {q} "
+                f"({hm(max(q_left, 0))} left); a flexibility agreement (`das contract flex`) can move hours"
+            )
+    if competence:
+        found = person.competences.get(competence)
+        if found is None:
+            raise Invalid("field 'competence': not in this person's agreed competence profile (`das person profile`)")
+        comp = (competence, found[0], found[1])
+    else:
+        comp = GENERAL
+    return contract, comp
+
+
+def record_use(person: PersonState, contract: ContractState, when: dt.date, minutes: int) -> None:
+    contract.used += minutes
+    q = quarter_of(when)
+    contract.used_by_quarter[q] = contract.used_by_quarter.get(q, 0) + minutes
+    key = when.isoformat()
+    person.day_minutes[key] = person.day_minutes.get(key, 0) + minutes
+
+
+def parse_competence(text: str) -> dict[str, object]:
+    """`LABEL_OR_ESCO_URI=LEVEL[,FAMILY]`, e.g. `repair=3,technical` or
+    `http://data.europa.eu/esco/skill/...=2,care`."""
+    label, sep, rest = text.rpartition("=")
+    if not sep or not label.strip():
+        raise Invalid(f"competence '{text[:60]}' is not LABEL=LEVEL[,FAMILY] (for example repair=3,technical)")
+    level_s, _, family = rest.partition(",")
+    try:
+        level = int(level_s)
+    except ValueError:
+        raise Invalid(f"competence '{text[:60]}': the level is 1 to 4") from None
+    return {"competence": label.strip(), "level": level, "family": family.strip() or "general"}

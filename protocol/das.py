@@ -1,0 +1,306 @@
+"""Societal Activity Rights (DAS): the pure, public parts.
+
+- periods (`2026`, `2026-Q1`, `2026-03`) and their bounds;
+- salted statement commitments (the leaves of a summary's Merkle tree);
+- k-anonymity cells and their (primary and complementary) suppression;
+- the checks any node or evaluator runs on a `das.summary` body;
+- the disclosure format of `democite das prove` and its offline verification.
+
+Nothing here knows a person: a statement is committed as `SHA-256(tag || salt || SHA-256(body))`
+where `body` is the canonical msgpack of the statement's disclosable form (no name, no pseudonym:
+the holder is itself a salted hash). Without the salt, a leaf reveals nothing; the node destroys the
+salts when a person is erased, and every published record stays valid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from protocol import encoding, merkle
+from protocol.errors import ProofError, RecordError
+from protocol.identity import KEY_BYTES
+from protocol.record import MAX_RECORD_BYTES, open_record
+
+STATEMENT_TAG = b"democite/v1/das-statement\x00"
+HOLDER_TAG = b"democite/v1/das-holder\x00"
+SALT_BYTES = 32
+DISCLOSURE_FORMAT = "democite/das-disclosure/v1"
+MIN_K = 5
+MIN_TREE = 16  # the statement tree is padded to a power of two, at least this many leaves
+SENSITIVE_THEMES = frozenset({"union", "religious", "political", "health"})
+GENERIC_CATEGORY = "generic"
+
+_PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|\d{2}))?$")
+
+
+# -- periods ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    text: str
+    start: dt.date
+    end: dt.date  # inclusive
+
+    @property
+    def kind(self) -> str:
+        if "-Q" in self.text:
+            return "quarter"
+        return "month" if "-" in self.text else "year"
+
+    def contains(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
+def parse_period(text: str) -> Period:
+    """`2026` (a year), `2026-Q1` (a quarter) or `2026-03` (a month)."""
+    m = _PERIOD.match(text.strip()) if isinstance(text, str) else None
+    if not m:
+        raise RecordError(f"period '{str(text)[:20]}' is not YYYY, YYYY-Qn or YYYY-MM (for example 2026-Q1)")
+    year = int(m.group(1))
+    if not 1900 <= year <= 9999:
+        raise RecordError("period year out of range")
+    part = m.group(2)
+    if part is None:
+        return Period(m.group(0), dt.date(year, 1, 1), dt.date(year, 12, 31))
+    if part.startswith("Q"):
+        q = int(part[1])
+        start = dt.date(year, 3 * q - 2, 1)
+        return Period(m.group(0), start, _month_end(year, 3 * q))
+    month = int(part)
+    if not 1 <= month <= 12:
+        raise RecordError(f"period '{text[:20]}': month must be 01 to 12")
+    return Period(m.group(0), dt.date(year, month, 1), _month_end(year, month))
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    nxt = dt.date(year + 1, 1, 1) if month == 12 else dt.date(year, month + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+def quarter_of(day: dt.date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def parse_date(text: str, field: str = "date") -> dt.date:
+    try:
+        if not isinstance(text, str) or len(text) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise RecordError(f"field '{field}': '{str(text)[:20]}' is not a date YYYY-MM-DD") from None
+
+
+# -- commitments -----------------------------------------------------------------------------
+
+
+def holder_commitment(person_salt: bytes) -> bytes:
+    """What a statement says about its holder: a salted hash that links one person's statements."""
+    _check_salt(person_salt)
+    return hashlib.sha256(HOLDER_TAG + person_salt).digest()
+
+
+def statement_leaf(salt: bytes, statement_raw: bytes) -> bytes:
+    """The salted commitment to one statement (a leaf of the summary's tree)."""
+    _check_salt(salt)
+    return hashlib.sha256(STATEMENT_TAG + salt + hashlib.sha256(statement_raw).digest()).digest()
+
+
+def _check_salt(salt: bytes) -> None:
+    if not isinstance(salt, bytes) or len(salt) != SALT_BYTES:
+        raise ProofError(f"a salt is exactly {SALT_BYTES} bytes")
+
+
+def padded_size(n: int) -> int:
+    """Size of the statement tree for n statements: a power of two, at least MIN_TREE.
+
+    Padding with random leaves keeps the number of statements of a small territory out of the
+    published record (it only shows an upper bound), so the tree size is never a count < k.
+    """
+    size = MIN_TREE
+    while size < n:
+        size *= 2
+    return size
+
+
+def tree_nodes(leaves: Sequence[bytes]) -> dict[merkle.Node, bytes]:
+    """Every perfect subtree hash of a whole tree held in memory (to build inclusion proofs)."""
+    return {(lv, ix): h for lv, ix, h in merkle.append_nodes(0, {}, leaves)}
+
+
+# -- k-anonymous cells -----------------------------------------------------------------------
+
+
+def cell(persons: int, k: int, **values: int) -> dict[str, Any]:
+    """A published cell: its values, or only `suppressed` when it counts fewer than k persons."""
+    if persons < k:
+        return {"suppressed": True}
+    return {"persons": persons, **values}
+
+
+def suppress_group(cells: dict[str, dict[str, Any]], raw_persons: Mapping[str, int], total_published: bool) -> None:
+    """Complementary suppression: when exactly one cell of a group is hidden but the group's
+    total is published, hide the next smallest cell too, so no cell is a subtraction away."""
+    hidden = [name for name, c in cells.items() if c.get("suppressed")]
+    if len(hidden) != 1 or not total_published:
+        return
+    shown = sorted((raw_persons[name], name) for name, c in cells.items() if not c.get("suppressed"))
+    if shown:
+        cells[shown[0][1]] = {"suppressed": True}
+
+
+def public_category(sdg: int, theme: str | None) -> str:
+    """The category a project is published under: its SDG, or `generic` for special-category themes."""
+    if theme and theme in SENSITIVE_THEMES:
+        return GENERIC_CATEGORY
+    return f"sdg-{sdg}"
+
+
+def _cells_in(body: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for name in ("persons", "contracts", "granted", "given", "credited", "employers"):
+        if name in body:
+            out.append((name, body[name]))
+    for group in ("by_status", "by_category", "by_family"):
+        for key, value in (body.get(group) or {}).items():
+            out.append((f"{group}.{key}", value))
+    return out
+
+
+def check_summary(body: Mapping[str, Any]) -> None:
+    """What any node or evaluator can check on a `das.summary` body: k >= 5, no cell under k."""
+    k = body.get("k")
+    if not isinstance(k, int) or isinstance(k, bool) or k < MIN_K:
+        raise RecordError(f"das.summary: k must be an integer of at least {MIN_K}")
+    parse_period(str(body.get("period", "")))
+    for name, c in _cells_in(body):
+        if not isinstance(c, dict):
+            raise RecordError(f"das.summary: cell '{name}' must be a map")
+        if c.get("suppressed") is True:
+            if set(c) != {"suppressed"}:
+                raise RecordError(f"das.summary: suppressed cell '{name}' carries values")
+            continue
+        persons = c.get("persons")
+        if not isinstance(persons, int) or isinstance(persons, bool) or persons < k:
+            raise RecordError(f"das.summary: cell '{name}' counts fewer than k={k} persons")
+        for key, value in c.items():
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise RecordError(f"das.summary: cell '{name}' value '{key}' must be a non-negative integer")
+    size = body.get("statements")
+    if not isinstance(size, int) or size < MIN_TREE or size & (size - 1):
+        raise RecordError("das.summary: 'statements' is the padded tree size, a power of two >= 16")
+    root = body.get("statements_root")
+    if not isinstance(root, bytes) or len(root) != 32:
+        raise RecordError("das.summary: 'statements_root' is 32 bytes")
+
+
+# -- disclosures -----------------------------------------------------------------------------
+
+
+def make_disclosure(
+    summary_raw: bytes,
+    summary_sig: bytes,
+    statement_raw: bytes,
+    salt: bytes,
+    index: int,
+    size: int,
+    proof: Sequence[bytes],
+) -> dict[str, Any]:
+    """The JSON document `democite das prove` writes: everything an evaluator needs, offline."""
+    return {
+        "format": DISCLOSURE_FORMAT,
+        "summary": {"raw": summary_raw.hex(), "sig": summary_sig.hex()},
+        "statement": statement_raw.hex(),
+        "salt": salt.hex(),
+        "index": index,
+        "size": size,
+        "proof": [p.hex() for p in proof],
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedDisclosure:
+    author: bytes
+    summary_id: bytes
+    period: str
+    statement: dict[str, Any]
+    leaf: bytes
+
+
+def _hex(doc: Mapping[str, Any], *path: str) -> bytes:
+    value: Any = doc
+    for p in path:
+        if not isinstance(value, Mapping) or p not in value:
+            raise ProofError(f"disclosure: missing '{'.'.join(path)}'")
+        value = value[p]
+    try:
+        if not isinstance(value, str):
+            raise ValueError
+        return bytes.fromhex(value)
+    except ValueError:
+        raise ProofError(f"disclosure: '{'.'.join(path)}' is not hexadecimal") from None
+
+
+def verify_disclosure(doc: Any, author: bytes | None = None) -> VerifiedDisclosure:
+    """Check a disclosure offline. Raises ProofError (or another ProtocolError) when it fails.
+
+    Checks, in order: the summary record's signature on its exact bytes (by `author` when given,
+    else by the author the record names), its kind, that the statement is canonical, that its
+    salted commitment is leaf `index` of a tree of `size` leaves whose root the summary signed,
+    and that the statement's period is the summary's.
+    """
+    if not isinstance(doc, Mapping) or doc.get("format") != DISCLOSURE_FORMAT:
+        raise ProofError(f"not a DAS disclosure (format must be '{DISCLOSURE_FORMAT}')")
+    raw, sig = _hex(doc, "summary", "raw"), _hex(doc, "summary", "sig")
+    if len(raw) > MAX_RECORD_BYTES:
+        raise ProofError("disclosure: the summary is larger than any record")
+    if author is None:  # only then is anything decoded before the signature is checked
+        try:
+            claimed = encoding.decode(raw)["author"]
+        except (TypeError, KeyError) as exc:
+            raise ProofError("disclosure: the summary is not a record") from exc
+        if not isinstance(claimed, bytes) or len(claimed) != KEY_BYTES:
+            raise ProofError("disclosure: the summary names no author")
+        author = claimed
+    rec = open_record(raw, sig, author)
+    if rec.record.kind != "das.summary":
+        raise ProofError(f"disclosure: the signed record is a '{rec.record.kind}', not a das.summary")
+    body = rec.record.body
+    check_summary(body)
+    statement_raw = _hex(doc, "statement")
+    salt = _hex(doc, "salt")
+    statement = encoding.decode(statement_raw)
+    if not isinstance(statement, dict):
+        raise ProofError("disclosure: the statement is not a map")
+    index, size = doc.get("index"), doc.get("size")
+    if not isinstance(index, int) or not isinstance(size, int) or isinstance(index, bool) or isinstance(size, bool):
+        raise ProofError("disclosure: 'index' and 'size' are integers")
+    if size != body["statements"]:
+        raise ProofError("disclosure: the tree size is not the one the summary signed")
+    proof_hex = doc.get("proof")
+    if not isinstance(proof_hex, list):
+        raise ProofError("disclosure: 'proof' is a list")
+    try:
+        proof = [bytes.fromhex(p) for p in proof_hex]
+    except (TypeError, ValueError):
+        raise ProofError("disclosure: 'proof' holds non-hexadecimal hashes") from None
+    leaf = statement_leaf(salt, statement_raw)
+    merkle.verify_inclusion(leaf, index, size, proof, body["statements_root"])
+    if statement.get("period") != body["period"]:
+        raise ProofError("disclosure: the statement's period is not the summary's")
+    return VerifiedDisclosure(author, rec.id, str(body["period"]), _json(statement), leaf)
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json(v) for v in value]
+    return value
