@@ -86,8 +86,14 @@ async def cooperation_round(nodes: Sequence[RunningNode]) -> dict[str, object]:
             break
         await _sync(live, 1)
     await _sync(live)
-    await fund.ack(b.node, rid)
-    await _sync(live)
+    st = await fund.state(b.node, fid)
+    if any(req.id == rid for req in st.certified.values()):
+        await fund.ack(b.node, rid)
+        await _sync(live)
+    else:
+        # a frozen (proven equivocating) member still counts among the members but can sign
+        # nothing more: with few territories the quorum can then be out of reach
+        say(f"  the grant is not certified: {len(st.approvers.get(rid, ()))} approvals of the {st.quorum} needed")
     figures = {rn.config.node.name: (await fund.state(rn.node, fid)).summary()["total"] for rn in live}
     totals = next(iter(figures.values()))
     same = all(f == totals for f in figures.values())
