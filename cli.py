@@ -12,7 +12,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from node.cliutil import add_data, add_json, api, data_dir, emit, short, table
+from node.cliutil import api, data_dir, emit, short, table
+from node.cliutil import command as _cmd
 
 Handler = Callable[[argparse.Namespace], int | None]
 
@@ -153,15 +154,6 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 # -- parser ----------------------------------------------------------------------------------------
 
-
-def _cmd(sub: Any, name: str, func: Handler, help: str, data: bool = True, json_out: bool = True) -> argparse.ArgumentParser:
-    p: argparse.ArgumentParser = sub.add_parser(name, help=help, description=help)
-    if data:
-        add_data(p)
-    if json_out:
-        add_json(p)
-    p.set_defaults(func=func)
-    return p
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,22 +6,11 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from node.cliutil import add_data, add_json
+from node.cliutil import command, group
+
+__all__ = ["Handler", "command", "register"]  # the groups' modules take `command` from here
 
 Handler = Callable[[argparse.Namespace], int | None]
-
-
-def command(sub: Any, name: str, func: Handler, help: str) -> argparse.ArgumentParser:
-    p: argparse.ArgumentParser = sub.add_parser(name, help=help, description=help)
-    add_data(p)
-    add_json(p)
-    p.set_defaults(func=func)
-    return p
-
-
-def group(sub: Any, name: str, help: str) -> Any:
-    g = sub.add_parser(name, help=help, description=help)
-    return g.add_subparsers(dest=f"{name}_command", metavar="ACTION", required=True)
 
 
 def register(sub: Any) -> None:

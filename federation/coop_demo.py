@@ -28,11 +28,10 @@ async def _sync(nodes: Sequence[RunningNode], rounds: int = 2) -> None:
 
 async def cooperation_round(nodes: Sequence[RunningNode]) -> dict[str, object]:
     """Run the three cooperation processes among the nodes whose keys are not frozen."""
-    live = []
+    frozen: set[bytes] = set()
     for rn in nodes:
-        head = await rn.node.logs.head(rn.node.public_key)
-        if head is None or not head.frozen:
-            live.append(rn)
+        frozen.update(h.key for h in await rn.node.logs.heads() if h.frozen)
+    live = [rn for rn in nodes if rn.node.public_key not in frozen]
     if len(live) < 2:
         say("cooperation: fewer than two territories can publish; skipped")
         return {}

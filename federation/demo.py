@@ -132,7 +132,8 @@ async def run_demo(n: int, seconds: int, keep: bool = False, seed: int | None = 
                 await victim.node.peers.upsert(evil.peer_url, evil.node.public_key, "clone", victim.node.clock())
                 say(f"{at()} the clone shows its other history to {victim.config.node.name}")
                 clone_added = True
-            if not coop_done and now >= publish_until:
+            if not coop_done and now >= publish_until and caught_at is not None:
+                # after the fork is known everywhere, so the cloned territory is not asked to sign
                 coop_done = True
                 say(f"{at()} cooperation between territories: a peer review round, a twinning project, a fund grant")
                 await cooperation_round(nodes)

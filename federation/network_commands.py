@@ -11,7 +11,8 @@ from typing import Any
 from federation.network import load_genesis, render_genesis
 from node import config as config_mod
 from node import keys
-from node.cliutil import add_data, add_json, api, data_dir, emit, short, table
+from node.cliutil import api, data_dir, emit, short, table
+from node.cliutil import command as _cmd
 from node.errors import ConfigError
 from protocol.errors import ProtocolError
 from protocol.identity import parse_key
@@ -138,14 +139,6 @@ def cmd_key_rotate(args: argparse.Namespace) -> None:
     emit(args, r, lambda r: f"key rotated at record {r['rotation_seq']}: new key {r['new']}\n"
          f"the old key ({short(r['old'])}) signs nothing more; its file is kept as {r['retired_key_file']}")
 
-
-def _cmd(sub: Any, name: str, func: Any, help: str, data: bool = True) -> argparse.ArgumentParser:
-    p: argparse.ArgumentParser = sub.add_parser(name, help=help, description=help)
-    if data:
-        add_data(p)
-    add_json(p)
-    p.set_defaults(func=func)
-    return p
 
 
 def register(sub: Any) -> None:

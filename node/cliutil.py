@@ -28,6 +28,23 @@ def add_json(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
 
 
+def command(sub: Any, name: str, func: Any, help: str, data: bool = True, json_out: bool = True) -> argparse.ArgumentParser:
+    """One subcommand with the shared --data and --json options; `func(args)` runs it."""
+    p: argparse.ArgumentParser = sub.add_parser(name, help=help, description=help)
+    if data:
+        add_data(p)
+    if json_out:
+        add_json(p)
+    p.set_defaults(func=func)
+    return p
+
+
+def group(sub: Any, name: str, help: str, dest: str | None = None) -> Any:
+    """A command group (`democite NAME ACTION ...`): returns the subparsers for its actions."""
+    g = sub.add_parser(name, help=help, description=help)
+    return g.add_subparsers(dest=dest or f"{name}_command", metavar="ACTION", required=True)
+
+
 def data_dir(args: argparse.Namespace) -> Path:
     return Path(args.data) if getattr(args, "data", None) else default_data_dir()
 

@@ -14,24 +14,16 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from node.cliutil import add_data, add_json, api, emit, table
+from node.cliutil import api, emit, group, table
+from node.cliutil import command as _cmd
 from node.das import rules
 
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _cmd(sub: Any, name: str, func: Any, help: str, data: bool = True) -> argparse.ArgumentParser:
-    p: argparse.ArgumentParser = sub.add_parser(name, help=help, description=help)
-    if data:
-        add_data(p)
-    add_json(p)
-    p.set_defaults(func=func)
-    return p
-
 
 def _group(sub: Any, name: str, help: str) -> Any:
-    g = sub.add_parser(name, help=help, description=help)
-    return g.add_subparsers(dest=f"das_{name}_command", metavar="ACTION", required=True)
+    return group(sub, name, help, dest=f"das_{name}_command")
 
 
 def _id(args: argparse.Namespace, r: dict[str, Any]) -> None:

@@ -10,7 +10,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from node.cliutil import add_data, add_json, api, emit, short, table
+from node.cliutil import api, emit, short, table
+from node.cliutil import command as _cmd
 from node.pacte.verify import cmd_verify
 
 Handler = Callable[[argparse.Namespace], int | None]
@@ -266,14 +267,6 @@ def cmd_rebuild(args: argparse.Namespace) -> None:
 
 # -- parser ----------------------------------------------------------------------------------------
 
-
-def _cmd(sub: Any, name: str, func: Handler, help: str, data: bool = True) -> argparse.ArgumentParser:
-    p: argparse.ArgumentParser = sub.add_parser(name, help=help, description=help)
-    if data:
-        add_data(p)
-    add_json(p)
-    p.set_defaults(func=func)
-    return p
 
 
 def register(sub: Any) -> None:
