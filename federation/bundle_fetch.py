@@ -23,6 +23,11 @@ MAX_BUNDLE = 1 << 30  # 1 GiB: far above a 100,000-record bundle, still a bound
 CHUNK = 1 << 20
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        return None
+
+
 @contextmanager
 def _chunks(url: str, token: str | None, timeout_s: float, max_bytes: int) -> Iterator[Iterator[bytes]]:
     if not url.startswith(("http://", "https://")):
@@ -30,8 +35,10 @@ def _chunks(url: str, token: str | None, timeout_s: float, max_bytes: int) -> It
     req = urllib.request.Request(url, method="GET")
     if token:
         req.add_header("Authorization", f"Bearer {token}")
+    # no redirects: urllib would forward the bearer token to wherever a redirect points
+    opener = urllib.request.build_opener(_NoRedirect)
     try:
-        with urllib.request.urlopen(req, timeout=timeout_s) as resp:
+        with opener.open(req, timeout=timeout_s) as resp:
 
             def read() -> Iterator[bytes]:
                 total = 0

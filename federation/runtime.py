@@ -63,9 +63,10 @@ async def by_socket(request: web.Request, handler: Callable[[web.Request], Await
     socks = request.app[SOCKETS]
     sockname = request.transport.get_extra_info("sockname") if request.transport else None
     port = sockname[1] if sockname else 0
+    on_api_socket = sockname is not None and (sockname[0], port) == (socks.api_host, socks.api_port)
     shared = socks.api_port == socks.peer_port
     if request.path.startswith("/api/"):
-        if not shared and port != socks.api_port:
+        if not shared and not on_api_socket:
             return error_response(404, "not_found", "the admin API is not served on the peer port")
         response = await guard(request, handler)
         if request.method == "POST" and response.status < 300 and GOSSIP in request.app:
@@ -73,7 +74,7 @@ async def by_socket(request: web.Request, handler: Callable[[web.Request], Await
             # a cheap head check decides whether to push now
             await request.app[GOSSIP].after_admin_write()
         return response
-    if not shared and port == socks.api_port:
+    if not shared and on_api_socket:
         return error_response(404, "not_found", "only /api/ is served on the admin port")
     return await peer_guard(request, handler)
 
@@ -205,7 +206,7 @@ async def running_node(
         token = keys.load_token(config.data_dir)
         app = build_app(config, genesis, clock, token, gossip)
         app[SOCKETS].peer_port = real_port
-        app[SOCKETS].api_port = api_sock.getsockname()[1]
+        app[SOCKETS].api_host, app[SOCKETS].api_port = api_sock.getsockname()[:2]
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
         api_url = f"http://{_url_host(ahost)}:{app[SOCKETS].api_port}"

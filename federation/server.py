@@ -43,13 +43,31 @@ def _status(code: ErrorCode) -> int:
     return 400
 
 
+MAX_BUDGETS = 10_000
+
+
+def _evict(budgets: dict[bytes, PeerBudget], horizon: int) -> None:
+    """Forget expired windows first, then the oldest ones: a flood of fresh keys cannot reset
+    the budgets of peers that are still inside their window."""
+    for k in [k for k, b in budgets.items() if b.window_start_ms < horizon]:
+        del budgets[k]
+    while len(budgets) > MAX_BUDGETS:
+        del budgets[next(iter(budgets))]
+
+
+def budget_key(claimed: str) -> bytes:
+    """One budget per key whatever its spelling (case, spaces): the header is not verified yet."""
+    return claimed.strip().lower()[:64].encode()
+
+
 def _charge(request: web.Request, key: bytes, size: int, now: int) -> bool:
     limits = request.app[BUDGETS]
     budgets = limits.per_peer
     b = budgets.get(key)
     if b is None or now - b.window_start_ms > limits.window_ms:
-        if len(budgets) > 10_000:
-            budgets.clear()  # bounded memory under a flood of fresh keys; honest peers refill at once
+        if len(budgets) > MAX_BUDGETS:
+            _evict(budgets, now - limits.window_ms)
+        budgets.pop(key, None)  # re-inserted last: the dict stays ordered by window start
         b = budgets[key] = PeerBudget(now)
     b.requests += 1
     b.bytes += size
@@ -68,8 +86,7 @@ async def peer_guard(request: web.Request, handler: PeerHandler) -> web.StreamRe
     if len(body) > limit:
         return error_response(413, "too_large", f"request body over {limit} bytes; send smaller pages")
     now = node.clock()
-    claimed = request.headers.get("X-Democite-Key", "")[:64]
-    if not _charge(request, claimed.encode(), len(body), now):
+    if not _charge(request, budget_key(request.headers.get("X-Democite-Key", "")), len(body), now):
         return error_response(429, "rate_limited", "too many requests from this peer: slow down and retry later")
     try:
         msg = encoding.decode(body, limit) if body else {}
@@ -168,7 +185,7 @@ async def push(request: web.Request) -> web.Response:
     author, recs = m["author"], m["records"]
     if not isinstance(author, bytes) or len(author) != 32 or len(recs) > MAX_PUSH:
         raise ProtocolError(f"a push names a 32-byte author and carries at most {MAX_PUSH} records", ErrorCode.MALFORMED)
-    budget = request.app[BUDGETS].per_peer.get(request[PEER_KEY].hex().encode())
+    budget = request.app[BUDGETS].per_peer.get(budget_key(request[PEER_KEY].hex()))
     if budget is not None:
         budget.signatures += len(recs)
         if budget.signatures > request.app[BUDGETS].max_signatures:

@@ -16,6 +16,7 @@ class Sockets:
 
     peer_port: int = 0
     api_port: int = 0
+    api_host: str = ""  # the admin socket's own address: /api/ is served on that socket only
 
 
 @dataclass(slots=True)

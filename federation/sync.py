@@ -145,6 +145,10 @@ async def _take_checkpoint(node: Node, client: PeerClient, author: bytes, report
         scp = open_checkpoint(wire[0], wire[1], author) if isinstance(wire, list) and len(wire) == 2 else None
         if scp is None:
             raise ProtocolError("a checkpoint is [raw, sig]")
+        if last is not None and scp.checkpoint.size <= last.size:
+            # an honest peer may hold more records than its newest checkpoint covers (pushed pages
+            # carry a checkpoint only when they end on one): nothing newer to learn, no fault
+            return
         if last is not None:
             prev = open_checkpoint(last.raw, last.sig, author)
             proof = answer.get("proof") or []

@@ -129,7 +129,8 @@ class Node:
         """
         result = IngestResult()
         async with self.lock(author):
-            head = await self.logs.ensure_author(author, self.clock())
+            # nothing is written for an author we never heard of until its records verified
+            head = await self.logs.head(author) or Head(0, author, 0, None, None, False)
             result.size = head.size
             if head.frozen:
                 result.error = NodeError("author is frozen by a fork proof; nothing new is accepted", NodeErrorCode.FROZEN, 409)
@@ -155,6 +156,8 @@ class Node:
                 return result
             if not fresh:
                 return result
+            if head.ref == 0:
+                head = await self.logs.ensure_author(author, self.clock())
             nodes, root = await self._grow(head, [r.id for r in fresh])
             rows = [(r.seq, r.id, r.record.kind, r.record.ts, r.raw, r.sig) for r in fresh]
             try:
