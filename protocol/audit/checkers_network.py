@@ -27,12 +27,12 @@ def _short(b: bytes) -> str:
     return b.hex()[:16] + "…"
 
 
-def _why_not(m: Membership, author: bytes) -> str:
+def _why_not(m: Membership, author: bytes, was_member: bool) -> str:
     key = m.current(author)
-    state = m.status.get(key)
-    if state is Status.REMOVED:
-        return f"it had been removed ({len(m.removals.get(key, ()))} of {len(m.members)} members asked for it)"
-    if state is Status.CANDIDATE:
+    if was_member:
+        return (f"it had been removed ({len(m.removals.get(key, ()))} member(s) asked for it, more than half of "
+                "the members then) and is not readmitted")
+    if m.status.get(key) is Status.CANDIDATE:
         return (f"it was a candidate with {len(m.endorsements.get(key, ()))} endorsement(s) of the {m.needed()} "
                 "it needed, and the bundle never admits it")
     return "no member had endorsed it and it is not a founder of the genesis"
@@ -44,7 +44,7 @@ def check_membership(ctx: AuditContext, records: Sequence[SignedRecord]) -> Iter
         counts: dict[bytes, int] = {}
         for r in records:
             counts[r.author] = counts.get(r.author, 0) + 1
-        why = ("the bundle carries no network genesis" if ctx.genesis is None
+        why = ("the bundle carries no usable network genesis (see the network check)" if ctx.genesis is None
                else "the bundle's genesis cannot be read as a network genesis")
         for author, n in sorted(counts.items()):
             yield Finding(MEMBERSHIP, f"{n} record(s): membership at each record's time not verified: {why}",
@@ -55,16 +55,17 @@ def check_membership(ctx: AuditContext, records: Sequence[SignedRecord]) -> Iter
     if ctx.net is not None and network_id(genesis.to_map()) != ctx.net:
         return  # the `network` check already fails the bundle; members of another network mean nothing here
     rp = replay(ctx, genesis)
-    later = rp.admitted_after()
+    later, before = rp.admitted_after(), rp.admitted_before()
     for r, i in zip(rp.records, rp.at, strict=True):
         m = rp.snapshots[i]
         if m.accepts(r.author):
             continue
-        if r.author in later[i] and m.status.get(m.current(r.author)) is not Status.REMOVED:
+        was_member = r.author in before[i]
+        if r.author in later[i] and not was_member:
             continue  # written while a candidate the bundle later admits: nodes store it once admitted
         scope = " (this bundle holds one territory's log: the votes may be in other logs)" if ctx.partial else ""
         yield Finding(MEMBERSHIP, f"record {r.seq} ({r.record.kind}) was written when its author "
-                      f"{_short(r.author)} was not a member of network '{genesis.name}': {_why_not(m, r.author)}; "
+                      f"{_short(r.author)} was not a member of network '{genesis.name}': {_why_not(m, r.author, was_member)}; "
                       f"nodes neither store nor relay it{scope}", r.author, r.seq, r.id,
                       Severity.WARN if ctx.partial else Severity.FAIL)
 

@@ -12,7 +12,7 @@ territory with a profile (as `federation.coop_members.current_members` on a node
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,13 +80,22 @@ class Replay:
 
     def admitted_after(self) -> list[frozenset[bytes]]:
         """For each snapshot, every key (retired ones included) that is a member in it or a later one."""
-        out: list[frozenset[bytes]] = []
-        acc: frozenset[bytes] = frozenset()
-        for m in reversed(self.snapshots):
-            acc = acc | m.members | frozenset(k for k in m.retired if m.current(k) in m.members)
-            out.append(acc)
+        out = _accumulate(reversed(self.snapshots))
         out.reverse()
         return out
+
+    def admitted_before(self) -> list[frozenset[bytes]]:
+        """For each snapshot, every key that was a member in an earlier one."""
+        return [frozenset(), *_accumulate(self.snapshots)[:-1]]
+
+
+def _accumulate(snapshots: Iterable[Membership]) -> list[frozenset[bytes]]:
+    out: list[frozenset[bytes]] = []
+    acc: frozenset[bytes] = frozenset()
+    for m in snapshots:
+        acc = acc | m.members | frozenset(k for k in m.retired if m.current(k) in m.members)
+        out.append(acc)
+    return out
 
 
 def replay(ctx: AuditContext, genesis: Genesis) -> Replay:
