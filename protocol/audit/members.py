@@ -74,10 +74,6 @@ class Replay:
     at: Sequence[int]
     snapshots: Sequence[Membership]
 
-    @property
-    def final(self) -> Membership:
-        return self.snapshots[-1]
-
     def admitted_after(self) -> list[frozenset[bytes]]:
         """For each snapshot, every key (retired ones included) that is a member in it or a later one."""
         out = _accumulate(reversed(self.snapshots))
@@ -121,4 +117,7 @@ def members_of(ctx: AuditContext) -> frozenset[bytes]:
     if genesis is None or genesis.open:
         # open network (or one whose genesis the bundle lacks: the `membership` check says so)
         return frozenset(r.author for r in ctx.all_records() if r.record.kind == "territory.profile")
-    return replay(ctx, genesis).final.members
+    # the end of the replay is the fold over every vote: one fold, not one per vote
+    parsed = [_vote(r) for r in ctx.all_records() if r.record.kind in VOTE_KINDS]
+    votes = [v for v, _ in parsed if v is not None]
+    return fold(genesis, votes, [rot for _, rot in parsed if rot is not None]).members
