@@ -176,3 +176,18 @@ def test_replay_is_deterministic() -> None:
     c.add(2, "note")
     data = bundle(a, b, c)
     assert [f.to_json() for f in audit(data).findings] == [f.to_json() for f in audit(data).findings]
+
+
+def test_one_territory_bundle_warns_instead_of_failing() -> None:
+    a, b = founders()
+    c = Log(C)
+    c.add(2, "territory.profile")
+    a.add(3, "member.endorse", {"candidate": C.public_key})
+    b.add(4, "member.endorse", {"candidate": C.public_key})
+    c.add(5, "note")
+    # C's log alone: the endorsements are in A's and B's logs, so the audit cannot see the admission
+    data = build_bundle(A, NET, T0, [c.spec()], GENESIS.to_map(), scope="author:" + C.public_key.hex())
+    r = audit(data)
+    assert r.ok and [(f.check, f.severity, f.seq) for f in r.findings] == [
+        ("membership", Severity.WARN, 1), ("membership", Severity.WARN, 2)]
+    assert "the votes may be in other logs" in r.findings[0].reason
