@@ -12,6 +12,7 @@ from aiohttp import web
 
 from node.api.framework import Route, node_of
 from node.errors import NotFound
+from node.network import genesis_for
 from node.service import Node
 from node.storage.export import ExportStore
 from protocol import encoding
@@ -26,8 +27,16 @@ PAGE_RECORDS = 2000
 
 
 def genesis_of(node: Node) -> dict[str, Any] | None:
-    # Hook for the network area: return the network file's genesis when the node has one.
-    return dict(OPEN_NETWORK_GENESIS) if node.net_id == OPEN_NETWORK_ID else None
+    """The canonical genesis of the node's network file (its hash is the bundle's network id).
+
+    None only when the node's network file no longer hashes to the id it runs with (the file was
+    edited after start): the audit then says the id is taken on trust rather than getting a
+    genesis that contradicts the records.
+    """
+    if node.net_id == OPEN_NETWORK_ID:
+        return dict(OPEN_NETWORK_GENESIS)
+    genesis = genesis_for(node.config)
+    return genesis.to_map() if genesis.id == node.net_id else None
 
 
 async def export(request: web.Request, body: dict[str, Any]) -> web.StreamResponse:

@@ -47,7 +47,7 @@ def check_funds(ctx: AuditContext, records: Sequence[SignedRecord]) -> Iterable[
     for r in records:
         kind, body = r.record.kind, r.record.body
         if r.author not in members:
-            yield _at(by_id, r.id, "its author is not a member of the network (no territory profile in the bundle); nodes ignore it")
+            yield _at(by_id, r.id, "its author is not a member of the network at the end of the bundle (in the open network: no territory profile in the bundle); nodes ignore it")
         elif kind != "fund.create" and body["fund"] not in states:
             yield _at(by_id, r.id, f"it cites fund {_short(body['fund'])} that the bundle does not hold (or that a non-member opened)")
     for st in states.values():

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from protocol.audit import checkers_coop, checkers_core, checkers_das, checkers_fund, checkers_pacte
+from protocol.audit import checkers_coop, checkers_core, checkers_das, checkers_fund, checkers_network, checkers_pacte
 from protocol.audit.context import Checker, DisclosureCheck, Hook
 
 CHECKERS: tuple[Checker, ...] = (
     *checkers_core.CHECKERS,
+    *checkers_network.CHECKERS,
     *checkers_das.CHECKERS,
     *checkers_pacte.CHECKERS,
     *checkers_coop.CHECKERS,
@@ -23,7 +24,5 @@ CHECKERS: tuple[Checker, ...] = (
 
 DISCLOSURES: Mapping[str, DisclosureCheck] = MappingProxyType({**checkers_das.DISCLOSURES})
 
-HOOKS: tuple[Hook, ...] = (
-    Hook("member.", "membership", "the author of each record was a member of the network at the record's time"),
-    Hook("key.", "retired_keys", "no record is signed by a key its territory had retired at that time"),
-)
+# Every planned check is registered; a future area adds its Hook here until its checker lands.
+HOOKS: tuple[Hook, ...] = ()

@@ -11,6 +11,8 @@ from typing import Any
 from federation.coop_demo import cooperation_round
 from federation.demo import run_demo
 from federation.peering import sync_round
+from node.network import load_genesis
+from protocol.network import network_id
 from tests.conftest import run_cli
 
 
@@ -27,7 +29,7 @@ def _fails(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def test_bundle_from_run_demo_audits_clean(make_node, capsys, tmp_path) -> None:
-    await run_demo(3, 2, keep=True, seed=3)
+    await run_demo(3, 5, keep=True, seed=3)
     root = Path(re.search(r"data in (\S+)", capsys.readouterr().out).group(1))  # type: ignore[union-attr]
     try:
         nodes = [await make_node(data=root / f"node-{i}") for i in (2, 3)]
@@ -36,6 +38,12 @@ async def test_bundle_from_run_demo_audits_clean(make_node, capsys, tmp_path) ->
         rc, report = await _export_audit(rn.config.data_dir, tmp_path / "demo.dmc")
         assert rc == 0 and report["verdict"] == "pass", _fails(report)
         assert len(report["territories"]) == 3 and report["records"] > 3
+        # a closed network: the genesis travels in the bundle and every record's author is checked
+        assert not [f for f in report["findings"] if f["check"] in ("network", "membership", "retired_keys")]
+        genesis_map = load_genesis(root / "together-demo.toml").to_map()
+        assert report["network"] == network_id(genesis_map).hex() and report["bundle"]["network"]["verdict"] == "pass"
+        for t in report["territories"]:
+            assert t["checks"]["membership"] == {"verdict": "pass", "checked": t["records"]}
         proven = [f for f in report["findings"] if f["check"] == "fork"]
         assert all(f["severity"] == "warn" and "equivocation proven" in f["reason"] for f in proven)
         assert len(proven) == max(forks)
