@@ -69,7 +69,8 @@ async def hours_from_das(node: Node, tid: bytes, body: dict[str, Any]) -> twinni
         raise Invalid("give either 'minutes' or 'from_das' (a local DAS project id), not both")
     if not body.get("period"):
         raise Invalid("field 'period' is required with 'from_das', e.g. 2026-Q1 or 2026")
-    await get(node, tid)  # an unknown twinning is reported before any DAS data is read
+    # an unknown twinning, or one that cannot take hours now, is reported before any DAS data is read
+    twinning.check_action(await get(node, tid), node.public_key, "twin.hours", {"minutes": 0, "period": body["period"]})
     agg = await DasService(node).project_aggregate(body["from_das"], body["period"])
     return await act(node, tid, "twin.hours", {"minutes": agg["minutes"], "period": agg["period"]})
 

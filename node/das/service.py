@@ -690,7 +690,7 @@ class DasService:
         k = self.cfg.k_anonymity
         if len(given) < k:
             raise Invalid(
-                f"project {proj['id']}: {'fewer than' if given else 'no'} {k} persons gave validated time in {p.text}; "
+                f"project {proj['id']}: {'fewer than ' + str(k) + ' persons' if given else 'no person'} gave validated time in {p.text}; "
                 f"an aggregate is published only when at least k={k} persons contributed (das.k_anonymity), "
                 "so nothing was published: choose a longer period or report the hours with --hours"
             )

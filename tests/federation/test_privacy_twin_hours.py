@@ -66,3 +66,20 @@ async def test_twin_hours_from_das_publishes_only_a_k_anonymous_aggregate(make_n
     await cli("twin", "hours", "--data", db, t, "--hours", "2", "--period", "2026")
     assert (await cli("twin", "show", "--data", db, t))["hours"][kb]["minutes"] == 120
     assert json.dumps(await cli("twin", "show", "--data", da, t)).count("p-000") == 0
+
+
+async def test_twin_hours_from_das_with_nobody_is_refused(make_node) -> None:
+    a = await make_node("Commune A", das={"k_anonymity": K})
+    b = await make_node("Quartier B")
+    da, db = str(a.config.data_dir), str(b.config.data_dir)
+    await mesh(a, b)
+    project = await setup_territory(da, n=1)
+    t = (await cli("twin", "propose", "--data", da, "--with", b.node.public_key.hex(), "--title", "J", "--objectives", "o",
+                   "--until", "2027-12-31"))["id"]
+    err = await fails("twin", "hours", "--data", da, t, "--from-das", project, "--period", "2026")
+    assert "proposed cannot take the event 'hours'" in err  # the twinning's state is checked too
+    await sync(b)
+    await cli("twin", "accept", "--data", db, t)
+    await sync(a)
+    err = await fails("twin", "hours", "--data", da, t, "--from-das", project, "--period", "2026")
+    assert "no person gave validated time in 2026" in err and "nothing was published" in err
