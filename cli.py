@@ -210,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extensions() -> Sequence[Callable[[Any], None]]:
     """Command groups contributed by the packages (each a `register(subparsers)`)."""
-    from federation import audit_commands, coop_commands, network_commands
+    from federation import audit_commands, coop_commands, evidence, network_commands
     from node.das import commands as das_commands
     from node.pacte import commands as pacte_commands
 
@@ -220,6 +220,7 @@ def _extensions() -> Sequence[Callable[[Any], None]]:
         pacte_commands.register,
         coop_commands.register,
         audit_commands.register,
+        evidence.register,
     ]
 
 

@@ -22,7 +22,7 @@ import aiohttp
 from aiohttp import web
 
 from federation import admin as federation_admin
-from federation import coop_routes, network_admin
+from federation import coop_routes, evidence, network_admin
 from federation.gossip import GOSSIP, Gossip
 from federation.membership import MEMBERSHIP, MembershipCache
 from federation.network import genesis_for
@@ -55,6 +55,7 @@ def admin_routes() -> list[Route]:
         *pacte_routes.ROUTES,
         *coop_routes.ROUTES,
         *audit_routes.ROUTES,
+        *evidence.ROUTES,
     ]
 
 

@@ -69,6 +69,9 @@ def cmd_milestone(args: argparse.Namespace) -> None:
 
 
 def cmd_hours(args: argparse.Namespace) -> None:
+    if args.from_das is not None:
+        _act(args, "hours", {"from_das": args.from_das, "period": args.period})
+        return
     try:
         minutes = parse_hours(args.hours)
     except ProtocolError as exc:
@@ -105,7 +108,10 @@ def register(sub: Any) -> None:
             p.add_argument("--title", required=True)
             p.add_argument("--text")
         elif name == "hours":
-            p.add_argument("--hours", required=True, help="aggregate hours, e.g. 120 or 7.5")
+            src = p.add_mutually_exclusive_group(required=True)
+            src.add_argument("--hours", help="aggregate hours, e.g. 120 or 7.5")
+            src.add_argument("--from-das", type=int, metavar="PROJECT_ID",
+                             help="the validated DAS minutes given to this local project in --period (refused under k persons)")
             p.add_argument("--period", required=True, help="e.g. 2026 or 2026-Q3")
         elif name == "report":
             p.add_argument("--text", help="the report; without it, co-sign the pending report")

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from federation.coop_members import load_entries, names, parse_id, parse_key
 from node.api.framework import Route, node_of
+from node.das.service import DasService
 from node.errors import Invalid, NotFound
 from node.service import Node
 from protocol import twinning
@@ -58,6 +59,20 @@ async def close_report(node: Node, tid: bytes, text: str | None) -> twinning.Twi
     if not unsigned:
         raise Invalid("no closing report waits for this territory's signature: write one with --text")
     return await act(node, tid, "twin.cosign", {"report": sorted(unsigned)[0]})
+
+
+async def hours_from_das(node: Node, tid: bytes, body: dict[str, Any]) -> twinning.Twinning:
+    """Report the validated DAS minutes given to a local project in a period, as one aggregate.
+
+    Only the total leaves the node, and only when at least k persons contributed (das.k_anonymity)."""
+    if body.get("minutes") is not None:
+        raise Invalid("give either 'minutes' or 'from_das' (a local DAS project id), not both")
+    if not body.get("period"):
+        raise Invalid("field 'period' is required with 'from_das', e.g. 2026-Q1 or 2026")
+    # an unknown twinning, or one that cannot take hours now, is reported before any DAS data is read
+    twinning.check_action(await get(node, tid), node.public_key, "twin.hours", {"minutes": 0, "period": body["period"]})
+    agg = await DasService(node).project_aggregate(body["from_das"], body["period"])
+    return await act(node, tid, "twin.hours", {"minutes": agg["minutes"], "period": agg["period"]})
 
 
 def to_json(t: twinning.Twinning, who: dict[bytes, str]) -> dict[str, Any]:
@@ -121,8 +136,10 @@ async def _act(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
     action = request.match_info["action"]
     if action == "report":
         t = await close_report(node, tid, body.get("text"))
+    elif action == "hours" and body.get("from_das") is not None:
+        t = await hours_from_das(node, tid, body)
     elif action in ("accept", "decline", "milestone", "hours"):
-        fields = {k: v for k, v in body.items() if v is not None}
+        fields = {k: v for k, v in body.items() if v is not None and k != "from_das"}
         t = await act(node, tid, f"twin.{action}", fields)
     else:
         raise NotFound(f"no twinning action '{action[:32]}': use accept, decline, milestone, hours or report")
@@ -151,13 +168,14 @@ ROUTES = [
         "POST",
         "/api/twin/{id}/{action}",
         _act,
-        "accept, decline (reason), milestone (title, text), hours (minutes, period), report (text; none: co-sign)",
+        "accept, decline (reason), milestone (title, text), hours (minutes or from_das project, period), report (text; none: co-sign)",
         body=(
             Field("reason", str, required=False, max_len=2000),
             Field("title", str, required=False, max_len=200),
             Field("text", str, required=False, max_len=8000),
             Field("minutes", int, required=False, min=0, max=10**9),
             Field("period", str, required=False, max_len=32),
+            Field("from_das", int, required=False, min=1),
         ),
         tag="cooperation",
     ),

@@ -110,7 +110,9 @@ async def guard(request: web.Request, handler: Callable[[web.Request], Awaitable
     except ProtocolError as exc:
         return error_response(400, str(exc.code), exc.message)
     except Exception:  # the last line of defence: log the trace, answer without it
-        log.exception("internal error on %s %s", request.method, request.path)
+        # the route's pattern, not the path: a path can hold a pseudonym (/api/das/persons/{ref})
+        route = request.match_info.route.resource.canonical if request.match_info.route.resource else "?"
+        log.exception("internal error on %s %s", request.method, route)
         return error_response(500, str(NodeErrorCode.STORAGE), "internal error; the node's log has the details")
 
 

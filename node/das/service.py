@@ -679,6 +679,23 @@ class DasService:
         body["statements_root"] = merkle.root_of([x[0] for x in leaves])
         return body, leaves
 
+    async def project_aggregate(self, project: Any, period: str) -> dict[str, Any]:
+        """Validated minutes given to one project in a period, as one aggregate, refused under k persons.
+
+        This is what may leave the node (e.g. as `twin.hours`): a total, never who gave it, and only
+        when at least k persons contributed, the same k-anonymity rule as `das.summary` cells."""
+        p = _period(period)
+        proj = await self._project(self.db, project)
+        given = [m for m in await store.project_given(self.db, proj["id"], p.start.isoformat(), p.end.isoformat()) if m > 0]
+        k = self.cfg.k_anonymity
+        if len(given) < k:
+            raise Invalid(
+                f"project {proj['id']}: {'fewer than ' + str(k) + ' persons' if given else 'no person'} gave validated time in {p.text}; "
+                f"an aggregate is published only when at least k={k} persons contributed (das.k_anonymity), "
+                "so nothing was published: choose a longer period or report the hours with --hours"
+            )
+        return {"project": proj["id"], "period": p.text, "minutes": sum(given), "persons_at_least": k}
+
     async def publish_summary(self, period: str) -> dict[str, Any]:
         t0 = self.now()
         body, leaves = await self.summary_body(period)

@@ -591,6 +591,16 @@ async def given_by(q: Query, start: str, end: str) -> list[tuple[int, int, str, 
     return [tuple(r) for r in rows]
 
 
+async def project_given(q: Query, project_id: int, start: str, end: str) -> list[int]:
+    """Net validated minutes each person gave to one project in [start, end] (corrections included), persons unnamed."""
+    rows = await q.fetchall(
+        "SELECT SUM(minutes) FROM das_entries WHERE status = 'validated' AND project_id = ? AND date BETWEEN ? AND ? "
+        "GROUP BY person_id",
+        (project_id, start, end),
+    )
+    return [int(r[0]) for r in rows]
+
+
 async def insert_summary(w: Write, period: str, record_id: bytes, size: int, root: bytes, leaves: Sequence[tuple[bytes, int | None]], now: int) -> int:
     sid = await w.execute(
         "INSERT INTO das_summaries (period, record_id, size, root, published_at) VALUES (?, ?, ?, ?, ?)", (period, record_id, size, root, now)

@@ -7,6 +7,7 @@ node signed or acknowledged survives kill -9 and power loss.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -23,6 +24,9 @@ DB_FILE = "node.sqlite"
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:
+    # aiosqlite's DEBUG lines print every SQL statement with its parameters, i.e. personal data:
+    # `democite run --log-level debug` must not write pseudonyms or names to the node's log.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
     conn = await aiosqlite.connect(path, isolation_level=None)
     await conn.execute("PRAGMA journal_mode=WAL")
     await conn.execute("PRAGMA synchronous=FULL")
