@@ -653,7 +653,7 @@ class DasService:
             status_count[persons[pid]] += 1
         persons_cell = pdas.cell(len(holders), k)
         by_status = {s: pdas.cell(n, k) for s, n in status_count.items()}
-        pdas.suppress_group(by_status, dict(status_count), "suppressed" not in persons_cell)
+        pdas.suppress_group(by_status, dict(status_count), "suppressed" not in persons_cell, k=k)
         givers = [pid for pid, m in given_person.items() if m > 0]
         given = pdas.cell(len(givers), k, minutes=max(0, sum(given_person[pid] for pid in givers)))
         current = await store.current_statements(q, p.text)
@@ -767,9 +767,10 @@ def summary_group(src: dict[str, dict[int, int]], k: int, total_published: bool)
         into = src.setdefault("other", {})
         for pid, m in merged.items():
             into[pid] = into.get(pid, 0) + m
-    raw = {name: sum(1 for m in per.values() if m > 0) for name, per in src.items()}
+    members = {name: frozenset(pid for pid, m in per.items() if m > 0) for name, per in src.items()}
+    raw = {name: len(who) for name, who in members.items()}
     cells = {name: pdas.cell(raw[name], k, minutes=max(0, sum(per.values()))) for name, per in src.items() if raw[name] > 0}
-    pdas.suppress_group(cells, raw, total_published)
+    pdas.suppress_group(cells, raw, total_published, k=k, members=members)
     return cells
 
 
