@@ -173,7 +173,7 @@ def project_show(args: argparse.Namespace) -> None:
     emit(args, r, lambda r: json.dumps(r, ensure_ascii=False, indent=2))
 
 
-def project_move(action: str) -> Any:
+def project_move(action: rules.ProjectEvent) -> Any:
     def run(args: argparse.Namespace) -> None:
         body = _clean({"decision": getattr(args, "decision", None), "date": getattr(args, "date", None), "note": args.note})
         r = api(args).post(f"/api/das/projects/{args.project}/{action}", body)
@@ -475,16 +475,16 @@ def register(sub: Any) -> None:
     p.add_argument("--kind", choices=rules.PROJECT_KINDS, help="programme (default), local-initiative or international-solidarity")
     p.add_argument("--theme", choices=rules.THEMES, help="union, religious, political and health are published only as 'generic'")
     p = _cmd(g, "list", project_list, "list projects")
-    p.add_argument("--status", choices=tuple(rules.TRANSITIONS))
+    p.add_argument("--status", choices=tuple(s.value for s in rules.ProjectStatus))
     p = _cmd(g, "show", project_show, "one project with its history")
     p.add_argument("project", type=int)
-    p = _cmd(g, "validate", project_move("validate"), "proposed → validated by the territorial assembly")
+    p = _cmd(g, "validate", project_move(rules.ProjectEvent.VALIDATE), "proposed → validated by the territorial assembly")
     p.add_argument("project", type=int)
     p.add_argument("--decision", required=True, help='the decision, e.g. "Conseil municipal 2026-02-10 n°12"')
     p.add_argument("--date", help="date of the decision (default: the date in --decision, else today)")
     p.add_argument("--note")
-    for action, help in (("activate", "validated → active"), ("close", "→ closed (final)")):
-        p = _cmd(g, action, project_move(action), help)
+    for event, help in ((rules.ProjectEvent.ACTIVATE, "validated → active"), (rules.ProjectEvent.CLOSE, "→ closed (final)")):
+        p = _cmd(g, event, project_move(event), help)
         p.add_argument("project", type=int)
         p.add_argument("--note")
 

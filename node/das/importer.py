@@ -198,7 +198,7 @@ async def _entries_checker(svc: DasService, w: Any, idx: dict[str, int], now: in
     dates: dict[str, dt.date] = {}
     i_person, i_project, i_date, i_min = idx["person"], idx["project"], idx["date"], idx["minutes"]
     i_comp, i_by, i_note = idx.get("competence"), idx.get("validated_by"), idx.get("note")
-    pstates = {pid: rules.ProjectState(pid, st, coord) for pid, (st, coord) in projects.items()}
+    pstates = {pid: rules.ProjectState(pid, rules.ProjectStatus(st), coord) for pid, (st, coord) in projects.items()}
 
     def check(line: int, row: list[str]) -> None:
         ref = row[i_person].strip()

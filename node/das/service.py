@@ -339,22 +339,22 @@ class DasService:
         async with self.db.write() as w:
             cid = (await self._person(w, coordinator, "coordinator"))["id"] if coordinator else None
             pid = await store.insert_project(w, title, sdg, theme, kind, cid, self.now())
-        return {"id": pid, "status": "proposed", "category": pdas.public_category(sdg, theme)}
+        return {"id": pid, "status": rules.ProjectStatus.PROPOSED.value, "category": pdas.public_category(sdg, theme)}
 
-    async def project_transition(self, pid: int, target: str, decision: str | None, on: str | None, note: str) -> dict[str, Any]:
-        if target == "validated" and not (decision and decision.strip()):
+    async def project_transition(self, pid: int, event: rules.ProjectEvent, decision: str | None, on: str | None, note: str) -> dict[str, Any]:
+        if event is rules.ProjectEvent.VALIDATE and not (decision and decision.strip()):
             raise Invalid("field 'decision': validation cites the territorial assembly's decision (reference and date)")
         async with self.db.write() as w:
             p = await self._project(w, pid)
-            rules.check_transition(p["status"], target)
-            if target == "validated":
+            target = rules.next_status(p["status"], event)
+            if target is rules.ProjectStatus.VALIDATED:
                 if p["coordinator_id"] is None:
                     raise Conflict(f"project {pid} has no coordinator: entries could not be validated")
                 day = rules.day(on, "date").isoformat() if on else _date_in(decision or "") or self.today().isoformat()
-                await store.set_project_status(w, pid, p["status"], target, decision.strip(), day, note, self.now())  # type: ignore[union-attr]
+                await store.set_project_status(w, pid, p["status"], target.value, decision.strip(), day, note, self.now())  # type: ignore[union-attr]
             else:
-                await store.set_project_status(w, pid, p["status"], target, None, None, note, self.now())
-        return {"id": pid, "status": target}
+                await store.set_project_status(w, pid, p["status"], target.value, None, None, note, self.now())
+        return {"id": pid, "status": target.value}
 
     async def get_project(self, pid: int) -> dict[str, Any]:
         p = await self._project(self.db, pid)
@@ -385,7 +385,7 @@ class DasService:
             proj = await self._project(w, project)
             state = await self._person_state(w, p["id"])
             contract, (comp, level, family) = rules.check_entry(
-                state, rules.ProjectState(proj["id"], proj["status"], proj["coordinator_id"]), when, minutes, competence
+                state, rules.ProjectState(proj["id"], rules.ProjectStatus(proj["status"]), proj["coordinator_id"]), when, minutes, competence
             )
             eid = await store.insert_entry(
                 w, (p["id"], proj["id"], contract.no, when.isoformat(), minutes, comp, level, family, "pending", None, None, None, note, None, self.now())

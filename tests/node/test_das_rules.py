@@ -34,12 +34,17 @@ def test_allocation_total_never_changes(start: dt.date, days: int, minutes: int)
 
 
 def test_project_state_table() -> None:
-    rules.check_transition("proposed", "validated")
-    rules.check_transition("validated", "active")
-    rules.check_transition("active", "closed")
-    for a, b in (("proposed", "active"), ("closed", "active"), ("active", "validated"), ("closed", "proposed")):
-        with pytest.raises(Conflict):
-            rules.check_transition(a, b)
+    S, E = rules.ProjectStatus, rules.ProjectEvent
+    assert rules.next_status("proposed", E.VALIDATE) is S.VALIDATED
+    assert rules.next_status(S.VALIDATED, "activate") is S.ACTIVE
+    assert rules.next_status("active", E.CLOSE) is S.CLOSED
+    assert rules.next_status("proposed", E.CLOSE) is S.CLOSED
+    for state, event in (("proposed", "activate"), ("closed", "activate"), ("active", "validate"), ("closed", "close")):
+        with pytest.raises(Conflict) as exc:
+            rules.next_status(state, event)
+        assert f"a {state} project" in exc.value.message and f"event '{event}'" in exc.value.message
+    with pytest.raises(Conflict, match="allowed: none: it is final"):
+        rules.next_status("closed", "validate")
 
 
 def test_minutes_checks() -> None:
