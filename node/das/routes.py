@@ -50,9 +50,9 @@ async def employer_add(r: web.Request, b: dict[str, Any]) -> Any:
 
 
 async def employer_list(r: web.Request, b: dict[str, Any]) -> Any:
-    from node.storage import das as store
+    from node.storage import das_persons
 
-    return {"employers": await store.employers(node_of(r).db)}
+    return {"employers": await das_persons.employers(node_of(r).db)}
 
 
 async def employer_view(r: web.Request, b: dict[str, Any]) -> Any:
@@ -64,9 +64,9 @@ async def person_add(r: web.Request, b: dict[str, Any]) -> Any:
 
 
 async def person_list(r: web.Request, b: dict[str, Any]) -> Any:
-    from node.storage import das as store
+    from node.storage import das_persons
 
-    return {"persons": await store.persons(node_of(r).db, b.get("status"))}
+    return {"persons": await das_persons.persons(node_of(r).db, b.get("status"))}
 
 
 async def person_get(r: web.Request, b: dict[str, Any]) -> Any:
@@ -123,9 +123,9 @@ async def project_add(r: web.Request, b: dict[str, Any]) -> Any:
 
 
 async def project_list(r: web.Request, b: dict[str, Any]) -> Any:
-    from node.storage import das as store
+    from node.storage import das_programme
 
-    return {"projects": await store.projects(node_of(r).db, b.get("status"))}
+    return {"projects": await das_programme.projects(node_of(r).db, b.get("status"))}
 
 
 async def project_get(r: web.Request, b: dict[str, Any]) -> Any:
@@ -239,12 +239,12 @@ async def summary_publish(r: web.Request, b: dict[str, Any]) -> Any:
 
 
 async def summary_preview(r: web.Request, b: dict[str, Any]) -> Any:
-    from node.das.service import _jsonable
+    from node.das.base import jsonable
 
     if not b.get("period"):
         raise Invalid("query parameter 'period' is required, e.g. ?period=2026-Q1")
     body, _ = await svc(r).summary_body(b["period"])
-    return _jsonable(body)
+    return jsonable(body)
 
 
 async def summary_list(r: web.Request, b: dict[str, Any]) -> Any:

@@ -26,6 +26,7 @@ MAX_DAY_MINUTES = 1440  # a person's entries on one day total at most 24 hours
 MAX_HOURS_PER_YEAR = 2000
 GENERAL = ("general", 1, "general")  # competence used when an entry names none
 
+
 class ProjectStatus(StrEnum):
     PROPOSED = "proposed"
     VALIDATED = "validated"  # by the territorial assembly, citing its decision
@@ -57,7 +58,11 @@ OPEN_STATUSES = frozenset({_S.VALIDATED, _S.ACTIVE})
 
 def next_status(current: str, event: str) -> ProjectStatus:
     """The status after `event`, or Conflict naming the project's status, the event and what is allowed."""
-    state, ev = ProjectStatus(current), ProjectEvent(event)
+    try:
+        state, ev = ProjectStatus(current), ProjectEvent(event)
+    except ValueError:
+        events = ", ".join(e.value for e in ProjectEvent)
+        raise Invalid(f"a project moves by one of: {events} (not '{str(event)[:20]}' from '{str(current)[:20]}')") from None
     target = TRANSITIONS.get((state, ev))
     if target is None:
         allowed = ", ".join(sorted(e.value for (s, e) in TRANSITIONS if s is state)) or "none: it is final"

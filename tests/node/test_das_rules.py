@@ -45,6 +45,8 @@ def test_project_state_table() -> None:
         assert f"a {state} project" in exc.value.message and f"event '{event}'" in exc.value.message
     with pytest.raises(Conflict, match="allowed: none: it is final"):
         rules.next_status("closed", "validate")
+    with pytest.raises(Invalid, match="validate, activate, close"):
+        rules.next_status("proposed", "validated")
 
 
 def test_minutes_checks() -> None:
@@ -73,7 +75,7 @@ def test_k_anonymity_is_never_below_5(tmp_path) -> None:
 
 
 def test_summary_groups_are_bounded_and_k_anonymous() -> None:
-    from node.das.service import MAX_GROUP_CELLS, summary_group
+    from node.das.summaries import MAX_GROUP_CELLS, summary_group
 
     src = {f"family-{i:02d}": {p: 30 for p in range(i * 100, i * 100 + 10 + i)} for i in range(45)}
     cells = summary_group(src, 10, total_published=True)
