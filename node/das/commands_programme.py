@@ -7,8 +7,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -82,35 +80,18 @@ def import_csv(args: argparse.Namespace) -> int:
     path = Path(args.file).resolve()
     if not path.is_file():
         raise SystemExit(f"democite: error: no file {args.file}")
-    client = api(args)
-    body = json.dumps(drop_unset({"path": str(path), "kind": args.kind})).encode()
-    req = urllib.request.Request(client.base + "/api/das/import", data=body, method="POST")
-    req.add_header("Authorization", f"Bearer {client.token}")
-    req.add_header("Content-Type", "application/json")
     bar = sys.stderr.isatty() and not args.json
-    try:
-        resp = urllib.request.urlopen(req, timeout=client.timeout_s)
-    except urllib.error.HTTPError as exc:
-        from node.api.client import _api_error
-
-        raise _api_error(exc) from None
-    except (urllib.error.URLError, OSError) as exc:
-        from node.errors import NotRunning
-
-        raise NotRunning(f"the node at {client.data_dir} does not answer ({getattr(exc, 'reason', exc)})") from None
     report: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
-    with resp:
-        for raw in resp:
-            ev = json.loads(raw)
-            if "progress" in ev and bar:
-                total = max(ev["total"], 1)
-                done = ev["progress"] * 30 // total
-                print(f"\r{ev['phase']:5} [{'#' * done}{'.' * (30 - done)}] {ev['progress']}/{ev['total']}", end="", file=sys.stderr, flush=True)
-            elif "report" in ev:
-                report = ev["report"]
-            elif "error" in ev:
-                error = ev["error"]
+    for ev in api(args).stream("/api/das/import", drop_unset({"path": str(path), "kind": args.kind})):
+        if "progress" in ev and bar:
+            total = max(ev["total"], 1)
+            done = ev["progress"] * 30 // total
+            print(f"\r{ev['phase']:5} [{'#' * done}{'.' * (30 - done)}] {ev['progress']}/{ev['total']}", end="", file=sys.stderr, flush=True)
+        elif "report" in ev:
+            report = ev["report"]
+        elif "error" in ev:
+            error = ev["error"]
     if bar:
         print(file=sys.stderr)
     if error is not None:
