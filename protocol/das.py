@@ -88,15 +88,6 @@ def quarter_of(day: dt.date) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
-def parse_date(text: str, field: str = "date") -> dt.date:
-    try:
-        if not isinstance(text, str) or len(text) != 10:
-            raise ValueError
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise RecordError(f"field '{field}': '{str(text)[:20]}' is not a date YYYY-MM-DD") from None
-
-
 # -- commitments -----------------------------------------------------------------------------
 
 

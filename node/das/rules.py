@@ -78,6 +78,7 @@ def required_parties(has_employer: bool) -> tuple[str, ...]:
 
 
 def day(text: str, field_name: str) -> dt.date:
+    """The one date parser of the DAS area: exactly YYYY-MM-DD (no time, no week date), else Invalid."""
     try:
         if not isinstance(text, str) or len(text) != 10:
             raise ValueError

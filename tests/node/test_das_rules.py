@@ -84,3 +84,10 @@ def test_summary_groups_are_bounded_and_k_anonymous() -> None:
     assert sum(c["minutes"] for c in cells.values()) == 30 * sum(10 + i for i in range(45))
     small = summary_group({"a": {1: 10, 2: 10}, "b": {p: 5 for p in range(20)}, "c": {p: 5 for p in range(30, 45)}}, 10, True)
     assert small["a"] == {"suppressed": True} and small["c"] == {"suppressed": True} and small["b"]["persons"] == 20
+
+
+def test_dates_are_exactly_iso_days() -> None:
+    assert rules.day("2026-02-28", "date") == dt.date(2026, 2, 28)
+    for bad in ("2026-02-30", "2026-2-3", "20260203", "2026-02-03T10:00", "", None, 20260203):
+        with pytest.raises(Invalid, match="field 'on': .* is not a date YYYY-MM-DD"):
+            rules.day(bad, "on")  # type: ignore[arg-type]
