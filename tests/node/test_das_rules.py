@@ -91,3 +91,14 @@ def test_dates_are_exactly_iso_days() -> None:
     for bad in ("2026-02-30", "2026-2-3", "20260203", "2026-02-03T10:00", "", None, 20260203):
         with pytest.raises(Invalid, match="field 'on': .* is not a date YYYY-MM-DD"):
             rules.day(bad, "on")  # type: ignore[arg-type]
+
+
+def test_summary_group_hides_at_least_k_distinct_persons() -> None:
+    from node.das.summaries import summary_group
+
+    # the same 6 persons in two small families: 12 >= k by sum, 6 in truth, so a third family is hidden too
+    src = {"care": {p: 60 for p in range(40)}, "repair": {p: 30 for p in range(100, 106)},
+           "music": {p: 30 for p in range(100, 106)}, "garden": {p: 45 for p in range(200, 212)}}
+    cells = summary_group(src, 10, total_published=True)
+    assert cells["repair"] == cells["music"] == cells["garden"] == {"suppressed": True}
+    assert cells["care"] == {"persons": 40, "minutes": 2400}
