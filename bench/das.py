@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from node import config as config_mod  # noqa: E402
 from node.bootstrap import init_node  # noqa: E402
+from node.das import rules  # noqa: E402
 from node.das.importer import run_import  # noqa: E402
 from node.das.service import DasService  # noqa: E402
 from node.service import Node  # noqa: E402
@@ -88,7 +89,7 @@ async def main(n: int, per: int) -> None:
                 print(f"imported {r['imported']:,} {name} in {r['seconds']:.2f} s")
             for j in range(PROJECTS):
                 p = await svc.add_project(f"Project {j}", j % 17 + 1, f"coord-{j:03d}", "programme", "health" if j % 20 == 0 else None)
-                await svc.project_transition(p["id"], "validated", f"Assemblée territoriale 2026-01-1{j % 10} n°{j}", None, "")
+                await svc.project_transition(p["id"], rules.ProjectEvent.VALIDATE, f"Assemblée territoriale 2026-01-1{j % 10} n°{j}", None, "")
             start = time.perf_counter()
             r = await _import(svc, files["entries"])
             import_s = time.perf_counter() - start

@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,15 +88,6 @@ def quarter_of(day: dt.date) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
-def parse_date(text: str, field: str = "date") -> dt.date:
-    try:
-        if not isinstance(text, str) or len(text) != 10:
-            raise ValueError
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise RecordError(f"field '{field}': '{str(text)[:20]}' is not a date YYYY-MM-DD") from None
-
-
 # -- commitments -----------------------------------------------------------------------------
 
 
@@ -143,15 +135,39 @@ def cell(persons: int, k: int, **values: int) -> dict[str, Any]:
     return {"persons": persons, **values}
 
 
-def suppress_group(cells: dict[str, dict[str, Any]], raw_persons: Mapping[str, int], total_published: bool) -> None:
-    """Complementary suppression: when exactly one cell of a group is hidden but the group's
-    total is published, hide the next smallest cell too, so no cell is a subtraction away."""
-    hidden = [name for name, c in cells.items() if c.get("suppressed")]
-    if len(hidden) != 1 or not total_published:
+def suppress_group(
+    cells: dict[str, dict[str, Any]],
+    raw_persons: Mapping[str, int],
+    total_published: bool,
+    *,
+    k: int,
+    members: Mapping[str, AbstractSet[int]] | None = None,
+) -> None:
+    """Complementary suppression: when a group's total is published, the hidden cells together are
+    a subtraction away (total - shown cells), so they must together count at least k persons.
+
+    The smallest shown cell is hidden, then the next, until the hidden cells count at least k
+    persons or every cell is hidden. `members` (each cell's persons), when given, counts a person
+    found in two hidden cells once: a plain sum would let two cells of the same three persons pass
+    for a group of six.
+    """
+    if not total_published:
         return
-    shown = sorted((raw_persons[name], name) for name, c in cells.items() if not c.get("suppressed"))
-    if shown:
-        cells[shown[0][1]] = {"suppressed": True}
+    hidden = {name for name, c in cells.items() if c.get("suppressed")}
+    shown = sorted((raw_persons[name], name) for name in cells if name not in hidden)
+
+    def hidden_persons() -> int:
+        if members is None:
+            return sum(raw_persons[name] for name in hidden)
+        union: set[int] = set()
+        for name in hidden:
+            union |= members[name]
+        return len(union)
+
+    while hidden and shown and hidden_persons() < k:
+        _, name = shown.pop(0)
+        cells[name] = {"suppressed": True}
+        hidden.add(name)
 
 
 def public_category(sdg: int, theme: str | None) -> str:

@@ -6,13 +6,15 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from node import keys
 from node.errors import NodeError, NodeErrorCode, NotRunning
 
 API_FILE = Path("run") / "api.json"
+_T = TypeVar("_T")
 
 
 class ApiError(NodeError):
@@ -33,6 +35,21 @@ class ApiClient:
         self.token = keys.load_token(data_dir)
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None, query: dict[str, Any] | None = None) -> Any:
+        with self._open(method, path, body, query) as resp:
+            raw = self._read(resp.read)
+            ctype = resp.headers.get("Content-Type", "")
+        if "json" in ctype:
+            return json.loads(raw)
+        return raw.decode("utf-8")
+
+    def stream(self, path: str, body: dict[str, Any]) -> Iterator[Any]:
+        """POST and yield each JSON line of a streamed answer, as it arrives (a long operation's progress)."""
+        with self._open("POST", path, body, None) as resp:
+            while line := self._read(resp.readline):
+                if line.strip():
+                    yield json.loads(line)
+
+    def _open(self, method: str, path: str, body: dict[str, Any] | None, query: dict[str, Any] | None) -> Any:
         url = self.base + path
         if query:
             clean = {k: v for k, v in query.items() if v is not None}
@@ -43,19 +60,18 @@ class ApiClient:
         req.add_header("Authorization", f"Bearer {self.token}")
         if data is not None:
             req.add_header("Content-Type", "application/json")
+        return self._read(lambda: urllib.request.urlopen(req, timeout=self.timeout_s))
+
+    def _read(self, read: Callable[[], _T]) -> _T:
+        """Run one network step, turning an HTTP error into the node's error and silence into NotRunning."""
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
-                raw = resp.read()
-                ctype = resp.headers.get("Content-Type", "")
+            return read()
         except urllib.error.HTTPError as exc:
             raise _api_error(exc) from None
         except (urllib.error.URLError, OSError) as exc:
             raise NotRunning(
                 f"the node at {self.data_dir} does not answer ({getattr(exc, 'reason', exc)}): is `democite run` still running?"
             ) from None
-        if "json" in ctype:
-            return json.loads(raw)
-        return raw.decode("utf-8")
 
     def get(self, path: str, **query: Any) -> Any:
         return self.call("GET", path, query=query)

@@ -22,9 +22,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from node.das import rules
-from node.das.service import DasService, _contract_state, new_local_id
+from node.das.persons import new_local_id
+from node.das.programme import contract_state
+from node.das.service import DasService
 from node.errors import Invalid, NodeError
-from node.storage import das as store
+from node.storage import das_persons, das_programme
 from protocol.das import SALT_BYTES
 
 KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # kind: (required, optional)
@@ -118,7 +120,7 @@ async def run_import(svc: DasService, text: str, kind: str | None) -> AsyncItera
     width = len(cols)
     imported = 0
     async with svc.db.write() as w:
-        await store.bulk_mode(w)
+        await das_programme.bulk_mode(w)
         if kind == "entries":
             check = await _entries_checker(svc, w, idx, now, out)
         elif kind == "persons":
@@ -164,33 +166,33 @@ async def run_import(svc: DasService, text: str, kind: str | None) -> AsyncItera
 
 async def _insert(w: Any, kind: str, out: Outcome, now: int) -> None:
     if kind == "entries":
-        await store.insert_entries(w, out.rows)
+        await das_programme.insert_entries(w, out.rows)
     elif kind == "persons":
-        await store.insert_persons(w, out.rows)
+        await das_persons.insert_persons(w, out.rows)
     elif kind == "employers":
         for name, k in out.rows:
-            await store.insert_employer(w, name, k, now)
+            await das_persons.insert_employer(w, name, k, now)
     else:
-        await store.insert_contracts(w, out.rows)
-        await store.accept_many(w, out.extra)
+        await das_persons.insert_contracts(w, out.rows)
+        await das_persons.accept_many(w, out.extra)
 
 
 async def _entries_checker(svc: DasService, w: Any, idx: dict[str, int], now: int, out: Outcome) -> Callable[[int, list[str]], None]:
-    people = await store.person_ids(w, with_local_ids=True)
-    projects = await store.project_states(w)
-    contracts = await store.contracts(w)
-    moves = await store.flex(w)
-    used = await store.usage(w)
-    comps = await store.latest_competences(w)
-    days = await store.day_minutes(w)
-    keys = await store.import_keys(w)
+    people = await das_persons.person_ids(w, with_local_ids=True)
+    projects = await das_programme.project_states(w)
+    contracts = await das_persons.contracts(w)
+    moves = await das_persons.flex(w)
+    used = await das_persons.usage(w)
+    comps = await das_persons.latest_competences(w)
+    days = await das_persons.day_minutes(w)
+    keys = await das_programme.import_keys(w)
     states: dict[int, rules.PersonState] = {}
     for pid, _status, _emp in people.values():
         states[pid] = rules.PersonState(pid, [], comps.get(pid, {}))
     for c in contracts:
         st = states.get(c["person_id"])
         if st is not None:
-            st.contracts.append(_contract_state(c, moves.get(c["contract_no"], []), used.get(c["contract_no"], {})))
+            st.contracts.append(contract_state(c, moves.get(c["contract_no"], []), used.get(c["contract_no"], {})))
     for (pid, d), m in days.items():
         if pid in states:
             states[pid].day_minutes[d] = m
@@ -198,7 +200,7 @@ async def _entries_checker(svc: DasService, w: Any, idx: dict[str, int], now: in
     dates: dict[str, dt.date] = {}
     i_person, i_project, i_date, i_min = idx["person"], idx["project"], idx["date"], idx["minutes"]
     i_comp, i_by, i_note = idx.get("competence"), idx.get("validated_by"), idx.get("note")
-    pstates = {pid: rules.ProjectState(pid, st, coord) for pid, (st, coord) in projects.items()}
+    pstates = {pid: rules.ProjectState(pid, rules.ProjectStatus(st), coord) for pid, (st, coord) in projects.items()}
 
     def check(line: int, row: list[str]) -> None:
         ref = row[i_person].strip()
@@ -243,9 +245,9 @@ async def _entries_checker(svc: DasService, w: Any, idx: dict[str, int], now: in
 
 
 async def _persons_checker(w: Any, idx: dict[str, int], now: int, out: Outcome) -> Callable[[int, list[str]], None]:
-    people = await store.person_ids(w)
-    lids = await store.local_ids(w)
-    emps = await store.employer_ids(w)
+    people = await das_persons.person_ids(w)
+    lids = await das_persons.local_ids(w)
+    emps = await das_persons.employer_ids(w)
     seen: dict[str, int] = {}
     seen_lid: dict[str, int] = {}
     i_emp, i_name, i_lid = idx.get("employer"), idx.get("name"), idx.get("local_id")
@@ -286,7 +288,7 @@ async def _persons_checker(w: Any, idx: dict[str, int], now: int, out: Outcome) 
 
 
 async def _employers_checker(w: Any, idx: dict[str, int], now: int, out: Outcome) -> Callable[[int, list[str]], None]:
-    emps = await store.employer_ids(w)
+    emps = await das_persons.employer_ids(w)
     seen: dict[str, int] = {}
 
     def check(line: int, row: list[str]) -> None:
@@ -306,13 +308,13 @@ async def _employers_checker(w: Any, idx: dict[str, int], now: int, out: Outcome
 
 
 async def _contracts_checker(w: Any, idx: dict[str, int], now: int, today: str, out: Outcome) -> Callable[[int, list[str]], None]:
-    people = await store.person_ids(w, with_local_ids=True)
-    emps = await store.employer_ids(w)
+    people = await das_persons.person_ids(w, with_local_ids=True)
+    emps = await das_persons.employer_ids(w)
     spans: dict[int, list[tuple[str, str, int]]] = {}
-    for c in await store.contracts(w):
+    for c in await das_persons.contracts(w):
         spans.setdefault(c["person_id"], []).append((c["date_from"], c["date_to"], c["contract_no"]))
-    next_no = await store.next_contract_no(w)
-    next_id = await store.next_contract_row(w)
+    next_no = await das_persons.next_contract_no(w)
+    next_id = await das_persons.next_contract_row(w)
     i_mode, i_emp = idx.get("mode"), idx.get("employer")
     state = {"no": next_no, "id": next_id}
 

@@ -50,9 +50,9 @@ async def employer_add(r: web.Request, b: dict[str, Any]) -> Any:
 
 
 async def employer_list(r: web.Request, b: dict[str, Any]) -> Any:
-    from node.storage import das as store
+    from node.storage import das_persons
 
-    return {"employers": await store.employers(node_of(r).db)}
+    return {"employers": await das_persons.employers(node_of(r).db)}
 
 
 async def employer_view(r: web.Request, b: dict[str, Any]) -> Any:
@@ -64,9 +64,9 @@ async def person_add(r: web.Request, b: dict[str, Any]) -> Any:
 
 
 async def person_list(r: web.Request, b: dict[str, Any]) -> Any:
-    from node.storage import das as store
+    from node.storage import das_persons
 
-    return {"persons": await store.persons(node_of(r).db, b.get("status"))}
+    return {"persons": await das_persons.persons(node_of(r).db, b.get("status"))}
 
 
 async def person_get(r: web.Request, b: dict[str, Any]) -> Any:
@@ -123,18 +123,18 @@ async def project_add(r: web.Request, b: dict[str, Any]) -> Any:
 
 
 async def project_list(r: web.Request, b: dict[str, Any]) -> Any:
-    from node.storage import das as store
+    from node.storage import das_programme
 
-    return {"projects": await store.projects(node_of(r).db, b.get("status"))}
+    return {"projects": await das_programme.projects(node_of(r).db, b.get("status"))}
 
 
 async def project_get(r: web.Request, b: dict[str, Any]) -> Any:
     return await svc(r).get_project(_int(r, "id"))
 
 
-def _transition(target: str) -> Any:
+def _transition(event: rules.ProjectEvent) -> Any:
     async def handler(r: web.Request, b: dict[str, Any]) -> Any:
-        return await svc(r).project_transition(_int(r, "id"), target, b.get("decision"), b.get("date"), b.get("note") or "")
+        return await svc(r).project_transition(_int(r, "id"), event, b.get("decision"), b.get("date"), b.get("note") or "")
 
     return handler
 
@@ -239,12 +239,12 @@ async def summary_publish(r: web.Request, b: dict[str, Any]) -> Any:
 
 
 async def summary_preview(r: web.Request, b: dict[str, Any]) -> Any:
-    from node.das.service import _jsonable
+    from node.das.base import jsonable
 
     if not b.get("period"):
         raise Invalid("query parameter 'period' is required, e.g. ?period=2026-Q1")
     body, _ = await svc(r).summary_body(b["period"])
-    return _jsonable(body)
+    return jsonable(body)
 
 
 async def summary_list(r: web.Request, b: dict[str, Any]) -> Any:
@@ -302,11 +302,11 @@ ROUTES = [
            S("theme", False, 20, rules.THEMES)), tag=TAG),
     Route("GET", "/api/das/projects", project_list, "The local programme", query=(S("status", False, 20),), tag=TAG),
     Route("GET", "/api/das/projects/{id}", project_get, "One project with its history", tag=TAG),
-    Route("POST", "/api/das/projects/{id}/validate", _transition("validated"),
+    Route("POST", "/api/das/projects/{id}/validate", _transition(rules.ProjectEvent.VALIDATE),
           "proposed → validated, citing the territorial assembly's decision",
           (S("decision", max_len=300), S("date", False, 10), S("note", False, 500)), tag=TAG),
-    Route("POST", "/api/das/projects/{id}/activate", _transition("active"), "validated → active", (S("note", False, 500),), tag=TAG),
-    Route("POST", "/api/das/projects/{id}/close", _transition("closed"), "→ closed (final)", (S("note", False, 500),), tag=TAG),
+    Route("POST", "/api/das/projects/{id}/activate", _transition(rules.ProjectEvent.ACTIVATE), "validated → active", (S("note", False, 500),), tag=TAG),
+    Route("POST", "/api/das/projects/{id}/close", _transition(rules.ProjectEvent.CLOSE), "→ closed (final)", (S("note", False, 500),), tag=TAG),
     Route("POST", "/api/das/entries", entry_add, "Record time given to a project (pending until its coordinator validates it)",
           (S("person", max_len=100), Field("project", int, min=1), S("date", max_len=10), I("minutes", lo=1, hi=rules.MAX_ENTRY_MINUTES),
            S("competence", False, 300), S("note", False, 500)), tag=TAG),

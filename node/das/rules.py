@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
 
 from node.errors import Conflict, Invalid
 from protocol.das import quarter_of
@@ -24,20 +26,51 @@ MAX_DAY_MINUTES = 1440  # a person's entries on one day total at most 24 hours
 MAX_HOURS_PER_YEAR = 2000
 GENERAL = ("general", 1, "general")  # competence used when an entry names none
 
-# proposed -> validated (territorial assembly, with decision) -> active -> closed
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "proposed": frozenset({"validated", "closed"}),
-    "validated": frozenset({"active", "closed"}),
-    "active": frozenset({"closed"}),
-    "closed": frozenset(),
-}
-OPEN_STATUSES = frozenset({"validated", "active"})
+
+class ProjectStatus(StrEnum):
+    PROPOSED = "proposed"
+    VALIDATED = "validated"  # by the territorial assembly, citing its decision
+    ACTIVE = "active"
+    CLOSED = "closed"
 
 
-def check_transition(current: str, target: str) -> None:
-    if target not in TRANSITIONS.get(current, frozenset()):
-        allowed = ", ".join(sorted(TRANSITIONS.get(current, ()))) or "none: it is final"
-        raise Conflict(f"a {current} project cannot become {target} (allowed from {current}: {allowed})")
+class ProjectEvent(StrEnum):
+    """What a coordinator or the assembly does to a project (the API route and CLI verb)."""
+
+    VALIDATE = "validate"
+    ACTIVATE = "activate"
+    CLOSE = "close"
+
+
+_S, _E = ProjectStatus, ProjectEvent
+# The one table of project moves: proposed -> validated -> active -> closed (closed is final).
+TRANSITIONS: Mapping[tuple[ProjectStatus, ProjectEvent], ProjectStatus] = MappingProxyType(
+    {
+        (_S.PROPOSED, _E.VALIDATE): _S.VALIDATED,
+        (_S.PROPOSED, _E.CLOSE): _S.CLOSED,
+        (_S.VALIDATED, _E.ACTIVATE): _S.ACTIVE,
+        (_S.VALIDATED, _E.CLOSE): _S.CLOSED,
+        (_S.ACTIVE, _E.CLOSE): _S.CLOSED,
+    }
+)
+OPEN_STATUSES = frozenset({_S.VALIDATED, _S.ACTIVE})
+
+
+def next_status(current: str, event: str) -> ProjectStatus:
+    """The status after `event`, or Conflict naming the project's status, the event and what is allowed."""
+    try:
+        state, ev = ProjectStatus(current), ProjectEvent(event)
+    except ValueError:
+        events = ", ".join(e.value for e in ProjectEvent)
+        raise Invalid(f"a project moves by one of: {events} (not '{str(event)[:20]}' from '{str(current)[:20]}')") from None
+    target = TRANSITIONS.get((state, ev))
+    if target is None:
+        allowed = ", ".join(sorted(e.value for (s, e) in TRANSITIONS if s is state)) or "none: it is final"
+        leads_to = next(t for (_, e), t in TRANSITIONS.items() if e is ev)
+        raise Conflict(
+            f"a {state} project cannot become {leads_to} (event '{ev}' is not allowed from {state}; allowed: {allowed})"
+        )
+    return target
 
 
 def required_parties(has_employer: bool) -> tuple[str, ...]:
@@ -45,6 +78,7 @@ def required_parties(has_employer: bool) -> tuple[str, ...]:
 
 
 def day(text: str, field_name: str) -> dt.date:
+    """The one date parser of the DAS area: exactly YYYY-MM-DD (no time, no week date), else Invalid."""
     try:
         if not isinstance(text, str) or len(text) != 10:
             raise ValueError
@@ -143,7 +177,7 @@ class PersonState:
 @dataclass(frozen=True, slots=True)
 class ProjectState:
     id: int
-    status: str
+    status: ProjectStatus
     coordinator_id: int | None
 
 
@@ -162,7 +196,7 @@ def check_entry(
 ) -> tuple[ContractState, tuple[str, int, str]]:
     """Decide whether an entry may be recorded; returns its contract and competence, or raises."""
     if project.status not in OPEN_STATUSES:
-        if project.status == "proposed":
+        if project.status is ProjectStatus.PROPOSED:
             raise Conflict(
                 f"project {project.id} is only proposed: it takes entries once validated by the territorial "
                 f"assembly (`das project validate {project.id} --decision ...`)"

@@ -34,12 +34,19 @@ def test_allocation_total_never_changes(start: dt.date, days: int, minutes: int)
 
 
 def test_project_state_table() -> None:
-    rules.check_transition("proposed", "validated")
-    rules.check_transition("validated", "active")
-    rules.check_transition("active", "closed")
-    for a, b in (("proposed", "active"), ("closed", "active"), ("active", "validated"), ("closed", "proposed")):
-        with pytest.raises(Conflict):
-            rules.check_transition(a, b)
+    S, E = rules.ProjectStatus, rules.ProjectEvent
+    assert rules.next_status("proposed", E.VALIDATE) is S.VALIDATED
+    assert rules.next_status(S.VALIDATED, "activate") is S.ACTIVE
+    assert rules.next_status("active", E.CLOSE) is S.CLOSED
+    assert rules.next_status("proposed", E.CLOSE) is S.CLOSED
+    for state, event in (("proposed", "activate"), ("closed", "activate"), ("active", "validate"), ("closed", "close")):
+        with pytest.raises(Conflict) as exc:
+            rules.next_status(state, event)
+        assert f"a {state} project" in exc.value.message and f"event '{event}'" in exc.value.message
+    with pytest.raises(Conflict, match="allowed: none: it is final"):
+        rules.next_status("closed", "validate")
+    with pytest.raises(Invalid, match="validate, activate, close"):
+        rules.next_status("proposed", "validated")
 
 
 def test_minutes_checks() -> None:
@@ -68,7 +75,7 @@ def test_k_anonymity_is_never_below_5(tmp_path) -> None:
 
 
 def test_summary_groups_are_bounded_and_k_anonymous() -> None:
-    from node.das.service import MAX_GROUP_CELLS, summary_group
+    from node.das.summaries import MAX_GROUP_CELLS, summary_group
 
     src = {f"family-{i:02d}": {p: 30 for p in range(i * 100, i * 100 + 10 + i)} for i in range(45)}
     cells = summary_group(src, 10, total_published=True)
@@ -77,3 +84,21 @@ def test_summary_groups_are_bounded_and_k_anonymous() -> None:
     assert sum(c["minutes"] for c in cells.values()) == 30 * sum(10 + i for i in range(45))
     small = summary_group({"a": {1: 10, 2: 10}, "b": {p: 5 for p in range(20)}, "c": {p: 5 for p in range(30, 45)}}, 10, True)
     assert small["a"] == {"suppressed": True} and small["c"] == {"suppressed": True} and small["b"]["persons"] == 20
+
+
+def test_dates_are_exactly_iso_days() -> None:
+    assert rules.day("2026-02-28", "date") == dt.date(2026, 2, 28)
+    for bad in ("2026-02-30", "2026-2-3", "20260203", "2026-02-03T10:00", "", None, 20260203):
+        with pytest.raises(Invalid, match="field 'on': .* is not a date YYYY-MM-DD"):
+            rules.day(bad, "on")  # type: ignore[arg-type]
+
+
+def test_summary_group_hides_at_least_k_distinct_persons() -> None:
+    from node.das.summaries import summary_group
+
+    # the same 6 persons in two small families: 12 >= k by sum, 6 in truth, so a third family is hidden too
+    src = {"care": {p: 60 for p in range(40)}, "repair": {p: 30 for p in range(100, 106)},
+           "music": {p: 30 for p in range(100, 106)}, "garden": {p: 45 for p in range(200, 212)}}
+    cells = summary_group(src, 10, total_published=True)
+    assert cells["repair"] == cells["music"] == cells["garden"] == {"suppressed": True}
+    assert cells["care"] == {"persons": 40, "minutes": 2400}

@@ -32,7 +32,7 @@ def test_cells_are_suppressed_under_k_and_complementary() -> None:
     assert das.cell(5, 5, minutes=10) == {"persons": 5, "minutes": 10}
     raw = {"a": 20, "b": 12, "c": 3}
     cells = {n: das.cell(v, 10) for n, v in raw.items()}
-    das.suppress_group(cells, raw, total_published=True)
+    das.suppress_group(cells, raw, total_published=True, k=10)
     # c alone hidden would be total - a - b: the smallest shown cell (b) is hidden too
     assert cells == {"a": {"persons": 20}, "b": {"suppressed": True}, "c": {"suppressed": True}}
 
@@ -110,3 +110,65 @@ def test_disclosure_verifies_offline_and_tampering_fails() -> None:
 def test_padded_size_hides_small_counts(n: int) -> None:
     size = das.padded_size(n)
     assert size >= max(n, das.MIN_TREE) and size & (size - 1) == 0 and (size == das.MIN_TREE or size < 2 * n)
+
+
+def test_two_small_hidden_cells_are_not_a_subtraction_away() -> None:
+    # the review's case: 50 + 2 + 1 = 53 published would reveal a group of 3 (students + retired)
+    raw = {"employee": 50, "student": 2, "retired": 1}
+    cells = {n: das.cell(v, 5) for n, v in raw.items()}
+    das.suppress_group(cells, raw, total_published=True, k=5)
+    assert all(c == {"suppressed": True} for c in cells.values())
+    raw = {"employee": 50, "volunteer": 8, "student": 2, "retired": 1}
+    cells = {n: das.cell(v, 5) for n, v in raw.items()}
+    das.suppress_group(cells, raw, total_published=True, k=5)
+    assert cells["employee"] == {"persons": 50} and cells["volunteer"] == {"suppressed": True}
+
+
+def test_a_person_in_two_hidden_cells_counts_once() -> None:
+    members = {"a": frozenset(range(100, 130)), "b": frozenset({1, 2, 3}), "c": frozenset({1, 2, 3}), "d": frozenset(range(10, 20))}
+    raw = {n: len(m) for n, m in members.items()}
+    cells = {n: das.cell(v, 5) for n, v in raw.items()}
+    das.suppress_group(cells, raw, total_published=True, k=5, members=members)
+    # b and c sum to 6 but are the same 3 persons: d is hidden too
+    assert cells["d"] == {"suppressed": True} and cells["a"] == {"persons": 30}
+
+
+@given(
+    st.dictionaries(st.sampled_from(["a", "b", "c", "d", "e", "f", "g"]), st.integers(min_value=1, max_value=40), min_size=1),
+    st.integers(min_value=das.MIN_K, max_value=12),
+)
+def test_hidden_cells_of_a_published_total_count_at_least_k(raw: dict[str, int], k: int) -> None:
+    total = sum(raw.values())
+    total_published = total >= k
+    cells = {n: das.cell(v, k, minutes=7 * v) for n, v in raw.items()}
+    das.suppress_group(cells, raw, total_published, k=k)
+    hidden = [n for n, c in cells.items() if c.get("suppressed")]
+    shown = [n for n in cells if n not in hidden]
+    assert all(cells[n]["persons"] == raw[n] >= k for n in shown)
+    assert all(cells[n] == {"suppressed": True} for n in raw if raw[n] < k)
+    if total_published and hidden:
+        # what a reader derives, total - shown cells, is a group of at least k persons...
+        derived = total - sum(cells[n]["persons"] for n in shown)
+        assert derived >= k
+        # ...and never one hidden cell on its own
+        assert len(hidden) >= 2
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["x", "y", "z", "w", "v"]),
+        st.dictionaries(st.integers(min_value=0, max_value=15), st.integers(min_value=1, max_value=90), min_size=1),
+        min_size=1,
+    ),
+    st.integers(min_value=das.MIN_K, max_value=8),
+)
+def test_overlapping_groups_hide_at_least_k_distinct_persons(src: dict[str, dict[int, int]], k: int) -> None:
+    members = {n: frozenset(per) for n, per in src.items()}
+    raw = {n: len(m) for n, m in members.items()}
+    givers = frozenset().union(*members.values())
+    cells = {n: das.cell(raw[n], k, minutes=sum(per.values())) for n, per in src.items()}
+    das.suppress_group(cells, raw, len(givers) >= k, k=k, members=members)
+    hidden = [n for n, c in cells.items() if c.get("suppressed")]
+    if len(givers) >= k and hidden:
+        # the hidden minutes (total - shown) come from at least k distinct persons
+        assert len(frozenset().union(*(members[n] for n in hidden))) >= k

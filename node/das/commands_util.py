@@ -1,0 +1,44 @@
+"""What the `democite das ...` commands share: their subcommand groups, printing ids, hours and
+files, and quoting a pseudonym into an API path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from node.cliutil import emit, group
+from node.das import rules
+
+
+def das_group(sub: Any, name: str, help: str) -> Any:
+    return group(sub, name, help, dest=f"das_{name}_command")
+
+
+def print_id(args: argparse.Namespace, r: dict[str, Any]) -> None:
+    emit(args, r, str(r["id"]))
+
+
+def fmt_hm(minutes: int | None) -> str:
+    return "" if minutes is None else rules.hm(int(minutes))
+
+
+def drop_unset(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if v is not None and v is not False}
+
+
+def write_or_print(args: argparse.Namespace, text: str) -> None:
+    out = getattr(args, "out", None)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        print(f"written to {out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def quote_ref(ref: str) -> str:
+    import urllib.parse
+
+    return urllib.parse.quote(ref, safe="")

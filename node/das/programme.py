@@ -1,0 +1,153 @@
+"""DAS operations on the local programme: projects through their state table, and activity
+entries (added, reviewed by the project's coordinator, corrected).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from node.das import rules
+from node.das.base import DasBase, Forbidden
+from node.errors import Conflict, Invalid, NotFound
+from node.storage import das_persons, das_programme
+from node.storage.db import Writer
+from protocol import das as pdas
+
+
+class ProgrammeEntries(DasBase):
+    """The local programme (projects and their states) and the activity entries given to it."""
+
+    # -- projects --------------------------------------------------------------------------
+
+    async def add_project(self, title: str, sdg: int, coordinator: str | None, kind: str, theme: str | None) -> dict[str, Any]:
+        title = title.strip()
+        if not title:
+            raise Invalid("field 'title': a project needs a title")
+        async with self.db.write() as w:
+            cid = (await self._person(w, coordinator, "coordinator"))["id"] if coordinator else None
+            pid = await das_programme.insert_project(w, title, sdg, theme, kind, cid, self.now())
+        return {"id": pid, "status": rules.ProjectStatus.PROPOSED.value, "category": pdas.public_category(sdg, theme)}
+
+    async def project_transition(self, pid: int, event: rules.ProjectEvent, decision: str | None, on: str | None, note: str) -> dict[str, Any]:
+        if event is rules.ProjectEvent.VALIDATE and not (decision and decision.strip()):
+            raise Invalid("field 'decision': validation cites the territorial assembly's decision (reference and date)")
+        async with self.db.write() as w:
+            p = await self._project(w, pid)
+            target = rules.next_status(p["status"], event)
+            if target is rules.ProjectStatus.VALIDATED:
+                if p["coordinator_id"] is None:
+                    raise Conflict(f"project {pid} has no coordinator: entries could not be validated")
+                day = rules.day(on, "date").isoformat() if on else _date_in(decision or "") or self.today().isoformat()
+                await das_programme.set_project_status(w, pid, p["status"], target.value, decision.strip(), day, note, self.now())  # type: ignore[union-attr]
+            else:
+                await das_programme.set_project_status(w, pid, p["status"], target.value, None, None, note, self.now())
+        return {"id": pid, "status": target.value}
+
+    async def get_project(self, pid: int) -> dict[str, Any]:
+        p = await self._project(self.db, pid)
+        p["category"] = pdas.public_category(p["sdg"], p["theme"])
+        p["history"] = await das_programme.project_events(self.db, pid)
+        coord = await das_persons.person_by_id(self.db, p.pop("coordinator_id")) if p.get("coordinator_id") else None
+        p["coordinator"] = coord["pseudonym"] if coord else None
+        return p
+
+    # -- entries ---------------------------------------------------------------------------
+
+    async def _person_state(self, w: Writer, pid: int) -> rules.PersonState:
+        contracts = await das_persons.contracts(w, person_id=pid)
+        moves = await das_persons.flex(w)
+        used = await das_persons.usage(w, pid)
+        comps = (await das_persons.latest_competences(w, pid)).get(pid, {})
+        days = await das_persons.day_minutes(w, pid)
+        return rules.PersonState(
+            pid, [contract_state(c, moves.get(c["contract_no"], []), used.get(c["contract_no"], {})) for c in contracts], comps,
+            {d: m for (_, d), m in days.items()},
+        )
+
+    async def add_entry(self, person: str, project: Any, date: str, minutes: int, competence: str | None, note: str) -> dict[str, Any]:
+        minutes = rules.check_minutes(minutes)
+        when = rules.day(date, "date")
+        async with self.db.write() as w:
+            p = await self._person(w, person)
+            proj = await self._project(w, project)
+            state = await self._person_state(w, p["id"])
+            contract, (comp, level, family) = rules.check_entry(
+                state, rules.ProjectState(proj["id"], rules.ProjectStatus(proj["status"]), proj["coordinator_id"]), when, minutes, competence
+            )
+            eid = await das_programme.insert_entry(
+                w, (p["id"], proj["id"], contract.no, when.isoformat(), minutes, comp, level, family, "pending", None, None, None, note, None, self.now())
+            )
+        return {"id": eid, "status": "pending", "contract": contract.no, "minutes": minutes, "competence": comp}
+
+    async def review_entry(self, eid: int, by: str, approve: bool, reason: str = "") -> dict[str, Any]:
+        async with self.db.write() as w:
+            e = await das_programme.entry(w, eid)
+            if e is None:
+                raise NotFound(f"no entry {eid}")
+            if e["status"] != "pending":
+                raise Conflict(f"entry {eid} is already {e['status']}; a change is a correcting entry (`das entry correct {eid}`)")
+            validator = await self._person(w, by, "by")
+            proj = await self._project(w, e["project_id"])
+            if proj["coordinator_id"] != validator["id"]:
+                raise Forbidden(f"field 'by': only the coordinator of project {proj['id']} can validate its entries")
+            if validator["id"] == e["person_id"]:
+                raise Forbidden("field 'by': a coordinator cannot validate their own entries; the Engagement 21 names another coordinator")
+            await das_programme.set_entry_status(w, eid, "validated" if approve else "rejected", validator["id"], self.now(),
+                                         reason if not approve else None)
+        return {"id": eid, "status": "validated" if approve else "rejected"}
+
+    async def correct_entry(self, eid: int, minutes: int, reason: str) -> dict[str, Any]:
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= rules.MAX_ENTRY_MINUTES:
+            raise Invalid(f"field 'minutes': the corrected duration is 0 to {rules.MAX_ENTRY_MINUTES} minutes")
+        if not reason.strip():
+            raise Invalid("field 'reason': a correction says why")
+        async with self.db.write() as w:
+            e = await das_programme.entry(w, eid)
+            if e is None:
+                raise NotFound(f"no entry {eid}")
+            if e["corrects"] is not None:
+                raise Invalid(f"entry {eid} is itself a correction: correct entry {e['corrects']} instead")
+            if e["status"] == "rejected":
+                raise Conflict(f"entry {eid} was rejected; add a new entry instead")
+            current = await das_programme.effective_minutes(w, eid)
+            delta = minutes - current
+            if delta == 0:
+                raise Conflict(f"entry {eid} already counts {minutes} minutes")
+            if delta > 0:
+                state = await self._person_state(w, e["person_id"])
+                c = next((c for c in state.contracts if c.no == e["contract_no"]), None)
+                if c is None or delta > c.granted - c.used:
+                    raise Conflict(f"field 'minutes': the correction adds {rules.hm(delta)}, beyond the contract's remaining hours")
+            cid = await das_programme.insert_entry(
+                w, (e["person_id"], e["project_id"], e["contract_no"], e["date"], delta, e["competence"], e["level"], e["family"],
+                    "pending", None, None, eid, reason.strip()[:500], None, self.now())
+            )
+        return {"id": cid, "corrects": eid, "minutes": delta, "status": "pending"}
+
+    async def list_entries(self, person: str | None, project: int | None, status: str | None, limit: int, offset: int) -> dict[str, Any]:
+        pid = (await self._person(self.db, person))["id"] if person else None
+        return {"entries": await das_programme.entries(self.db, pid, project, status, limit, offset)}
+
+
+def contract_state(c: dict[str, Any], moves: Sequence[dict[str, Any]], used: dict[str, int]) -> rules.ContractState:
+    d0, d1 = dt.date.fromisoformat(c["date_from"]), dt.date.fromisoformat(c["date_to"])
+    need = rules.required_parties(c["employer_id"] is not None)
+    return rules.ContractState(
+        c["contract_no"], c["id"], d0, d1, c["minutes_granted"], c["mode"], tuple(x for x in need if x not in c["accepted"]),
+        rules.allocation(d0, d1, c["minutes_granted"], [(m["from_quarter"], m["to_quarter"], m["minutes"]) for m in moves]),
+        sum(used.values()), dict(used),
+    )
+
+
+def _date_in(text: str) -> str | None:
+    import re
+
+    m = re.search(r"\b(\d{4}-\d{2}-\d{2})\b", text)
+    if m:
+        try:
+            return dt.date.fromisoformat(m.group(1)).isoformat()
+        except ValueError:
+            return None
+    return None

@@ -1,0 +1,296 @@
+"""DAS queries on persons and their contracts: employers, persons, competence profiles,
+contracts with their acceptances and flexibility moves, and the minutes used against them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from node.storage.das_query import Query, Write, fetch_dict, fetch_dicts
+
+# -- employers -------------------------------------------------------------------------------
+
+EMPLOYER = "id, name, kind, created_at"
+
+
+async def insert_employer(w: Write, name: str, kind: str, now: int) -> int:
+    return await w.execute("INSERT INTO das_employers (name, kind, created_at) VALUES (?, ?, ?)", (name, kind, now))
+
+
+async def employer(q: Query, ref: str) -> dict[str, Any] | None:
+    row = await fetch_dict(q, f"SELECT {EMPLOYER} FROM das_employers WHERE name = ?", (ref,), EMPLOYER)
+    if row is None and ref.isdigit():
+        row = await fetch_dict(q, f"SELECT {EMPLOYER} FROM das_employers WHERE id = ?", (int(ref),), EMPLOYER)
+    return row
+
+
+async def employers(q: Query) -> list[dict[str, Any]]:
+    return await fetch_dicts(
+        q,
+        "SELECT e.id, e.name, e.kind, e.created_at, (SELECT COUNT(*) FROM das_persons p WHERE p.employer_id = e.id "
+        "AND p.erased_at IS NULL) FROM das_employers e ORDER BY e.id",
+        (),
+        EMPLOYER + ", persons",
+    )
+
+
+async def employer_quota(q: Query, employer_id: int, start: str, end: str) -> list[dict[str, Any]]:
+    """Per employee of one employer: granted and used minutes of contracts overlapping [start, end]."""
+    return await fetch_dicts(
+        q,
+        "SELECT p.pseudonym, c.contract_no, c.date_from, c.date_to, c.minutes_granted, c.mode, "
+        "COALESCE((SELECT SUM(e.minutes) FROM das_entries e WHERE e.contract_no = c.contract_no "
+        "AND e.status = 'validated'), 0) FROM das_contracts c JOIN das_persons p ON p.id = c.person_id "
+        "WHERE c.employer_id = ? AND c.superseded_by IS NULL AND c.date_from <= ? AND c.date_to >= ? "
+        "AND p.erased_at IS NULL ORDER BY p.pseudonym",
+        (employer_id, end, start),
+        "person, contract, date_from, date_to, granted_minutes, mode, used_minutes",
+    )
+
+
+# -- persons ---------------------------------------------------------------------------------
+
+PERSON = "id, local_id, pseudonym, name, status, employer_id, salt, erased_at, created_at"
+
+
+async def insert_person(w: Write, local_id: str, pseudonym: str, name: str | None, status: str, employer_id: int | None, salt: bytes, now: int) -> int:
+    return await w.execute(
+        "INSERT INTO das_persons (local_id, pseudonym, name, status, employer_id, salt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (local_id, pseudonym, name, status, employer_id, salt, now),
+    )
+
+
+async def insert_persons(w: Write, rows: Sequence[tuple[str, str, str | None, str, int | None, bytes, int]]) -> None:
+    await w.executemany(
+        "INSERT INTO das_persons (local_id, pseudonym, name, status, employer_id, salt, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+    )
+
+
+async def local_ids(q: Query) -> set[str]:
+    return {r[0] for r in await q.fetchall("SELECT local_id FROM das_persons WHERE local_id IS NOT NULL")}
+
+
+async def person(q: Query, ref: str) -> dict[str, Any] | None:
+    """A person by pseudonym, else by local id."""
+    row = await fetch_dict(q, f"SELECT {PERSON} FROM das_persons WHERE pseudonym = ?", (ref,), PERSON)
+    if row is None:
+        row = await fetch_dict(q, f"SELECT {PERSON} FROM das_persons WHERE local_id = ?", (ref,), PERSON)
+    return row
+
+
+async def person_by_id(q: Query, pid: int) -> dict[str, Any] | None:
+    return await fetch_dict(q, f"SELECT {PERSON} FROM das_persons WHERE id = ?", (pid,), PERSON)
+
+
+async def persons(q: Query, status: str | None = None) -> list[dict[str, Any]]:
+    sql = (
+        "SELECT p.local_id, p.pseudonym, p.status, e.name FROM das_persons p LEFT JOIN das_employers e ON e.id = p.employer_id "
+        "WHERE p.erased_at IS NULL"
+    )
+    params: list[Any] = []
+    if status:
+        sql += " AND p.status = ?"
+        params.append(status)
+    return await fetch_dicts(q, sql + " ORDER BY p.id", params, "id, pseudonym, status, employer")
+
+
+async def person_ids(q: Query, with_local_ids: bool = False) -> dict[str, tuple[int, str, int | None]]:
+    """{pseudonym: (row id, status, employer id)}; with local ids as keys too when asked."""
+    rows = await q.fetchall("SELECT pseudonym, id, status, employer_id, local_id FROM das_persons WHERE erased_at IS NULL")
+    out = {r[0]: (r[1], r[2], r[3]) for r in rows}
+    if with_local_ids:
+        for r in rows:
+            out.setdefault(r[4], (r[1], r[2], r[3]))
+    return out
+
+
+async def person_salts(q: Query) -> dict[int, bytes]:
+    return {r[0]: r[1] for r in await q.fetchall("SELECT id, salt FROM das_persons WHERE erased_at IS NULL")}
+
+
+async def employer_ids(q: Query) -> dict[str, int]:
+    return {r[0]: r[1] for r in await q.fetchall("SELECT name, id FROM das_employers")}
+
+
+# -- competence profiles -----------------------------------------------------------------------
+
+
+async def insert_profile(w: Write, person_id: int, agreed_on: str, parties: Sequence[str], items: Sequence[tuple[str, int, str]], now: int) -> tuple[int, int]:
+    row = await w.fetchone("SELECT COALESCE(MAX(version), 0) + 1 FROM das_profiles WHERE person_id = ?", (person_id,))
+    version = int(row[0])
+    pid = await w.execute(
+        "INSERT INTO das_profiles (person_id, version, agreed_on, parties, created_at) VALUES (?, ?, ?, ?, ?)",
+        (person_id, version, agreed_on, json.dumps(list(parties)), now),
+    )
+    await w.executemany(
+        "INSERT INTO das_profile_items (profile_id, competence, level, family) VALUES (?, ?, ?, ?)",
+        [(pid, c, lv, fam) for c, lv, fam in items],
+    )
+    return pid, version
+
+
+async def profiles(q: Query, person_id: int) -> list[dict[str, Any]]:
+    out = await fetch_dicts(
+        q,
+        "SELECT id, version, agreed_on, parties, created_at FROM das_profiles WHERE person_id = ? ORDER BY version",
+        (person_id,),
+        "id, version, agreed_on, parties, created_at",
+    )
+    for p in out:
+        p["parties"] = json.loads(p["parties"])
+        p["competences"] = await fetch_dicts(
+            q,
+            "SELECT competence, level, family FROM das_profile_items WHERE profile_id = ? ORDER BY competence",
+            (p["id"],),
+            "competence, level, family",
+        )
+    return out
+
+
+async def latest_competences(q: Query, person_id: int | None = None) -> dict[int, dict[str, tuple[int, str]]]:
+    sql = (
+        "SELECT p.person_id, i.competence, i.level, i.family FROM das_profiles p JOIN das_profile_items i ON i.profile_id = p.id "
+        "WHERE p.version = (SELECT MAX(version) FROM das_profiles x WHERE x.person_id = p.person_id)"
+    )
+    params: list[Any] = []
+    if person_id is not None:
+        sql += " AND p.person_id = ?"
+        params.append(person_id)
+    out: dict[int, dict[str, tuple[int, str]]] = {}
+    for pid, comp, level, family in await q.fetchall(sql, params):
+        out.setdefault(pid, {})[comp] = (level, family)
+    return out
+
+
+# -- contracts -------------------------------------------------------------------------------
+
+CONTRACT = (
+    "id, contract_no, version, person_id, employer_id, date_from, date_to, minutes_granted, mode, "
+    "leave_day_minutes, superseded_by, reason, created_at"
+)
+
+
+async def next_contract_no(w: Query) -> int:
+    row = await w.fetchone("SELECT COALESCE(MAX(contract_no), 0) + 1 FROM das_contracts")
+    return int(row[0])
+
+
+async def insert_contract(w: Write, no: int, version: int, person_id: int, employer_id: int | None, date_from: str, date_to: str,
+                          minutes: int, mode: str, leave_day_minutes: int, reason: str, now: int) -> int:
+    return await w.execute(
+        "INSERT INTO das_contracts (contract_no, version, person_id, employer_id, date_from, date_to, minutes_granted, mode, "
+        "leave_day_minutes, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (no, version, person_id, employer_id, date_from, date_to, minutes, mode, leave_day_minutes, reason, now),
+    )
+
+
+async def insert_contracts(w: Write, rows: Sequence[tuple[Any, ...]]) -> None:
+    await w.executemany(
+        "INSERT INTO das_contracts (id, contract_no, version, person_id, employer_id, date_from, date_to, minutes_granted, mode, "
+        "leave_day_minutes, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+async def next_contract_row(w: Query) -> int:
+    row = await w.fetchone("SELECT COALESCE(MAX(id), 0) + 1 FROM das_contracts")
+    return int(row[0])
+
+
+async def supersede_contract(w: Write, old_id: int, new_id: int) -> None:
+    await w.execute("UPDATE das_contracts SET superseded_by = ? WHERE id = ?", (new_id, old_id))
+
+
+async def accept(w: Write, contract_id: int, party: str, on: str) -> None:
+    await w.execute("INSERT OR IGNORE INTO das_acceptances (contract_id, party, accepted_on) VALUES (?, ?, ?)", (contract_id, party, on))
+
+
+async def accept_many(w: Write, rows: Sequence[tuple[int, str, str]]) -> None:
+    await w.executemany("INSERT OR IGNORE INTO das_acceptances (contract_id, party, accepted_on) VALUES (?, ?, ?)", rows)
+
+
+async def contracts(q: Query, person_id: int | None = None, current: bool = True, no: int | None = None) -> list[dict[str, Any]]:
+    where, params = [], []
+    if person_id is not None:
+        where.append("person_id = ?")
+        params.append(person_id)
+    if current:
+        where.append("superseded_by IS NULL")
+    if no is not None:
+        where.append("contract_no = ?")
+        params.append(no)
+    sql = f"SELECT {CONTRACT} FROM das_contracts"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    rows = await fetch_dicts(q, sql + " ORDER BY contract_no, version", params, CONTRACT)
+    acc: dict[int, dict[str, str]] = {}
+    if rows:
+        ids = [r["id"] for r in rows]
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            for cid, party, on in await q.fetchall(
+                f"SELECT contract_id, party, accepted_on FROM das_acceptances WHERE contract_id IN ({','.join('?' * len(chunk))})", chunk
+            ):
+                acc.setdefault(cid, {})[party] = on
+    for r in rows:
+        r["accepted"] = acc.get(r["id"], {})
+    return rows
+
+
+async def insert_flex(w: Write, no: int, src: str, dst: str, minutes: int, parties: Sequence[str], on: str, reason: str, now: int) -> int:
+    return await w.execute(
+        "INSERT INTO das_flex (contract_no, from_quarter, to_quarter, minutes, parties, agreed_on, reason, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (no, src, dst, minutes, json.dumps(list(parties)), on, reason, now),
+    )
+
+
+async def flex(q: Query, no: int | None = None) -> dict[int, list[dict[str, Any]]]:
+    sql = "SELECT id, contract_no, from_quarter, to_quarter, minutes, parties, agreed_on, reason FROM das_flex"
+    params: list[Any] = []
+    if no is not None:
+        sql += " WHERE contract_no = ?"
+        params.append(no)
+    out: dict[int, list[dict[str, Any]]] = {}
+    for r in await fetch_dicts(q, sql + " ORDER BY id", params, "id, contract_no, from_quarter, to_quarter, minutes, parties, agreed_on, reason"):
+        r["parties"] = json.loads(r["parties"])
+        out.setdefault(r["contract_no"], []).append(r)
+    return out
+
+
+_QUARTER = "substr(date, 1, 4) || '-Q' || ((CAST(substr(date, 6, 2) AS INTEGER) + 2) / 3)"
+
+
+async def usage(q: Query, person_id: int | None = None, statuses: tuple[str, ...] = ("pending", "validated"), until: str | None = None) -> dict[int, dict[str, int]]:
+    """Minutes used per contract and quarter: {contract_no: {quarter: minutes}}."""
+    sql = f"SELECT contract_no, {_QUARTER}, SUM(minutes) FROM das_entries WHERE status IN ({','.join('?' * len(statuses))})"
+    params: list[Any] = list(statuses)
+    if person_id is not None:
+        sql += " AND person_id = ?"
+        params.append(person_id)
+    if until is not None:
+        sql += " AND date <= ?"
+        params.append(until)
+    out: dict[int, dict[str, int]] = {}
+    for no, quarter, m in await q.fetchall(sql + " GROUP BY 1, 2", params):
+        out.setdefault(no, {})[quarter] = m
+    return out
+
+
+async def day_minutes(q: Query, person_id: int | None = None, dates: Sequence[str] = ()) -> dict[tuple[int, str], int]:
+    sql = "SELECT person_id, date, SUM(minutes) FROM das_entries WHERE status != 'rejected'"
+    params: list[Any] = []
+    if person_id is not None:
+        sql += " AND person_id = ?"
+        params.append(person_id)
+    if dates:
+        sql += f" AND date IN ({','.join('?' * len(dates))})"
+        params += list(dates)
+    return {(r[0], r[1]): r[2] for r in await q.fetchall(sql + " GROUP BY 1, 2", params)}
+
+
+async def entry_range(q: Query, contract_no: int) -> tuple[str | None, str | None]:
+    row = await q.fetchone("SELECT MIN(date), MAX(date) FROM das_entries WHERE contract_no = ? AND status != 'rejected'", (contract_no,))
+    return row[0], row[1]

@@ -1,0 +1,33 @@
+"""What every DAS query module shares: the query/write protocols and row-to-dict helpers.
+
+Every query takes `q`: the `Database` (reads) or a `Writer` (reads and writes inside one
+transaction), so a check and the write it guards see the same state. Only the `das_*` modules of
+`node/storage` run the DAS area's SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+
+class Query(Protocol):
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+
+
+class Write(Query, Protocol):
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int: ...
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
+
+async def fetch_dicts(q: Query, sql: str, params: Sequence[Any], cols: str) -> list[dict[str, Any]]:
+    names = [c.strip() for c in cols.split(",")]
+    return [dict(zip(names, r, strict=True)) for r in await q.fetchall(sql, params)]
+
+
+async def fetch_dict(q: Query, sql: str, params: Sequence[Any], cols: str) -> dict[str, Any] | None:
+    rows = await fetch_dicts(q, sql, params, cols)
+    return rows[0] if rows else None

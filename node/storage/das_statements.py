@@ -1,0 +1,130 @@
+"""DAS queries on activity statements (numbered, salted, superseded by corrections) and the
+double-entry ledger of the credits they grant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from node.storage.das_query import Query, Write, fetch_dict, fetch_dicts
+
+# -- statements ------------------------------------------------------------------------------
+
+STATEMENT = "number, person_id, period, corrects, superseded_by, issued_on, body, salt, leaf, minutes, cents, created_at"
+
+
+async def statement_groups(q: Query, start: str, end: str, person_id: int | None = None) -> list[tuple[Any, ...]]:
+    """Validated minutes in [start, end] per person, project and competence (corrections included)."""
+    sql = (
+        "SELECT e.person_id, e.project_id, e.competence, e.level, e.family, SUM(e.minutes) FROM das_entries e "
+        "WHERE e.status = 'validated' AND e.date BETWEEN ? AND ?"
+    )
+    params: list[Any] = [start, end]
+    if person_id is not None:
+        sql += " AND e.person_id = ?"
+        params.append(person_id)
+    return list(await q.fetchall(sql + " GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3", params))
+
+
+async def project_titles(q: Query) -> dict[int, tuple[str, int, str | None, str]]:
+    return {r[0]: (r[1], r[2], r[3], r[4]) for r in await q.fetchall("SELECT id, title, sdg, theme, kind FROM das_projects")}
+
+
+async def current_statements(q: Query, period: str, person_id: int | None = None) -> dict[int, dict[str, Any]]:
+    sql = f"SELECT {STATEMENT} FROM das_statements WHERE period = ? AND superseded_by IS NULL AND person_id IS NOT NULL"
+    params: list[Any] = [period]
+    if person_id is not None:
+        sql += " AND person_id = ?"
+        params.append(person_id)
+    return {r["person_id"]: r for r in await fetch_dicts(q, sql, params, STATEMENT)}
+
+
+async def next_statement_no(q: Query) -> int:
+    row = await q.fetchone("SELECT COALESCE(MAX(number), 0) + 1 FROM das_statements")
+    return int(row[0])
+
+
+async def insert_statements(w: Write, rows: Sequence[tuple[Any, ...]]) -> None:
+    await w.executemany(
+        "INSERT INTO das_statements (number, person_id, period, corrects, issued_on, body, salt, leaf, minutes, cents, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+async def supersede_statements(w: Write, pairs: Sequence[tuple[int, int]]) -> None:
+    await w.executemany("UPDATE das_statements SET superseded_by = ? WHERE number = ?", pairs)
+
+
+async def statement(q: Query, number: int) -> dict[str, Any] | None:
+    return await fetch_dict(q, f"SELECT {STATEMENT} FROM das_statements WHERE number = ?", (number,), STATEMENT)
+
+
+async def statements(q: Query, person_id: int | None, period: str | None, limit: int, offset: int) -> list[dict[str, Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if person_id is not None:
+        where.append("s.person_id = ?")
+        params.append(person_id)
+    if period is not None:
+        where.append("s.period = ?")
+        params.append(period)
+    sql = (
+        "SELECT s.number, p.pseudonym, s.period, s.issued_on, s.minutes, s.cents, s.corrects, s.superseded_by "
+        "FROM das_statements s LEFT JOIN das_persons p ON p.id = s.person_id"
+    )
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return await fetch_dicts(
+        q, sql + " ORDER BY s.number LIMIT ? OFFSET ?", [*params, limit, offset],
+        "number, person, period, issued_on, minutes, cents, corrects, superseded_by",
+    )
+
+
+async def period_leaves(q: Query, period: str) -> list[tuple[int, bytes]]:
+    """(number, leaf) of every statement of a period whose holder was not erased."""
+    return [(r[0], r[1]) for r in await q.fetchall(
+        "SELECT number, leaf FROM das_statements WHERE period = ? AND salt IS NOT NULL ORDER BY number", (period,)
+    )]
+
+
+# -- ledger ----------------------------------------------------------------------------------
+
+
+async def next_txn_id(q: Query) -> int:
+    row = await q.fetchone("SELECT COALESCE(MAX(id), 0) + 1 FROM das_ledger_txns")
+    return int(row[0])
+
+
+async def insert_txns(w: Write, txns: Sequence[tuple[int, str, str, str, int | None, int]], lines: Sequence[tuple[int, str, int]]) -> None:
+    """Transactions (id, on_date, kind, memo, statement, created_at) and their lines; the caller
+    guarantees every transaction's lines sum to zero."""
+    await w.executemany("INSERT INTO das_ledger_txns (id, on_date, kind, memo, statement, created_at) VALUES (?, ?, ?, ?, ?, ?)", txns)
+    await w.executemany("INSERT INTO das_ledger_lines (txn_id, account, amount_cents) VALUES (?, ?, ?)", lines)
+
+
+async def balance(q: Query, account: str) -> int:
+    row = await q.fetchone("SELECT COALESCE(SUM(amount_cents), 0) FROM das_ledger_lines WHERE account = ?", (account,))
+    return int(row[0])
+
+
+async def balances(q: Query) -> list[tuple[str, int]]:
+    return [(r[0], r[1]) for r in await q.fetchall("SELECT account, SUM(amount_cents) FROM das_ledger_lines GROUP BY account ORDER BY account")]
+
+
+async def ledger_unbalanced(q: Query) -> int:
+    row = await q.fetchone("SELECT COUNT(*) FROM (SELECT txn_id FROM das_ledger_lines GROUP BY txn_id HAVING SUM(amount_cents) != 0)")
+    return int(row[0])
+
+
+async def ledger_lines(q: Query, account: str | None = None) -> list[dict[str, Any]]:
+    sql = (
+        "SELECT t.id, t.on_date, t.kind, l.account, l.amount_cents, t.memo, t.statement FROM das_ledger_lines l "
+        "JOIN das_ledger_txns t ON t.id = l.txn_id"
+    )
+    params: list[Any] = []
+    if account:
+        sql += " WHERE l.account = ?"
+        params.append(account)
+    return await fetch_dicts(q, sql + " ORDER BY t.id, l.amount_cents", params, "txn, date, kind, account, amount_cents, memo, statement")

@@ -1,0 +1,103 @@
+"""DAS queries behind published summaries: the period's aggregates, the summary trees and the
+disclosures attached for evaluators.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from node.storage.das_persons import CONTRACT
+from node.storage.das_query import Query, Write, fetch_dict, fetch_dicts
+
+# -- summaries -------------------------------------------------------------------------------
+
+
+async def period_population(q: Query, start: str, end: str) -> list[tuple[int, str, int | None, int | None, int]]:
+    """(person_id, status, employer_id of the contract, contract_no, 1) for holders of a contract
+    overlapping the period, plus (person_id, status, NULL, NULL, 0) for persons with validated
+    entries in it but no such contract."""
+    rows = await q.fetchall(
+        "SELECT p.id, p.status, c.employer_id, c.contract_no, 1 FROM das_contracts c JOIN das_persons p ON p.id = c.person_id "
+        "WHERE c.superseded_by IS NULL AND c.date_from <= ? AND c.date_to >= ? AND p.erased_at IS NULL",
+        (end, start),
+    )
+    return [tuple(r) for r in rows]
+
+
+async def contracts_overlapping(q: Query, start: str, end: str) -> list[dict[str, Any]]:
+    return await fetch_dicts(
+        q,
+        f"SELECT {CONTRACT} FROM das_contracts WHERE superseded_by IS NULL AND date_from <= ? AND date_to >= ?",
+        (end, start),
+        CONTRACT,
+    )
+
+
+async def given_by(q: Query, start: str, end: str) -> list[tuple[int, int, str, int]]:
+    """(person_id, project_id, family, minutes) of validated entries in the period."""
+    rows = await q.fetchall(
+        "SELECT person_id, project_id, family, SUM(minutes) FROM das_entries WHERE status = 'validated' AND date BETWEEN ? AND ? "
+        "GROUP BY 1, 2, 3",
+        (start, end),
+    )
+    return [tuple(r) for r in rows]
+
+
+async def project_given(q: Query, project_id: int, start: str, end: str) -> list[int]:
+    """Net validated minutes each person gave to one project in [start, end] (corrections included), persons unnamed."""
+    rows = await q.fetchall(
+        "SELECT SUM(minutes) FROM das_entries WHERE status = 'validated' AND project_id = ? AND date BETWEEN ? AND ? "
+        "GROUP BY person_id",
+        (project_id, start, end),
+    )
+    return [int(r[0]) for r in rows]
+
+
+async def insert_summary(w: Write, period: str, record_id: bytes, size: int, root: bytes, leaves: Sequence[tuple[bytes, int | None]], now: int) -> int:
+    sid = await w.execute(
+        "INSERT INTO das_summaries (period, record_id, size, root, published_at) VALUES (?, ?, ?, ?, ?)", (period, record_id, size, root, now)
+    )
+    await w.executemany(
+        "INSERT INTO das_summary_leaves (summary_id, idx, leaf, statement) VALUES (?, ?, ?, ?)",
+        [(sid, i, leaf, no) for i, (leaf, no) in enumerate(leaves)],
+    )
+    return sid
+
+
+SUMMARY = "id, period, record_id, size, root, published_at"
+
+
+async def summaries(q: Query, period: str | None = None) -> list[dict[str, Any]]:
+    sql = f"SELECT {SUMMARY} FROM das_summaries"
+    params: list[Any] = []
+    if period:
+        sql += " WHERE period = ?"
+        params.append(period)
+    return await fetch_dicts(q, sql + " ORDER BY id", params, SUMMARY)
+
+
+async def summary_holding(q: Query, number: int) -> dict[str, Any] | None:
+    """The latest summary whose tree holds statement `number`, with the leaf's index."""
+    return await fetch_dict(
+        q,
+        "SELECT s.id, s.period, s.record_id, s.size, s.root, s.published_at, l.idx FROM das_summary_leaves l "
+        "JOIN das_summaries s ON s.id = l.summary_id WHERE l.statement = ? ORDER BY s.id DESC LIMIT 1",
+        (number,),
+        SUMMARY + ", idx",
+    )
+
+
+async def summary_leaves(q: Query, summary_id: int) -> list[bytes]:
+    return [r[0] for r in await q.fetchall("SELECT leaf FROM das_summary_leaves WHERE summary_id = ? ORDER BY idx", (summary_id,))]
+
+
+async def attach_disclosure(w: Write, number: int, now: int) -> None:
+    await w.execute("INSERT OR IGNORE INTO das_disclosures (statement, attached_at) VALUES (?, ?)", (number, now))
+
+
+async def attached_disclosures(q: Query) -> list[int]:
+    return [r[0] for r in await q.fetchall(
+        "SELECT d.statement FROM das_disclosures d JOIN das_statements s ON s.number = d.statement WHERE s.salt IS NOT NULL "
+        "ORDER BY d.statement"
+    )]
