@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from federation.client import PeerClient
-from federation.errors import FederationError, FedErrorCode, PeerMisbehaved
+from federation.errors import PeerMisbehaved
 from federation.membership import MembershipCache
-from federation.sync import SyncReport, sync_log
+from federation.sync import SyncReport, counts_as_witness, open_round, pull_heads
 from node.service import Node
 from protocol.checkpoint import open_cosignature
 from protocol.errors import ProtocolError
+from protocol.membership import Membership
 from protocol.messages import HeadEntry
 from protocol.reconcile import Reconciler, done, head_item, head_of
 
@@ -24,21 +25,18 @@ PUSH_PAGE = 500
 
 
 async def exchange(node: Node, client: PeerClient, cache: MembershipCache, advertised: dict[bytes, int] | None = None) -> SyncReport:
-    """Raises FederationError when the peer is down, on another network, not a member, or lies."""
+    """Raises FederationError when the peer is down, on another network, or lies. A peer whose key
+    is not a member is only pulled from (member-authored records only), never pushed to."""
     report = SyncReport(client.url)
-    info = await client.info()
-    if info.net != node.net_id:
-        raise FederationError(f"peer {client.url} is on another network ({info.net.hex()[:12]}...)", FedErrorCode.WRONG_NETWORK)
-    membership = await cache.get(node)
+
+    async def membership_of() -> Membership:
+        return await cache.get(node)
+
+    info, membership = await open_round(node, client, membership_of, report)
     if not membership.accepts(info.key):
-        raise FederationError(f"peer {client.url} is not a member of this network", FedErrorCode.NOT_MEMBER)
-    report.peer_key, report.name = info.key.hex(), info.name
-    for wire in await client.forks():
-        try:
-            if await node.add_fork_wire(wire):
-                report.forks += 1
-        except ProtocolError as exc:
-            raise PeerMisbehaved(f"peer {client.url} relayed a forged fork proof: {exc.message}") from None
+        # pull only: offering our heads or pushing would serve a non-member what the server refuses it
+        await pull_heads(node, client, await client.heads(), membership, membership_of, report)
+        return report
     # our own log is always offered: the peer decides whether it admits us
     me = node.public_key
     heads = {h.key: h for h in await node.logs.heads() if h.size and h.root and (h.key == me or membership.accepts(h.key))}
@@ -57,6 +55,7 @@ async def exchange(node: Node, client: PeerClient, cache: MembershipCache, adver
     else:
         raise PeerMisbehaved(f"peer {client.url} kept the reconciliation going past {MAX_ROUND_TRIPS} round trips")
     theirs: dict[bytes, int] = {}
+    wanted: list[HeadEntry] = []
     for item in rec.need.values():
         try:
             author, size, prefix = head_of(item)
@@ -65,22 +64,19 @@ async def exchange(node: Node, client: PeerClient, cache: MembershipCache, adver
         theirs[author] = size
         if advertised is not None and size > advertised.get(author, 0):
             advertised[author] = size
-        if not membership.accepts(author):
-            continue
-        rot = membership.retired.get(author)
-        if rot is not None and size > rot.seq:
-            size, prefix = rot.seq, b""
-        if await sync_log(node, client, HeadEntry(author, size, prefix), report):
-            report.authors += 1
+        wanted.append(HeadEntry(author, size, prefix))
+    membership = await pull_heads(node, client, wanted, membership, membership_of, report)
     for item in rec.have.values():
         h = heads.get(item.key)
         if h is None or h.frozen:
             continue
-        report.pushed += await _push(node, client, h.key, theirs.get(h.key, 0), h.size)
+        report.pushed += await _push(node, client, h.key, theirs.get(h.key, 0), h.size, membership)
     return report
 
 
-async def _push(node: Node, client: PeerClient, author: bytes, their_size: int, our_size: int) -> int:
+async def _push(
+    node: Node, client: PeerClient, author: bytes, their_size: int, our_size: int, membership: Membership
+) -> int:
     """Send the peer the records of one log it lacks, in bounded pages; stop at its first refusal."""
     start, sent = their_size + 1, 0
     cp = await node.logs.latest_checkpoint(author)
@@ -95,7 +91,7 @@ async def _push(node: Node, client: PeerClient, author: bytes, their_size: int, 
             extra = [[cp.raw, cp.sig], cosigs]
         answer = await client.push(author, [[r.raw, r.sig] for r in page], extra)
         if extra is not None and cp is not None:
-            await _keep_cosigs(node, cp.id, answer.get("cosigs"))
+            await _keep_cosigs(node, cp.id, author, answer.get("cosigs"), membership)
         if answer.get("error") or answer.get("fork") or not answer.get("accepted"):
             break
         sent += int(answer["accepted"])
@@ -103,8 +99,9 @@ async def _push(node: Node, client: PeerClient, author: bytes, their_size: int, 
     return sent
 
 
-async def _keep_cosigs(node: Node, checkpoint_id: bytes, wires: Any) -> None:
-    """Cosignatures a peer returned for a checkpoint we pushed: each verified, the rest dropped."""
+async def _keep_cosigs(node: Node, checkpoint_id: bytes, author: bytes, wires: Any, membership: Membership) -> None:
+    """Cosignatures a peer returned for a checkpoint we pushed: each verified and by a member other
+    than the author, the rest dropped."""
     if not isinstance(wires, list):
         return
     rows = []
@@ -113,6 +110,7 @@ async def _keep_cosigs(node: Node, checkpoint_id: bytes, wires: Any) -> None:
             c = open_cosignature(checkpoint_id, w)
         except ProtocolError:
             continue
-        rows.append((checkpoint_id, c.witness, c.ts, c.sig))
+        if counts_as_witness(membership, author, c.witness):
+            rows.append((checkpoint_id, c.witness, c.ts, c.sig))
     if rows:
         await node.logs.add_cosignatures(rows)

@@ -24,6 +24,7 @@ from aiohttp import web
 from federation import admin as federation_admin
 from federation import coop_routes, evidence, network_admin
 from federation.gossip import GOSSIP, Gossip
+from federation.keyrotation import finish_rotation
 from federation.membership import MEMBERSHIP, MembershipCache
 from federation.network import genesis_for
 from federation.server import add_peer_routes, peer_guard
@@ -97,6 +98,7 @@ def build_app(config: NodeConfig, genesis: Genesis, clock: Clock, token: str, go
         app[SESSION] = session
         g: Gossip | None = None
         try:
+            await finish_rotation(node)  # a crash between a key.rotate record and the key swap
             await ensure_profile(node)
             if gossip:
                 g = app[GOSSIP] = Gossip(app, genesis)

@@ -15,14 +15,13 @@ from aiohttp import web
 from federation.bodies import read_capped
 from federation.membership import MEMBERSHIP
 from federation.state import BUDGETS, NONCES, PeerBudget
-from federation.sync import SyncReport, cut_after_rotation, witness_wire
+from federation.sync import MAX_FORKS, SyncReport, cut_after_rotation, witness_wire
 from node.api.framework import NODE, error_response
 from protocol import encoding
 from protocol.errors import ErrorCode, ProtocolError
 from protocol.httpsig import verify_request
 from protocol.messages import CheckpointRequest, HeadEntry, Info, RecordsRequest
 from protocol.reconcile import Reconciler, head_item
-from protocol.record import MAX_RECORD_BYTES
 
 MSGPACK = "application/msgpack"
 PEER_KEY = web.RequestKey("peer_key", bytes)
@@ -155,7 +154,13 @@ async def checkpoint(request: web.Request) -> web.Response:
 
 async def forks(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    return reply({"forks": [encoding.decode(p) for _, _, p, _ in (await node.logs.forks())[:1000]]})
+    membership = await request.app[MEMBERSHIP].get(node)
+    me = node.public_key
+    rows = await node.logs.forks()
+    # members' proofs first (stable sort keeps the order found): older stored proofs about
+    # strangers cannot starve them out of the bounded answer
+    rows.sort(key=lambda r: not (r[0] == me or membership.accepts(r[0])))
+    return reply({"forks": [encoding.decode(p) for _, _, p, _ in rows[:MAX_FORKS]]})
 
 
 async def reconcile(request: web.Request) -> web.Response:
@@ -194,14 +199,12 @@ async def push(request: web.Request) -> web.Response:
     if not membership.accepts(author):
         return error_response(403, "not_member", "records of non-members are neither stored nor relayed")
     rot = membership.retired.get(author)
-    if rot is not None:
-        recs = [r for r in recs if _seq_of(r) <= rot.seq]
-    recs, _ = cut_after_rotation(recs)
+    recs, _ = cut_after_rotation(recs, author, node.net_id, rot.seq if rot is not None else None)
     result = await node.ingest(author, recs)
     cosigs: list[list[Any]] = []
     cp = m.get("checkpoint")
     witnessed = result.error is None and result.fork is None and cp and await witness_wire(
-        node, author, cp, m.get("cosigs"), SyncReport("")
+        node, author, cp, m.get("cosigs"), SyncReport(""), membership
     )
     if witnessed and isinstance(cp, list):
         # the witnesses we hold go back to the pusher, so the author learns who cosigned its checkpoint
@@ -209,18 +212,6 @@ async def push(request: web.Request) -> web.Response:
         cosigs = [[w, ts, sig] for w, ts, sig in (await node.logs.cosignatures(cp_id))[:64]]
     return reply({"accepted": result.accepted, "size": result.size, "fork": result.fork is not None,
                   "error": str(result.error.code) if result.error else "", "cosigs": cosigs})
-
-
-def _seq_of(wire: object) -> int:
-    """The seq a pushed record claims, read without trusting it (ingest verifies everything)."""
-    try:
-        if isinstance(wire, list) and len(wire) == 2 and isinstance(wire[0], bytes) and len(wire[0]) <= MAX_RECORD_BYTES:
-            seq = encoding.decode(wire[0], MAX_RECORD_BYTES).get("seq")
-            if isinstance(seq, int):
-                return seq
-    except (ProtocolError, AttributeError):
-        pass
-    return 1 << 62
 
 
 async def root(request: web.Request) -> web.Response:

@@ -8,6 +8,7 @@ at seq s mean equal logs up to s) and becomes a fork proof.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,12 +19,12 @@ from node.errors import NodeError, NodeErrorCode
 from node.service import Node
 from node.storage.logs import StoredCheckpoint
 from node.storage.network import NetworkStore
-from protocol import encoding
 from protocol.checkpoint import SignedCheckpoint, check_extends, cosign, open_checkpoint, open_cosignature
 from protocol.errors import ChainError, ProtocolError
 from protocol.fork import make_fork_proof
-from protocol.messages import HeadEntry
-from protocol.record import MAX_RECORD_BYTES, open_record
+from protocol.membership import Membership
+from protocol.messages import HeadEntry, Info
+from protocol.record import open_record
 
 
 @dataclass(slots=True)
@@ -59,40 +60,103 @@ class SyncReport:
         return out
 
 
-async def sync_with(node: Node, client: PeerClient, heads: list[HeadEntry] | None = None) -> SyncReport:
-    """One pull round from one peer. Raises FederationError when the peer is down or misbehaves."""
-    report = SyncReport(client.url)
+async def open_round(
+    node: Node, client: PeerClient, membership_of: Callable[[], Awaitable[Membership]], report: SyncReport
+) -> tuple[Info, Membership]:
+    """The start of every round with a peer: its info, the network check, our membership view and
+    the fork proofs it relays.
+
+    The peer's key need not be a member: every record pulled is verified and kept only when its
+    author is one, so pulling is safe from anyone. That is how a rotated key's first round works:
+    its new key is not a member until we hold the `key.rotate` record it serves.
+    """
     info = await client.info()
     if info.net != node.net_id:
         raise FederationError(
             f"peer {client.url} is on another network ({info.net.hex()[:12]}...)", FedErrorCode.WRONG_NETWORK
         )
     report.peer_key, report.name = info.key.hex(), info.name
-    membership = await view(node)
-    if not membership.accepts(info.key):
-        raise FederationError(f"peer {client.url} is not a member of this network", FedErrorCode.NOT_MEMBER)
-    await node.peers.upsert(client.url, info.key, info.name, node.clock())
-    for wire in await client.forks():
+    membership = await membership_of()
+    await take_forks(node, client, membership, report)
+    return info, membership
+
+
+MAX_FORKS = 1000
+
+
+async def take_forks(node: Node, client: PeerClient, membership: Membership, report: SyncReport) -> None:
+    """Keep the fork proofs a peer relays about members (or us), verifying only new ones.
+
+    Proofs about authors we already froze, or whose logs we neither store nor relay, are skipped
+    before any signature check: a peer cannot make us verify the same proofs every round.
+    """
+    known = await node.logs.fork_authors()
+    for wire in (await client.forks())[:MAX_FORKS]:
+        author = wire.get("author") if isinstance(wire, dict) else None
+        if not isinstance(author, bytes):
+            raise PeerMisbehaved(f"peer {client.url} relayed a malformed fork proof")
+        if author in known or not (author == node.public_key or membership.accepts(author)):
+            continue
         try:
             if await node.add_fork_wire(wire):
                 report.forks += 1
         except ProtocolError as exc:
             raise PeerMisbehaved(f"peer {client.url} relayed a forged fork proof: {exc.message}") from None
+        known.add(author)
+
+
+MEMBERSHIP_PASSES = 3
+
+
+async def pull_heads(
+    node: Node,
+    client: PeerClient,
+    heads: list[HeadEntry],
+    membership: Membership,
+    membership_of: Callable[[], Awaitable[Membership]],
+    report: SyncReport,
+) -> Membership:
+    """Pull the logs of members among `heads`; returns the membership as it stands after.
+
+    A pulled vote or rotation may admit an author we skipped (a rotated key, an endorsed
+    candidate): the skipped ones get another pass when the membership moved, a few at most.
+    """
+    pending = heads
+    for _ in range(MEMBERSHIP_PASSES):
+        version = await NetworkStore(node.db).vote_version()
+        skipped: list[HeadEntry] = []
+        for h in pending:
+            if not membership.accepts(h.author):
+                skipped.append(h)  # records of non-members are neither stored nor relayed
+                continue
+            rot = membership.retired.get(h.author)
+            if rot is not None and h.size > rot.seq:
+                h = HeadEntry(h.author, rot.seq, b"")  # a retired key signs nothing after its rotation
+            if await sync_log(node, client, h, report, membership):
+                report.authors += 1
+        if not skipped or await NetworkStore(node.db).vote_version() == version:
+            break
+        membership, pending = await membership_of(), skipped
+    return membership
+
+
+async def sync_with(node: Node, client: PeerClient, heads: list[HeadEntry] | None = None) -> SyncReport:
+    """One pull round from one peer. Raises FederationError when the peer is down or misbehaves."""
+    report = SyncReport(client.url)
+
+    async def membership_of() -> Membership:
+        return await view(node)
+
+    info, membership = await open_round(node, client, membership_of, report)
     if heads is None:
         heads = await client.heads()
-    for h in heads:
-        if not membership.accepts(h.author):
-            continue  # records of non-members are neither stored nor relayed
-        rot = membership.retired.get(h.author)
-        if rot is not None and h.size > rot.seq:
-            h = HeadEntry(h.author, rot.seq, b"")  # a retired key signs nothing after its rotation
-        moved = await sync_log(node, client, h, report)
-        if moved:
-            report.authors += 1
+    membership = await pull_heads(node, client, heads, membership, membership_of, report)
+    if membership.accepts(info.key):
+        await node.peers.upsert(client.url, info.key, info.name, node.clock())
     return report
 
 
-async def sync_log(node: Node, client: PeerClient, h: HeadEntry, report: SyncReport) -> bool:
+async def sync_log(node: Node, client: PeerClient, h: HeadEntry, report: SyncReport, membership: Membership) -> bool:
     """Bring our copy of one log up to the peer's head. Returns True when we stored anything."""
     ours = await node.logs.head(h.author)
     if ours is not None and ours.frozen:
@@ -113,7 +177,7 @@ async def sync_log(node: Node, client: PeerClient, h: HeadEntry, report: SyncRep
         page = await client.records(h.author, start, min(page_size, h.size - start + 1))
         if not page:
             break
-        page, rotated = cut_after_rotation(page)
+        page, rotated = cut_after_rotation(page, h.author, node.net_id)
         result = await node.ingest(h.author, page, cursor=client.url)
         if result.fork is not None:
             report.forks += 1
@@ -131,11 +195,13 @@ async def sync_log(node: Node, client: PeerClient, h: HeadEntry, report: SyncRep
         start = result.size + 1
         if rotated or (result.accepted == 0 and result.duplicates == 0):
             break
-    await _take_checkpoint(node, client, h.author, report)
+    await _take_checkpoint(node, client, h.author, report, membership)
     return stored
 
 
-async def _take_checkpoint(node: Node, client: PeerClient, author: bytes, report: SyncReport) -> None:
+async def _take_checkpoint(
+    node: Node, client: PeerClient, author: bytes, report: SyncReport, membership: Membership
+) -> None:
     last = await node.logs.latest_checkpoint(author)
     answer = await client.checkpoint(author, last.size if last else 0)
     wire = answer.get("checkpoint")
@@ -157,31 +223,45 @@ async def _take_checkpoint(node: Node, client: PeerClient, author: bytes, report
             check_extends(prev.checkpoint, scp.checkpoint, proof)
     except ProtocolError as exc:
         raise PeerMisbehaved(f"peer {client.url} sent a bad checkpoint: {exc.message}") from None
-    if await _witness(node, scp, answer.get("cosigs"), report):
+    if await _witness(node, scp, answer.get("cosigs"), report, membership):
         report.checkpoints += 1
 
 
 MAX_COSIGS = 64
 
 
-def cut_after_rotation(page: list[Any]) -> tuple[list[Any], bool]:
-    """Drop what follows a `key.rotate` record in a page: the retired key signs nothing after it.
+def cut_after_rotation(
+    page: list[Any], author: bytes, net: bytes, last_seq: int | None = None
+) -> tuple[list[Any], bool]:
+    """The part of a page the retired key may have signed: up to its `key.rotate` record (and
+    `last_seq`, the rotation seq when we already hold it). True when the page was cut there.
 
-    Reads kinds without trusting them: ingest verifies every record, so a forged kind only gets
-    the page refused.
+    Each record is verified on its exact bytes before its kind or seq is read. An invalid record
+    ends the page where it stands: ingest then refuses the page and names the problem.
     """
     for i, wire in enumerate(page):
         try:
-            if isinstance(wire, list) and len(wire) == 2 and isinstance(wire[0], bytes):
-                m = encoding.decode(wire[0], MAX_RECORD_BYTES)
-                if isinstance(m, dict) and m.get("kind") == "key.rotate":
-                    return page[: i + 1], True
+            if not (isinstance(wire, list) and len(wire) == 2):
+                raise ProtocolError("a signed record is [raw, sig]")
+            rec = open_record(wire[0], wire[1], author, net)
         except ProtocolError:
-            return page, False
+            return page[: i + 1], False
+        if last_seq is not None and rec.seq > last_seq:
+            return page[:i], True
+        if rec.record.kind == "key.rotate":
+            return page[: i + 1], True
     return page, False
 
 
-async def witness_wire(node: Node, author: bytes, wire: Any, cosigs: Any, report: SyncReport) -> bool:
+def counts_as_witness(membership: Membership, author: bytes, witness: bytes) -> bool:
+    """A cosignature counts when a member signed it, and not the territory that wrote the log
+    (under any of its keys): made-up keys and self-witnessing would inflate the count."""
+    return membership.accepts(witness) and membership.current(witness) != membership.current(author)
+
+
+async def witness_wire(
+    node: Node, author: bytes, wire: Any, cosigs: Any, report: SyncReport, membership: Membership
+) -> bool:
     """A checkpoint pushed with records: kept and cosigned when its root is the one of the records
     we hold (our copy is verified record by record, so it extends every checkpoint we kept)."""
     if not (isinstance(wire, list) and len(wire) == 2):
@@ -190,10 +270,10 @@ async def witness_wire(node: Node, author: bytes, wire: Any, cosigs: Any, report
         scp = open_checkpoint(wire[0], wire[1], author)
     except ProtocolError:
         return False
-    return await _witness(node, scp, cosigs, report)
+    return await _witness(node, scp, cosigs, report, membership)
 
 
-async def _witness(node: Node, scp: SignedCheckpoint, cosigs: Any, report: SyncReport) -> bool:
+async def _witness(node: Node, scp: SignedCheckpoint, cosigs: Any, report: SyncReport, membership: Membership) -> bool:
     """Keep a checkpoint that matches the records we hold and cosign it, in one transaction.
 
     The caller verified that it extends the last checkpoint we kept of this log; a checkpoint
@@ -212,8 +292,9 @@ async def _witness(node: Node, scp: SignedCheckpoint, cosigs: Any, report: SyncR
                 c = open_cosignature(scp.id, wire)
             except ProtocolError:
                 continue  # a bad cosignature is dropped; the checkpoint itself verified
-            rows.append((scp.id, c.witness, c.ts, c.sig))
-    if cp.author != node.public_key:
+            if counts_as_witness(membership, cp.author, c.witness):
+                rows.append((scp.id, c.witness, c.ts, c.sig))
+    if counts_as_witness(membership, cp.author, node.public_key):
         mine = cosign(node.identity, scp, node.clock())
         rows.append((scp.id, mine.witness, mine.ts, mine.sig))
         report.witnessed += 1

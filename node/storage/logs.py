@@ -218,6 +218,11 @@ class LogStore:
             await w.execute("UPDATE authors SET frozen = 1 WHERE key = ?", (author,))
         return known is None
 
+    async def fork_authors(self) -> set[bytes]:
+        """Authors we hold a fork proof about (and so froze): a relayed proof about them is skipped."""
+        rows = await self.db.fetchall("SELECT DISTINCT author FROM forks")
+        return {r[0] for r in rows}
+
     async def forks(self) -> list[tuple[bytes, int, bytes, int]]:
         rows = await self.db.fetchall("SELECT author, seq, proof, found_at FROM forks ORDER BY found_at, author")
         return [(r[0], r[1], r[2], r[3]) for r in rows]

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 
+from federation.keyrotation import rotate_key, stage_rotation
+from federation.membership import view
 from federation.peering import client_for
+from federation.runtime import running_node
+from node import config as config_mod
+from node import keys
+from node.bootstrap import init_node
+from protocol.membership import key_commitment
 from protocol.record import Record, sign_record
 from tests.conftest import run_cli
-from tests.federation.netutil import converged, fed, link, wait_for
+from tests.federation.netutil import converged, fed, link, make_network, wait_for
 
 
 async def test_rotation_keeps_old_records_and_refuses_later_ones(make_node) -> None:
@@ -42,11 +50,88 @@ async def test_rotation_keeps_old_records_and_refuses_later_ones(make_node) -> N
     rc, out, err = await run_cli("key", "rotate", "--data", str(x.config.data_dir), "--json")
     assert rc == 0, err
     second = json.loads(out)
-    from protocol.membership import key_commitment
-
     assert key_commitment(bytes.fromhex(second["new"])).hex() == r["next_key_committed"]
     await wait_for(lambda: converged([x, y]), 15, "convergence after the second rotation")
-    from federation.membership import view
-
     m = await view(y.node)
     assert m.current(old.public_key) == bytes.fromhex(second["new"])
+
+
+async def test_rotation_spreads_on_a_closed_network(make_node, tmp_path) -> None:
+    net, (da, db, dc) = make_network(tmp_path, ["Commune A", "Commune B", "Commune C"])
+    a = await make_node(data=da, federation=fed(net))
+    b = await make_node(data=db, federation=fed(net))
+    c = await make_node(data=dc, federation=fed(net))
+    await link([a, b, c])
+    old = a.node.public_key
+    await a.node.publish("note", {"text": "avant"})
+    await wait_for(lambda: converged([a, b, c]), 15, "convergence before the rotation")
+    rc, out, err = await run_cli("key", "rotate", "--data", str(da), "--json")
+    assert rc == 0, err
+    new_key = bytes.fromhex(json.loads(out)["new"])
+    await a.node.publish("note", {"text": "après"})
+
+    # B and C refuse the new key until they hold the rotation; they learn it by pulling from A
+    # (B knows A directly, C only through gossip)
+    async def new_key_records_everywhere() -> bool:
+        for rn in (b, c):
+            h = await rn.node.logs.head(new_key)
+            if h is None or h.size != 2:
+                return False
+        return True
+
+    await wait_for(new_key_records_everywhere, 15, "A's new-key records at B and C")
+    for rn in (b, c):
+        m = await view(rn.node)
+        assert m.current(old) == new_key and new_key in m.members and old not in m.members
+        old_head = await rn.node.logs.head(old)
+        assert old_head is not None and old_head.size == 3  # profile, note, rotation
+    # and they now serve requests signed by A's new key
+    heads = await client_for(a.node, a.session, b.peer_url).heads()
+    assert any(h.author == new_key for h in heads)
+
+
+async def test_interrupted_rotation_is_finished_at_startup(tmp_path) -> None:
+    d = tmp_path / "x"
+    init_node(d, "Rotating", "127.0.0.1:0")
+    cfg = config_mod.load(d)
+    async with running_node(cfg, gossip=False) as rn:
+        old = rn.node.identity
+        # a crash before the record: the staged keys mean nothing
+        stage_rotation(rn.node)
+    async with running_node(cfg, gossip=False) as rn:
+        assert rn.node.public_key == old.public_key
+        # a crash after the record (and after the retired link: a retry must not trip on it)
+        new, after = stage_rotation(rn.node)
+        signed = await rn.node.publish("key.rotate", {"new": new.public_key, "next_hash": key_commitment(after.public_key)})
+        retired = d / f"{keys.KEY_FILE}.retired-{old.public_key.hex()[:16]}"
+        os.link(d / keys.KEY_FILE, retired)
+    assert keys.load_key(d).public_key == old.public_key
+    async with running_node(cfg, gossip=False) as rn:
+        assert rn.node.public_key == new.public_key == keys.load_key(d).public_key
+        assert not (d / (keys.KEY_FILE + ".new")).exists() and not (d / (keys.KEY_FILE + ".next.new")).exists()
+        assert (d / (keys.KEY_FILE + ".next")).read_text().strip().endswith(after.seed.hex())
+        assert retired.read_text().strip().endswith(old.seed.hex())
+        old_head, new_head = await rn.node.logs.head(old.public_key), await rn.node.logs.head(new.public_key)
+        assert old_head is not None and old_head.size == signed.seq
+        assert new_head is not None and new_head.size == 1  # the new key's profile
+    async with running_node(cfg, gossip=False) as rn:  # nothing left to finish
+        assert rn.node.public_key == new.public_key
+        old_head = await rn.node.logs.head(old.public_key)
+        assert old_head is not None and old_head.size == signed.seq  # nothing more under the old key
+        # the next rotation uses the key this one committed to
+        r = await rotate_key(rn.node)
+        assert r["new"] == after.public_key.hex() and "recovered" not in r
+
+
+async def test_rotate_finishes_a_rotation_left_unfinished(tmp_path) -> None:
+    d = tmp_path / "x"
+    init_node(d, "Rotating", "127.0.0.1:0")
+    async with running_node(config_mod.load(d), gossip=False) as rn:
+        old = rn.node.identity
+        new, after = stage_rotation(rn.node)
+        await rn.node.publish("key.rotate", {"new": new.public_key, "next_hash": key_commitment(after.public_key)})
+        r = await rotate_key(rn.node)  # the swap had failed: this finishes it rather than signing twice
+        assert r["recovered"] is True and r["new"] == new.public_key.hex() and r["old"] == old.public_key.hex()
+        assert rn.node.public_key == new.public_key
+        head = await rn.node.logs.head(old.public_key)
+        assert head is not None and head.size == 2  # profile, one rotation
