@@ -15,7 +15,7 @@ from aiohttp import web
 from federation.bodies import read_capped
 from federation.membership import MEMBERSHIP
 from federation.state import BUDGETS, NONCES, PeerBudget
-from federation.sync import MAX_FORKS, SyncReport, cut_after_rotation, witness_wire
+from federation.sync import MAX_FORKS, SyncReport, witness_wire
 from node.api.framework import NODE, error_response
 from protocol import encoding
 from protocol.errors import ErrorCode, ProtocolError
@@ -199,8 +199,7 @@ async def push(request: web.Request) -> web.Response:
     if not membership.accepts(author):
         return error_response(403, "not_member", "records of non-members are neither stored nor relayed")
     rot = membership.retired.get(author)
-    recs, _ = cut_after_rotation(recs, author, node.net_id, rot.seq if rot is not None else None)
-    result = await node.ingest(author, recs)
+    result = await node.ingest(author, recs, retired_at=rot.seq if rot is not None else None)
     cosigs: list[list[Any]] = []
     cp = m.get("checkpoint")
     witnessed = result.error is None and result.fork is None and cp and await witness_wire(

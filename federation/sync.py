@@ -177,8 +177,8 @@ async def sync_log(node: Node, client: PeerClient, h: HeadEntry, report: SyncRep
         page = await client.records(h.author, start, min(page_size, h.size - start + 1))
         if not page:
             break
-        page, rotated = cut_after_rotation(page, h.author, node.net_id)
         result = await node.ingest(h.author, page, cursor=client.url)
+        rotated = result.rotated
         if result.fork is not None:
             report.forks += 1
             return stored
@@ -228,29 +228,6 @@ async def _take_checkpoint(
 
 
 MAX_COSIGS = 64
-
-
-def cut_after_rotation(
-    page: list[Any], author: bytes, net: bytes, last_seq: int | None = None
-) -> tuple[list[Any], bool]:
-    """The part of a page the retired key may have signed: up to its `key.rotate` record (and
-    `last_seq`, the rotation seq when we already hold it). True when the page was cut there.
-
-    Each record is verified on its exact bytes before its kind or seq is read. An invalid record
-    ends the page where it stands: ingest then refuses the page and names the problem.
-    """
-    for i, wire in enumerate(page):
-        try:
-            if not (isinstance(wire, list) and len(wire) == 2):
-                raise ProtocolError("a signed record is [raw, sig]")
-            rec = open_record(wire[0], wire[1], author, net)
-        except ProtocolError:
-            return page[: i + 1], False
-        if last_seq is not None and rec.seq > last_seq:
-            return page[:i], True
-        if rec.record.kind == "key.rotate":
-            return page[: i + 1], True
-    return page, False
 
 
 def counts_as_witness(membership: Membership, author: bytes, witness: bytes) -> bool:

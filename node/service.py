@@ -28,6 +28,7 @@ from protocol.network import OPEN_NETWORK_ID
 from protocol.record import GENESIS_PREV, Record, SignedRecord, check_follows, open_record, sign_record
 
 Clock = Callable[[], int]
+ROTATION_KIND = "key.rotate"  # a key signs nothing after the record that retires it
 PARALLEL_VERIFY_MIN = 64  # below this, thread hand-off costs more than it saves
 
 
@@ -42,6 +43,7 @@ class IngestResult:
     fork: ForkProof | None = None
     error: ProtocolError | NodeError | None = None
     size: int = 0
+    rotated: bool = False  # the page reached the end of a retired key's log
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"accepted": self.accepted, "duplicates": self.duplicates, "size": self.size}
@@ -121,11 +123,15 @@ class Node:
 
     # -- other logs ----------------------------------------------------------------------
 
-    async def ingest(self, author: bytes, wire: Sequence[Any], cursor: str | None = None) -> IngestResult:
+    async def ingest(
+        self, author: bytes, wire: Sequence[Any], cursor: str | None = None, retired_at: int | None = None
+    ) -> IngestResult:
         """Verify and store a page of `author`'s records, all or nothing.
 
         Records we already hold are counted as duplicates (ingest is idempotent); a valid record
         that differs from ours at the same seq is a fork: the proof is kept and the author frozen.
+        A key's log ends at its `key.rotate` record (or at `retired_at`, the rotation's seq when
+        it is already known): whatever the retired key signed after it is cut, and `rotated` says so.
         """
         result = IngestResult()
         async with self.lock(author):
@@ -139,6 +145,9 @@ class Node:
             seq, last_id = head.size, head.last_id or GENESIS_PREV
             try:
                 for rec in await self._open_page(author, wire):
+                    if retired_at is not None and rec.seq > retired_at:
+                        result.rotated = True
+                        break
                     if rec.seq <= head.size:
                         ours = await self.logs.record_at(author, rec.seq)
                         if ours is not None and ours.id != rec.id:
@@ -151,6 +160,9 @@ class Node:
                     check_follows(seq, last_id, rec)
                     fresh.append(rec)
                     seq, last_id = rec.seq, rec.id
+                    if rec.record.kind == ROTATION_KIND:
+                        result.rotated = True
+                        break
             except (ProtocolError, NodeError) as exc:
                 result.error = exc
                 return result
