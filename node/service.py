@@ -133,6 +133,24 @@ class Node:
         A key's log ends at its `key.rotate` record (or at `retired_at`, the rotation's seq when
         it is already known): whatever the retired key signed after it is cut, and `rotated` says so.
         """
+        try:
+            verified = await self.verify_page(author, wire)
+        except (ProtocolError, NodeError) as exc:
+            result = IngestResult(error=exc)
+            head = await self.logs.head(author)
+            result.size = head.size if head else 0
+            return result
+        return await self.ingest_verified(author, verified, cursor, retired_at)
+
+    async def verify_page(self, author: bytes, wire: Sequence[Any]) -> list[SignedRecord]:
+        """Check a page's signatures, encoding and schemas, touching no state: callers may verify
+        the next page while the previous one is being stored. Raises ProtocolError or Invalid."""
+        return await self._open_page(author, wire)
+
+    async def ingest_verified(
+        self, author: bytes, verified: Sequence[SignedRecord], cursor: str | None = None, retired_at: int | None = None
+    ) -> IngestResult:
+        """The storing half of `ingest`, for records `verify_page` returned: chain, forks, one transaction."""
         result = IngestResult()
         async with self.lock(author):
             # nothing is written for an author we never heard of until its records verified
@@ -144,7 +162,7 @@ class Node:
             fresh: list[SignedRecord] = []
             seq, last_id = head.size, head.last_id or GENESIS_PREV
             try:
-                for rec in await self._open_page(author, wire):
+                for rec in verified:
                     if retired_at is not None and rec.seq > retired_at:
                         result.rotated = True
                         break

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from node.storage.db import Database, Writer
+from protocol import merkle
 from protocol.merkle import Node
 
 
@@ -68,10 +69,14 @@ class LogStore:
         return Head(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
 
     async def nodes(self, ref: int, wanted: Iterable[Node]) -> dict[Node, bytes]:
+        """Tree nodes by (level, index). Leaves are not stored twice: their hash comes from the
+        record id (`leaf_hash(id)`), which keeps one row fewer per record on the ingest path."""
         wanted = list(wanted)
+        inner = [n for n in wanted if n[0] > 0]
+        leaves = sorted({idx for level, idx in wanted if level == 0})
         out: dict[Node, bytes] = {}
-        for i in range(0, len(wanted), 400):
-            chunk = wanted[i : i + 400]
+        for i in range(0, len(inner), 400):
+            chunk = inner[i : i + 400]
             cond = " OR ".join("(level = ? AND idx = ?)" for _ in chunk)
             params: list[int] = [ref]
             for level, idx in chunk:
@@ -80,6 +85,13 @@ class LogStore:
                 f"SELECT level, idx, hash FROM tree_nodes WHERE author_ref = ? AND ({cond})", params
             )
             out.update({(r[0], r[1]): r[2] for r in rows})
+        for i in range(0, len(leaves), 400):
+            seqs = [idx + 1 for idx in leaves[i : i + 400]]
+            rows = await self.db.fetchall(
+                f"SELECT seq, id FROM records WHERE author_ref = ? AND seq IN ({','.join('?' * len(seqs))})",
+                [ref, *seqs],
+            )
+            out.update({(0, r[0] - 1): merkle.leaf_hash(r[1]) for r in rows})
         return out
 
     async def append(
@@ -110,7 +122,7 @@ class LogStore:
             )
             await w.executemany(
                 "INSERT OR REPLACE INTO tree_nodes (author_ref, level, idx, hash) VALUES (?, ?, ?, ?)",
-                [(head.ref, *n) for n in nodes],
+                [(head.ref, *n) for n in nodes if n[0] > 0],
             )
             await w.execute(
                 "UPDATE authors SET size = ?, last_id = ?, root = ? WHERE ref = ?",
