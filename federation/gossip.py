@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import urllib.parse
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -190,11 +191,24 @@ class Gossip:
                 continue
             addresses = body.get("addresses")
             url = addresses[0] if isinstance(addresses, list) and addresses else None
-            if isinstance(url, str) and url not in known and url != node.config.public_url:
+            if isinstance(url, str) and _peer_url(url) and url not in known and url != node.config.public_url:
                 await node.peers.upsert(url, author, str(body.get("name", "")), node.clock())
                 known.add(url)
                 added += 1
         return added
+
+
+def _peer_url(url: str) -> bool:
+    """Only plain http(s) base URLs from profiles: no credentials, paths, queries or odd schemes."""
+    parts = urllib.parse.urlsplit(url)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and not parts.username
+        and parts.path in ("", "/")
+        and not parts.query
+        and len(url) <= 300
+    )
 
 
 GOSSIP = web.AppKey("gossip", Gossip)

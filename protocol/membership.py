@@ -11,6 +11,7 @@ may pre-commit the next key (KERI-style), which the next rotation must then name
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -64,7 +65,7 @@ def key_commitment(key: bytes) -> bytes:
     return hashlib.sha256(b"democite/v1/next-key\x00" + key).digest()
 
 
-def _valid_rotations(rotations: Iterable[Rotation]) -> dict[bytes, Rotation]:
+def _valid_rotations(rotations: Iterable[Rotation], founders: frozenset[bytes] = frozenset()) -> dict[bytes, Rotation]:
     """The first rotation of each key, dropping one that breaks its predecessor's pre-commitment.
 
     A key that was itself introduced by a rotation with `next_hash` can only rotate to the key
@@ -74,10 +75,15 @@ def _valid_rotations(rotations: Iterable[Rotation]) -> dict[bytes, Rotation]:
     for r in sorted(rotations, key=lambda r: (r.old, r.seq)):
         first.setdefault(r.old, r)  # a second rotation of one key is void
     by_new = {r.new: r for r in first.values()}
+    named = Counter(r.new for r in first.values())
     return {
         old: r
         for old, r in first.items()
-        if (p := by_new.get(old)) is None or p.next_hash is None or key_commitment(r.new) == p.next_hash
+        if ((p := by_new.get(old)) is None or p.next_hash is None or key_commitment(r.new) == p.next_hash)
+        # a rotation may not take over a key already in use: a founder's, or one another
+        # rotation names too (two territories would merge and the member count would drop)
+        and r.new not in founders
+        and named[r.new] == 1
     }
 
 
@@ -122,7 +128,7 @@ class Membership:
 
 
 def fold(genesis: Genesis, votes: Iterable[Vote], rotations: Iterable[Rotation] = ()) -> Membership:
-    retired = _valid_rotations(rotations)
+    retired = _valid_rotations(rotations, frozenset(f.key for f in genesis.founders))
 
     def canon(key: bytes) -> bytes:
         seen = set()

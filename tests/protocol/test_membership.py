@@ -71,3 +71,12 @@ def test_a_rotation_must_honour_the_previous_pre_commitment() -> None:
     assert good.current(A) == E and E in good.members
     thief = fold(G, [], [first, Rotation(N, D, 2)])  # N's key stolen, rotated to the thief's D
     assert thief.current(A) == N and D not in thief.members and thief.accepts_record(N, 5)
+
+
+def test_a_rotation_cannot_take_over_a_key_in_use() -> None:
+    # A names B's key: the territories would merge and the member count would drop from 3 to 2
+    m = fold(G, [], [Rotation(A, B, 4)])
+    assert m.members == {A, B, C} and m.current(A) == A
+    # two territories naming the same new key: neither rotation holds
+    m = fold(G, [], [Rotation(A, N, 4), Rotation(C, N, 2)])
+    assert m.members == {A, B, C}
