@@ -69,3 +69,13 @@ class NotRunning(NodeError):
 class Unavailable(NodeError):
     code = NodeErrorCode.UNAVAILABLE
     status = 502
+
+
+class ConcurrentAppend(Conflict):
+    """A log moved (or froze) between reading its head and appending: retry from the new head."""
+
+    def __init__(self, author: bytes, size: int, frozen: bool) -> None:
+        super().__init__(f"the log moved to {size} records during the append; retry")
+        self.author = author
+        self.size = size
+        self.frozen = frozen

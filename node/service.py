@@ -15,9 +15,9 @@ from typing import Any
 
 from node import keys
 from node.config import NodeConfig
-from node.errors import Conflict, Invalid, NodeError, NodeErrorCode, NotFound
+from node.errors import ConcurrentAppend, Conflict, Invalid, NodeError, NodeErrorCode, NotFound
 from node.storage.db import DB_FILE, Database
-from node.storage.logs import ConcurrentAppend, Head, LogStore, StoredCheckpoint
+from node.storage.logs import Head, LogStore, StoredCheckpoint
 from node.storage.peers import PeerStore
 from protocol import encoding, merkle
 from protocol.checkpoint import Checkpoint, SignedCheckpoint, sign_checkpoint

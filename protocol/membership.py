@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 
 from protocol.errors import ErrorCode, TransitionError
 from protocol.network import Genesis
@@ -31,11 +32,11 @@ class Event(StrEnum):
     REMOVE = "remove"
 
 
-TRANSITIONS: dict[tuple[Status, Event], Status] = {
+TRANSITIONS: Mapping[tuple[Status, Event], Status] = MappingProxyType({
     (Status.CANDIDATE, Event.ADMIT): Status.MEMBER,
     (Status.REMOVED, Event.ADMIT): Status.MEMBER,
     (Status.MEMBER, Event.REMOVE): Status.REMOVED,
-}
+})
 
 
 def step(state: Status, event: Event) -> Status:

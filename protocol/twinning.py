@@ -8,9 +8,10 @@ when one party's closing report is co-signed by every other party.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from types import MappingProxyType
 from typing import Any
 
 from protocol.coop import Entry, canonical
@@ -36,7 +37,7 @@ class Event(Enum):
     ALL_SIGNED = "all_signed"  # the last party co-signed the report
 
 
-TRANSITIONS: dict[tuple[State, Event], State] = {
+TRANSITIONS: Mapping[tuple[State, Event], State] = MappingProxyType({
     (State.PROPOSED, Event.ACCEPT): State.PROPOSED,
     (State.PROPOSED, Event.ALL_ACCEPTED): State.ACTIVE,
     (State.PROPOSED, Event.DECLINE): State.DECLINED,
@@ -45,7 +46,7 @@ TRANSITIONS: dict[tuple[State, Event], State] = {
     (State.ACTIVE, Event.REPORT): State.ACTIVE,
     (State.ACTIVE, Event.COSIGN): State.ACTIVE,
     (State.ACTIVE, Event.ALL_SIGNED): State.CLOSED,
-}
+})
 
 _PHASE = {"twin.accept": 1, "twin.decline": 1, "twin.milestone": 2, "twin.hours": 2, "twin.report": 2, "twin.cosign": 3}
 _DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")

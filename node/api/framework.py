@@ -25,7 +25,6 @@ log = logging.getLogger("democite.api")
 NODE = web.AppKey("node", Node)
 API_TOKEN = web.AppKey("api_token", str)
 ALLOWED_HOSTS = web.AppKey("allowed_hosts", tuple)
-MAX_API_BODY = 16 * 1024 * 1024
 
 Handler = Callable[[web.Request, dict[str, Any]], Awaitable[Any]]
 

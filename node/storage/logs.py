@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from node.errors import ConcurrentAppend
 from node.storage.db import Database, Writer
 from protocol import merkle
 from protocol.merkle import Node
@@ -242,16 +243,6 @@ class LogStore:
     async def set_frozen(self, author: bytes, frozen: bool) -> None:
         async with self.db.write() as w:
             await w.execute("UPDATE authors SET frozen = ? WHERE key = ?", (int(frozen), author))
-
-
-class ConcurrentAppend(Exception):
-    """The log moved (or froze) between reading its head and appending: retry from the new head."""
-
-    def __init__(self, author: bytes, size: int, frozen: bool) -> None:
-        super().__init__("log moved during append")
-        self.author = author
-        self.size = size
-        self.frozen = frozen
 
 
 async def _insert_checkpoint(w: Writer, ref: int, cp: StoredCheckpoint) -> None:
