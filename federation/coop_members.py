@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from federation.membership import view
-from node.errors import Invalid
 from node.service import Node
 from protocol import encoding
 from protocol.coop import Entry
@@ -41,23 +40,3 @@ async def names(node: Node) -> dict[bytes, str]:
     for r in await node.logs.records(None, ["territory.profile"], limit=ALL):
         out[r.author] = str(encoding.decode(r.raw)["body"].get("name", ""))
     return out
-
-
-def parse_id(text: str, what: str = "record") -> bytes:
-    try:
-        raw = bytes.fromhex(text.strip())
-    except ValueError:
-        raw = b""
-    if len(raw) != 32:
-        raise Invalid(f"'{text[:80]}' is not a {what} id: give the 64 hexadecimal characters printed when it was created")
-    return raw
-
-
-def parse_key(text: str) -> bytes:
-    try:
-        raw = bytes.fromhex(text.strip())
-    except ValueError:
-        raw = b""
-    if len(raw) != 32:
-        raise Invalid(f"'{text[:80]}' is not a territory key: give its 64-hex public key (see `democite status`)")
-    return raw

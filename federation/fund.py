@@ -11,9 +11,10 @@ from typing import Any
 
 from aiohttp import web
 
-from federation.coop_members import current_members, load_entries, names, parse_id
+from federation.coop_members import current_members, load_entries, names
 from node.api.framework import Route, node_of
 from node.errors import Invalid, NotFound
+from node.ids import parse_id
 from node.service import Node
 from node.storage.coop import ApprovalStore
 from protocol import encoding

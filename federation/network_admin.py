@@ -10,20 +10,12 @@ from federation.gossip import GOSSIP
 from federation.membership import MEMBERSHIP
 from node.api.framework import Route, node_of
 from node.errors import Conflict, Invalid
+from node.ids import parse_key
 from node.service import Node
 from node.storage.network import NetworkStore
 from protocol import encoding
-from protocol.errors import ProtocolError
-from protocol.identity import parse_key
 from protocol.membership import Membership
 from protocol.schema import Field
-
-
-def _key(text: str) -> bytes:
-    try:
-        return parse_key(text)
-    except ProtocolError:
-        raise Invalid(f"'{text[:70]}' is not a public key: give the 64 hexadecimal characters shown by `democite status`") from None
 
 
 async def _names(node: Node) -> dict[bytes, str]:
@@ -39,7 +31,7 @@ async def _membership(request: web.Request) -> Membership:
 
 async def endorse(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
     node = node_of(request)
-    key = _key(body["key"])
+    key = parse_key(body["key"])
     m = await _membership(request)
     if m.open:
         raise Conflict("this node is on the open network, where everyone is admitted: join a network with `democite init --network FILE`")
@@ -58,7 +50,7 @@ async def endorse(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
 
 async def remove(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
     node = node_of(request)
-    key = _key(body["key"])
+    key = parse_key(body["key"])
     m = await _membership(request)
     if m.open or m.current(node.public_key) not in m.members:
         raise Conflict("only members of a network can ask for a removal")

@@ -10,10 +10,11 @@ from typing import Any
 
 from aiohttp import web
 
-from federation.coop_members import load_entries, names, parse_id, parse_key
+from federation.coop_members import load_entries, names
 from node.api.framework import Route, node_of
 from node.das.service import DasService
 from node.errors import Invalid, NotFound
+from node.ids import parse_id, parse_key
 from node.service import Node
 from protocol import twinning
 from protocol.errors import ProtocolError

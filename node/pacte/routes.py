@@ -8,7 +8,8 @@ from aiohttp import web
 
 from node.api.framework import Route, node_of
 from node.errors import Invalid
-from node.pacte.service import PacteService, parse_id
+from node.ids import parse_id
+from node.pacte.service import PacteService
 from node.pacte.views import history_csv
 from protocol.kinds_pacte import ORG_KINDS
 from protocol.schema import Field

@@ -36,16 +36,6 @@ from protocol.record import SignedRecord
 PLACEHOLDER_ID = bytes(32)  # id of the record being checked, before it is signed
 
 
-def parse_id(text: str, what: str) -> bytes:
-    try:
-        raw = bytes.fromhex(text.strip())
-    except ValueError:
-        raw = b""
-    if len(raw) != 32:
-        raise Invalid(f"a {what} id is 64 hexadecimal characters (as printed by the command that created it)")
-    return raw
-
-
 @dataclass(slots=True)
 class PacteService:
     node: Node
