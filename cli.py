@@ -62,7 +62,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
         raise SystemExit("democite: error: --nodes must be between 2 and 32")
     if not 1 <= args.seconds <= 3600:
         raise SystemExit("democite: error: --seconds must be between 1 and 3600")
-    asyncio.run(run_demo(args.nodes, args.seconds, keep=args.keep))
+    asyncio.run(run_demo(args.nodes, args.seconds, keep=not args.clean))
 
 
 # -- log and status --------------------------------------------------------------------------------
@@ -175,7 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = _cmd(sub, "demo", cmd_demo, "start a small network of nodes on loopback, let them work, print what happened", data=False, json_out=False)
     p.add_argument("--nodes", type=int, default=5, help="number of territories (default 5)")
     p.add_argument("--seconds", type=int, default=60, help="how long the network runs (default 60)")
-    p.add_argument("--keep", action="store_true", help="keep the demo's data folder afterwards")
+    p.add_argument("--clean", action="store_true", help="remove the demo's data folder afterwards (kept by default, for `democite export`/`audit`)")
+    p.add_argument("--keep", action="store_true", help=argparse.SUPPRESS)  # the default now; accepted for old scripts
 
     _cmd(sub, "status", cmd_status, "this node's key, name, log size, peers and forks")
 

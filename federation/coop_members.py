@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from federation.membership import view
 from node.service import Node
 from protocol import encoding
-from protocol.coop import Entry
+from protocol.coop import Entry, as_territories
 
 ALL = 1_000_000_000
 
@@ -22,16 +22,18 @@ async def current_members(node: Node) -> frozenset[bytes]:
     if not membership.open:
         return membership.members
     profiles = await node.logs.records(None, ["territory.profile"], limit=ALL)
-    return frozenset(r.author for r in profiles)
+    return frozenset(membership.current(r.author) for r in profiles)
 
 
 async def load_entries(node: Node, kinds: Sequence[str]) -> list[Entry]:
-    """Every record of these kinds (globs) this node holds; signatures were verified on ingest."""
+    """Every record of these kinds (globs) this node holds, seen as territories: after a key
+    rotation the territory keeps its roles. Signatures were verified on ingest."""
     out = []
     for r in await node.logs.records(None, kinds, limit=ALL):
         m = encoding.decode(r.raw)
         out.append(Entry(r.id, r.author, r.seq, r.ts, r.kind, m["body"]))
-    return out
+    membership = await view(node)
+    return as_territories(out, membership.current, membership.lineage_seq)
 
 
 async def names(node: Node) -> dict[bytes, str]:

@@ -186,5 +186,7 @@ async def run_demo(n: int, seconds: int, keep: bool = False, seed: int | None = 
         say(f"all nodes stopped; removed {root}")
     else:
         say(f"all nodes stopped; data kept in {root}")
+        say(f"to audit what a territory holds: democite run --data {root}/node-2 &  then  "
+            f"democite export --data {root}/node-2 -o demo.dmc && democite audit demo.dmc")
     sys.stdout.flush()
     return {"published": published, "forks": max(fork_counts) if fork_counts else 0, "converged_after": converged_after}

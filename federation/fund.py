@@ -56,7 +56,12 @@ async def create(node: Node, name: str, currency: str, expiry_days: int) -> byte
         raise Invalid("--currency is a 3-letter code, e.g. EUR")
     if not 1 <= expiry_days <= 3650:
         raise Invalid("--expiry-days is from 1 to 3650")
-    return await _publish(node, "fund.create", {"name": name, "currency": currency.upper(), "expiry_minutes": expiry_days * MINUTES_PER_DAY})
+    members = sorted(await current_members(node))
+    return await _publish(
+        node,
+        "fund.create",
+        {"name": name, "currency": currency.upper(), "expiry_minutes": expiry_days * MINUTES_PER_DAY, "members": members},
+    )
 
 
 async def money(node: Node, kind: str, fid: bytes | None, amount: int) -> bytes:

@@ -77,6 +77,8 @@ class Gossip:
         interval = node.config.federation.gossip_interval_s
         # a round that outlasts a short interval just skips the next tick: not worth a warning
         logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
+        # "Running job" / "executed successfully" twice a tick would drown the node's own log
+        logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
         self._sched = AsyncIOScheduler(event_loop=asyncio.get_running_loop())
         self._sched.add_job(
             self._tick,

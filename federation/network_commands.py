@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import argparse
 import os
 import re
@@ -93,6 +95,12 @@ def cmd_network_join(args: argparse.Namespace) -> None:
          lambda i: f"node {i['data']} now belongs to network '{i['network']}' ({short(i['id'])}); restart it to apply")
 
 
+def _when(ms: int | None) -> str:
+    if not ms:
+        return "-"
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def cmd_network_status(args: argparse.Namespace) -> None:
     r = api(args).get("/api/network")
 
@@ -101,11 +109,11 @@ def cmd_network_status(args: argparse.Namespace) -> None:
         rows = [
             [m["name"] + (" (this node)" if m["me"] else ""), short(m["key"]), m["status"] + (" FROZEN" if m["frozen"] else ""),
              m["log_size"], f"{m['checkpoint']['size']} / {m['checkpoint']['witnesses']}" if m["checkpoint"] else "-",
-             m["last_seen"] or "-", "-" if m["score"] is None else m["score"], m["lacking"]]
+             _when(m["last_seen"]), "-" if m["score"] is None else m["score"], m["lacking"]]
             for m in r["members"]
         ]
         head = f"network '{n['name']}' ({n['admission']}) id {short(n['id'])}: {len(rows)} territories, forks {r['forks']}, records lacking {r['lacking']}"
-        return head + "\n" + table(rows, ["territory", "key", "status", "log size", "checkpoint / witnesses", "last seen (ms)", "score", "lacking"])
+        return head + "\n" + table(rows, ["territory", "key", "status", "log size", "checkpoint / witnesses", "last seen (UTC)", "score", "lacking"])
 
     emit(args, r, human)
 

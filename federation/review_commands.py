@@ -51,11 +51,11 @@ def cmd_frameworks(args: argparse.Namespace) -> None:
 
 
 def _list_text(r: dict[str, Any]) -> str:
-    rows = [["received", x["reviewer_name"] or short(x["reviewer"]), short(x["target"]), x["verdict"],
+    rows = [["received", x["id"], x["reviewer_name"] or short(x["reviewer"]), short(x["target"]), x["verdict"],
              " ".join(f"{k}={v}" for k, v in x["scores"].items()), len(x["responses"])] for x in r["received"]]
-    rows += [["given", x["about_name"] or short(x["about"]), short(x["target"]), x["verdict"],
+    rows += [["given", x["id"], x["about_name"] or short(x["about"]), short(x["target"]), x["verdict"],
               " ".join(f"{k}={v}" for k, v in x["scores"].items()), len(x["responses"])] for x in r["given"]]
-    out = [table(rows, ["", "territory", "record", "verdict", "scores", "responses"]) if rows else "no reviews yet"]
+    out = [table(rows, ["", "review id", "territory", "record", "verdict", "scores", "responses"]) if rows else "no reviews yet"]
     for period, per in r["averages"].items():
         out.append(f"averages {period}: " + ", ".join(f"{k} {v['average']} (n={v['count']})" for k, v in per.items()))
     for q in r["requests_to_me"]:

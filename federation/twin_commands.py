@@ -13,7 +13,7 @@ from protocol.errors import ProtocolError
 
 def _line(t: dict[str, Any]) -> list[Any]:
     partners = ", ".join(f"{p['name'] or short(p['key'])} ({p['answer']})" for p in t["partners"])
-    return [t["id"][:16], t["state"], t["title"][:40], t["proposer"]["name"] or short(t["proposer"]["key"]), partners, t["until"]]
+    return [t["id"], t["state"], t["title"][:40], t["proposer"]["name"] or short(t["proposer"]["key"]), partners, t["until"]]
 
 
 _HEAD = ["id", "state", "title", "proposer", "partners", "until"]

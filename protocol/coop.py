@@ -6,7 +6,7 @@ whatever order the entries arrived in (they are sorted canonically first).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,3 +70,20 @@ def parse_hours(text: str) -> int:
         raise RecordError(f"'{text[:32]}' is not a number of hours, e.g. 12 or 1.5")
     frac = (frac + "00")[:2]
     return int(whole) * 60 + (int(frac) * 60) // 100
+
+
+def as_territories(
+    entries: Iterable[Entry], current: Callable[[bytes], bytes], lineage_seq: Callable[[bytes, int], int]
+) -> list[Entry]:
+    """Entries seen as territories rather than keys: after a key rotation, the author and every key
+    a body names map to the territory's current key, and seqs continue across its keys, so a
+    rotation changes nobody's role in a fund, a twinning or a review. (`current` leaves any value
+    that is not a retired key, record ids included, as it is.)"""
+
+    def key(v: Any) -> Any:
+        return current(v) if isinstance(v, bytes) and len(v) == KEY_BYTES else v
+
+    def body(b: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: [key(x) for x in v] if isinstance(v, list) else key(v) for k, v in b.items()}
+
+    return [Entry(e.id, current(e.author), lineage_seq(e.author, e.seq), e.ts, e.kind, body(e.body)) for e in entries]

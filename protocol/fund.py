@@ -140,7 +140,11 @@ def fold(fund: Entry, entries: Iterable[Entry], members: Iterable[bytes]) -> Fun
     if fund.kind != "fund.create":
         raise RecordError("this record is not a fund")
     b = fund.body
-    st = FundState(fund.id, str(b["name"]), str(b["currency"]), int(b["expiry_minutes"]), fund.author, frozenset(members))
+    # a fund names its members when it is created: admitting or removing a member later never
+    # changes a quorum that was reached, nor drops a contribution already made
+    declared = b.get("members")
+    ms = frozenset(declared) if isinstance(declared, list) and declared else frozenset(members)
+    st = FundState(fund.id, str(b["name"]), str(b["currency"]), int(b["expiry_minutes"]), fund.author, ms)
     mine = [e for e in canonical(entries) if e.kind.startswith("fund.") and e.ref("fund") == fund.id and e.author in st.members]
     for e in mine:
         if e.kind == "fund.pledge":

@@ -81,8 +81,10 @@ SCHEMAS = (
             Field("name", str, max_len=200, min=1),
             Field("currency", str, max_len=3, min=3),
             Field("expiry_minutes", int, min=60, max=10**7),
+            Field("members", list, required=False, items=bytes, max_len=1000),
         ),
-        "A coresponsibility fund and its rules; the quorum is always more than 2/3 of members.",
+        "A coresponsibility fund and its rules; the quorum is always more than 2/3 of its members "
+        "(`members`: the network's members when it was created).",
     ),
     Schema("fund.pledge", (_ref("fund"), Field("amount", int, min=1, max=10**13)), "A member pledges a contribution (cents)."),
     Schema(

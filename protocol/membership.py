@@ -113,6 +113,18 @@ class Membership:
             key = self.retired[key].new
         return key
 
+    def lineage_seq(self, key: bytes, seq: int) -> int:
+        """A rotated territory's records as one sequence: a later key's seq counts after the
+        rotation record that introduced it, so order across keys follows the territory's history."""
+        by_new = {r.new: r for r in self.retired.values()}
+        seen: set[bytes] = set()
+        while key in by_new and key not in seen:
+            seen.add(key)
+            rot = by_new[key]
+            seq += rot.seq
+            key = rot.old
+        return seq
+
     def accepts(self, author: bytes) -> bool:
         """Records by `author` are stored and relayed (a retired key's log up to its rotation)."""
         return self.open or self.current(author) in self.members

@@ -11,8 +11,8 @@ from collections.abc import Iterable, Sequence
 from protocol import twinning
 from protocol.audit.context import AuditContext, Checker
 from protocol.audit.findings import Finding, Severity
+from protocol.audit.members import territory_entries
 from protocol.errors import ProtocolError
-from protocol.fund import entry_of
 from protocol.record import SignedRecord
 
 TWIN = "twinning"
@@ -31,7 +31,7 @@ def _short(b: bytes) -> str:
 
 def check_twinnings(ctx: AuditContext, records: Sequence[SignedRecord]) -> Iterable[Finding]:
     by_id = {r.id: r for r in records}
-    entries = [entry_of(r) for r in records]
+    entries = territory_entries(ctx, records)
     proposals = [e for e in entries if e.kind == "twin.propose"]
     for p in proposals:
         src = by_id[p.id]

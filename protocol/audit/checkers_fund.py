@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from protocol import fund as rules
 from protocol.audit.context import AuditContext, Checker
 from protocol.audit.findings import Finding, Severity
-from protocol.audit.members import members_of
+from protocol.audit.members import final_membership, members_of, territory_entries
 from protocol.coop import format_cents
 from protocol.record import SignedRecord
 
@@ -27,7 +27,7 @@ def _short(b: bytes) -> str:
 def fund_states(ctx: AuditContext, records: Sequence[SignedRecord]) -> dict[bytes, rules.FundState]:
     """Every fund opened by a member, folded as a node folds it (also used by the report)."""
     members = members_of(ctx)
-    entries = [rules.entry_of(r) for r in records]
+    entries = territory_entries(ctx, records)
     return {e.id: rules.fold(e, entries, members) for e in entries if e.kind == "fund.create" and e.author in members}
 
 
@@ -42,11 +42,12 @@ def check_funds(ctx: AuditContext, records: Sequence[SignedRecord]) -> Iterable[
                           "(export without --author to audit the fund)", author, severity=Severity.WARN)
         return
     members = members_of(ctx)
+    current = final_membership(ctx).current
     states = fund_states(ctx, records)
     by_id = {r.id: r for r in records}
     for r in records:
         kind, body = r.record.kind, r.record.body
-        if r.author not in members:
+        if current(r.author) not in members:
             yield _at(by_id, r.id, "its author is not a member of the network at the end of the bundle (in the open network: no territory profile in the bundle); nodes ignore it")
         elif kind != "fund.create" and body["fund"] not in states:
             yield _at(by_id, r.id, f"it cites fund {_short(body['fund'])} that the bundle does not hold (or that a non-member opened)")

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from protocol.audit.context import AuditContext
+from protocol.coop import Entry, as_territories
 from protocol.errors import ErrorCode, ProtocolError
+from protocol.fund import entry_of
 from protocol.membership import Membership, Rotation, Vote, fold
 from protocol.network import OPEN_GENESIS, OPEN_NETWORK_GENESIS, OPEN_NETWORK_ID, Admission, Founder, Genesis
 from protocol.record import SignedRecord
@@ -112,12 +114,24 @@ def replay(ctx: AuditContext, genesis: Genesis) -> Replay:
     return Replay(records, at, snapshots)
 
 
+def final_membership(ctx: AuditContext) -> Membership:
+    """The fold over every vote and rotation of the bundle (the end of the replay, in one fold)."""
+    genesis = genesis_of(ctx)
+    parsed = [_vote(r) for r in ctx.all_records() if r.record.kind in VOTE_KINDS]
+    votes = [v for v, _ in parsed if v is not None]
+    return fold(genesis if genesis is not None else OPEN_GENESIS, votes, [rot for _, rot in parsed if rot is not None])
+
+
 def members_of(ctx: AuditContext) -> frozenset[bytes]:
+    m = final_membership(ctx)
     genesis = genesis_of(ctx)
     if genesis is None or genesis.open:
         # open network (or one whose genesis the bundle lacks: the `membership` check says so)
-        return frozenset(r.author for r in ctx.all_records() if r.record.kind == "territory.profile")
-    # the end of the replay is the fold over every vote: one fold, not one per vote
-    parsed = [_vote(r) for r in ctx.all_records() if r.record.kind in VOTE_KINDS]
-    votes = [v for v, _ in parsed if v is not None]
-    return fold(genesis, votes, [rot for _, rot in parsed if rot is not None]).members
+        return frozenset(m.current(r.author) for r in ctx.all_records() if r.record.kind == "territory.profile")
+    return m.members
+
+
+def territory_entries(ctx: AuditContext, records: Iterable[SignedRecord]) -> list[Entry]:
+    """Cooperation entries as the nodes fold them: by territory, through key rotations."""
+    m = final_membership(ctx)
+    return as_territories((entry_of(r) for r in records), m.current, m.lineage_seq)
