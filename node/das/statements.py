@@ -68,12 +68,22 @@ class StatementsLedger(DasBase):
         used_q = await das_persons.usage(w, pid_filter, statuses=("validated",), until=end)
         used_to_end = {no: sum(v.values()) for no, v in used_q.items()}
         current = await das_statements.current_statements(w, period.text, pid_filter)
+        overlapping = self._overlaps(period, await das_statements.current_periods(w, pid_filter), people)
         number = await das_statements.next_statement_no(w)
         txn = await das_statements.next_txn_id(w)
         today, now = self.today().isoformat(), self.now()
         rows, supersede, txns, lines, issued, stale = [], [], [], [], [], []
         unchanged = 0
         for pid, person in people.items():
+            if pid in overlapping:
+                if len(people) == 1:
+                    other, no = overlapping[pid]
+                    raise Conflict(
+                        f"statement no. {no} for {other} already covers part of {period.text}: one person's "
+                        "statements never overlap, so every hour is credited once; choose a period that does not overlap"
+                    )
+                stale.append(pid)
+                continue
             core = self._statement_core(period, by_person.get(pid, []), titles, contracts_by_person.get(pid, []), used_to_end)
             old = current.get(pid)
             if old is not None:
@@ -109,6 +119,18 @@ class StatementsLedger(DasBase):
         await das_statements.supersede_statements(w, supersede)
         await das_statements.insert_txns(w, txns, lines)
         return issued, unchanged, stale
+
+    @staticmethod
+    def _overlaps(period: pdas.Period, issued: list[tuple[int, str, int]], people: dict[int, Any]) -> dict[int, tuple[str, int]]:
+        """Persons holding a statement of another period that shares days with `period`."""
+        out: dict[int, tuple[str, int]] = {}
+        for pid, text, number in issued:
+            if pid not in people or text == period.text:
+                continue
+            other = pdas.parse_period(text)
+            if other.start <= period.end and period.start <= other.end:
+                out.setdefault(pid, (text, number))
+        return out
 
     async def statement(self, person: str, period: str, correct: bool) -> dict[str, Any]:
         p = period_field(period)

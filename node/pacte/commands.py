@@ -328,7 +328,7 @@ def register(sub: Any) -> None:
     p.add_argument("--by", default="secretariat", help="who decided (an organisation or a role; default: secretariat)")
     p.add_argument("--note", default="")
 
-    p = _cmd(ps, "salary-share", cmd_salary_share, "record a partner's share of salaries paid in local currency (at most 10%)")
+    p = _cmd(ps, "salary-share", cmd_salary_share, "record a partner's share of salaries paid in local currency (at most 10%%)")
     p.add_argument("pacte", metavar="PACTE_ID")
     p.add_argument("--partner", required=True)
     p.add_argument("--percent", required=True, help="e.g. 8 or 7.5")

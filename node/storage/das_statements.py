@@ -40,6 +40,16 @@ async def current_statements(q: Query, period: str, person_id: int | None = None
     return {r["person_id"]: r for r in await fetch_dicts(q, sql, params, STATEMENT)}
 
 
+async def current_periods(q: Query, person_id: int | None = None) -> list[tuple[int, str, int]]:
+    """(person, period, number) of every statement in force (not superseded by a correction)."""
+    sql = "SELECT person_id, period, number FROM das_statements WHERE superseded_by IS NULL AND person_id IS NOT NULL"
+    params: list[Any] = []
+    if person_id is not None:
+        sql += " AND person_id = ?"
+        params.append(person_id)
+    return [(r[0], r[1], r[2]) for r in await q.fetchall(sql, params)]
+
+
 async def next_statement_no(q: Query) -> int:
     row = await q.fetchone("SELECT COALESCE(MAX(number), 0) + 1 FROM das_statements")
     return int(row[0])

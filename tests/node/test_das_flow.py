@@ -61,6 +61,11 @@ async def test_issue_commands_exactly_as_written(make_node, tmp_path: Path) -> N
     assert csv_text.splitlines()[0].startswith("statement,period,holder") and ",150," in csv_text
     st = json.loads(await cli("das", "statement", "--data", d, "--person", "p-0042", "--period", "2026-Q1", "--json"))
     assert st["number"] == 1 and st["minutes"] == 150 and st["cents"] == 2500 and not st["newly_issued"]  # final: same statement
+    # a statement of an overlapping period would credit the same hours twice: refused, nothing credited
+    for overlapping in ("2026-03", "2026"):
+        err = await cli_fails("das", "statement", "--data", d, "--person", "p-0042", "--period", overlapping)
+        assert "already covers part of" in err and "2026-Q1" in err
+    assert (await cli("das", "ledger", "balance", "--data", d, "--person", "p-0042")).strip() == "25.00"
     assert st["rights"][0]["remaining_minutes"] == 35 * 60 - 150
     pub = json.loads(await cli("das", "summary", "publish", "--data", d, "--period", "2026-Q1", "--json"))
     assert pub["body"]["k"] == 10 and pub["body"]["persons"] == {"suppressed": True}
