@@ -40,7 +40,11 @@ async def cooperation_round(nodes: Sequence[RunningNode]) -> dict[str, object]:
     await _sync(live)
 
     say("cooperation: peer review")
-    target = (await a.node.publish("note", {"text": f"Bilan annuel des Droits d'Activité Sociétale de {name_a}"})).id
+    summaries = await a.node.logs.records(a.node.public_key, ["das.summary"], limit=1000)
+    if summaries:
+        target = summaries[-1].id  # the territory's published DAS summary, as peers evaluate it
+    else:
+        target = (await a.node.publish("note", {"text": f"Bilan annuel des Droits d'Activité Sociétale de {name_a}"})).id
     fw = review.framework(a.node, "democite21")
     reviewers = [rn for rn in live if rn is not a][:3]
     await review.request_review(a.node, target, [rn.node.public_key for rn in reviewers], fw.id, "Merci de relire notre bilan")
@@ -81,7 +85,7 @@ async def cooperation_round(nodes: Sequence[RunningNode]) -> dict[str, object]:
         r = await fund.approve(rn.node, rid)
         say(f"  {rn.config.node.name} approved ({r['approvals']} approvals known, quorum {r['quorum']})")
         if r["certified"]:
-            say(f"  grant certified by more than two thirds of {len(live)} members")
+            say(f"  grant certified with {r['approvals']} approvals (quorum {r['quorum']}: more than two thirds of the fund's members)")
             break
         await _sync(live, 1)
     await _sync(live)

@@ -18,6 +18,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 from federation.coop_demo import cooperation_round
+from federation.demo_data import seed_territory
 from federation.membership import members
 from federation.network import render_genesis
 from federation.runtime import RunningNode, running_node
@@ -108,6 +109,13 @@ async def run_demo(n: int, seconds: int, keep: bool = False, seed: int | None = 
         evil = await stack.enter_async_context(running_node(config_mod.load(evil_dir)))
         await evil.node.publish("note", {"text": "Une autre histoire, montrée à un seul voisin"})
         say(f"  started an equivocating clone of {nodes[0].config.node.name}'s key at {evil.peer_url}")
+        say("  each territory records a quarter of Societal Activity and a Pacte 21:")
+        for rn in nodes:
+            seeded = await seed_territory(rn.node, rng)
+            body = seeded["summary"]["body"]
+            say(f"    {rn.config.node.name}: {seeded['minutes'] // 60} h given, statements issued, "
+                f"das.summary {body['period']} published (cells under k={body['k']} suppressed), a pact with a commitment")
+            rn.gossip.notify_published()
         deadline = started + seconds
         publish_until = started + seconds * 0.6
         clone_joins = started + min(3.0, seconds * 0.2)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from protocol.coop import Entry, canonical
+from protocol.coop import Entry, canonical, format_cents
 from protocol.errors import ErrorCode, ProofError, ProtocolError, RecordError
 from protocol.record import SignedRecord, open_record
 
@@ -214,7 +214,8 @@ def check_approval(st: FundState, me: bytes, request_id: bytes, now_ms: int, min
         )
     if r.amount > st.available:
         raise RecordError(
-            f"the balance known here ({st.available} cents) does not cover this request ({r.amount} cents)", ErrorCode.NOT_ALLOWED
+            f"the balance known here ({format_cents(st.available)} {st.currency}) does not cover this request "
+            f"({format_cents(r.amount)} {st.currency})", ErrorCode.NOT_ALLOWED
         )
 
 
@@ -223,7 +224,7 @@ def check_request(st: FundState, me: bytes, amount: int, now_ms: int) -> int:
     if me not in st.members:
         raise RecordError("only a member of the network requests grants", ErrorCode.NOT_ALLOWED)
     if amount > st.available:
-        raise RecordError(f"the fund's available balance is {st.available} cents: ask for at most that", ErrorCode.NOT_ALLOWED)
+        raise RecordError(f"the fund's available balance is {format_cents(st.available)} {st.currency}: ask for at most that", ErrorCode.NOT_ALLOWED)
     slot = st.next_slot()
     busy = [r for r in st.requests.values() if r.nonce == slot and not st.expired(r, now_ms)]
     if busy:
