@@ -170,6 +170,12 @@ class Gossip:
         try:
             report = await exchange(node, client, self.cache, self.advertised)
         except FederationError as exc:
+            if exc.peer_code == "not_member" or exc.code is FedErrorCode.NOT_MEMBER:
+                # we are a candidate the peer does not admit yet: no fault of the peer's, and once
+                # enough members endorse us we want the next round, not a back-off of minutes
+                interval_ms = int(node.config.federation.gossip_interval_s * 1000)
+                await node.peers.record_failure(peer.url, exc.message, node.clock() + interval_ms, 0)
+                return SyncReport(peer.url, error=exc.message, error_code=str(exc.code))
             unreachable = exc.code in (FedErrorCode.UNREACHABLE, FedErrorCode.REFUSED, FedErrorCode.NOT_MEMBER)
             delay = min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * (2 ** min(peer.failures, 20)))
             await node.peers.record_failure(
