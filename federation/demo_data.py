@@ -41,8 +41,9 @@ async def seed_territory(node: Node, rng: random.Random, persons: int = 12) -> d
         pseudo = f"p-{tag}-{i:03d}"
         await das.add_person(pseudo, "employee", f"employer-{tag}", None)
         await das.add_contract(pseudo, 35, "2026-01-01", "2026-12-31", f"employer-{tag}", "spread", 420, False)
-        for _ in range(rng.randint(1, 3)):
-            minutes = rng.choice((60, 90, 120, 150, 180))
+        # at most 5 h in the quarter: well within a 35 h contract's quarterly share (8 h 45)
+        for _ in range(rng.randint(1, 2)):
+            minutes = rng.choice((60, 90, 120, 150))
             entry = await das.add_entry(pseudo, project, f"2026-0{rng.randint(1, 3)}-{rng.randint(10, 28)}", minutes, None, "")
             await das.review_entry(entry["id"], coordinator, True)
             given += minutes
