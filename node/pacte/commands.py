@@ -119,7 +119,17 @@ def _show_text(p: dict[str, Any]) -> str:
             lines.append(table(rows, ["criterion", "indicator", "unit", "baseline", "target", "measured", "progress"]))
     rows = [[state, c["partner"], c["deliverable"], c["due"], c["id"]] for state, cs in p["commitments"].items() for c in cs]
     lines += ["", "commitments by state:", table(rows, ["state", "partner", "deliverable", "due", "id"])]
-    if p["injected_cents_by_year"]:
+    if p["salary_shares"]:
+        rows = [
+            [s["year"], s["partner"], s["percent"] + "%",
+             f"{s['payroll_cents'] / 100:.2f}" if s["payroll_cents"] else "not declared",
+             f"{s['injected_cents'] / 100:.2f}" if s["payroll_cents"] else "-"]
+            for s in p["salary_shares"]
+        ]
+        lines += ["", "salaries paid in local currency:", table(rows, ["year", "partner", "share", "payroll", "injected"])]
+        if any(not s["payroll_cents"] for s in p["salary_shares"]):
+            lines.append("(give --payroll to `pacte salary-share` to count what a share injects)")
+    if p["injected_cents_by_year"] and any(p["injected_cents_by_year"].values()):
         lines += [
             "",
             "local currency injected per year: "
