@@ -159,17 +159,22 @@ def from_mapping(data_dir: Path, raw: dict[str, Any]) -> NodeConfig:
     return validate(NodeConfig(data_dir=data_dir, **parts))
 
 
-def load(data_dir: Path) -> NodeConfig:
-    path = data_dir / CONFIG_FILE
+def read_toml(path: Path, what: str, missing: str) -> dict[str, Any]:
+    """A TOML file as a map, every failure a ConfigError naming the file (`missing`: the fix)."""
     try:
         with path.open("rb") as fh:
-            raw = tomllib.load(fh)
+            return tomllib.load(fh)
     except FileNotFoundError:
-        raise ConfigError(f"no node at {data_dir}: create one with `democite init --data {data_dir}`") from None
+        raise ConfigError(missing) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+        raise ConfigError(f"{what} {path} is not valid TOML: {exc}") from None
     except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror}") from None
+
+
+def load(data_dir: Path) -> NodeConfig:
+    path = data_dir / CONFIG_FILE
+    raw = read_toml(path, "config file", f"no node at {data_dir}: create one with `democite init --data {data_dir}`")
     try:
         return from_mapping(data_dir, raw)
     except ConfigError as exc:

@@ -5,25 +5,16 @@ In `node/` so that node-level code (audit bundles, status) can name the network 
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
-from node.config import NodeConfig
+from node.config import NodeConfig, read_toml
 from node.errors import ConfigError
 from protocol.errors import ProtocolError
 from protocol.network import OPEN_GENESIS, Genesis, genesis_from_mapping
 
 
 def load_genesis(path: Path) -> Genesis:
-    try:
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"network file {path} not found: create one with `democite network create`") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"network file {path} is not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read network file {path}: {exc.strerror}") from None
+    raw = read_toml(path, "network file", f"network file {path} not found: create one with `democite network create`")
     try:
         return genesis_from_mapping(raw)
     except ProtocolError as exc:

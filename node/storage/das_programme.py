@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from node.storage.das_query import Query, Write, fetch_dict, fetch_dicts
+from node.storage.das_query import Query, Write, fetch_dict, fetch_dicts, fetch_page
 
 # -- projects --------------------------------------------------------------------------------
 
@@ -87,19 +87,12 @@ async def entry(q: Query, eid: int) -> dict[str, Any] | None:
 
 
 async def entries(q: Query, person_id: int | None, project_id: int | None, status: str | None, limit: int, offset: int) -> list[dict[str, Any]]:
-    where, params = [], []
-    for col, val in (("e.person_id", person_id), ("e.project_id", project_id), ("e.status", status)):
-        if val is not None:
-            where.append(f"{col} = ?")
-            params.append(val)
-    sql = (
+    return await fetch_page(
+        q,
         "SELECT e.id, p.pseudonym, e.project_id, e.contract_no, e.date, e.minutes, e.competence, e.level, e.status, e.corrects, e.note "
-        "FROM das_entries e JOIN das_persons p ON p.id = e.person_id"
-    )
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    return await fetch_dicts(
-        q, sql + " ORDER BY e.id LIMIT ? OFFSET ?", [*params, limit, offset],
+        "FROM das_entries e JOIN das_persons p ON p.id = e.person_id",
+        (("e.person_id", person_id), ("e.project_id", project_id), ("e.status", status)),
+        "e.id", limit, offset,
         "id, person, project, contract, date, minutes, competence, level, status, corrects, note",
     )
 

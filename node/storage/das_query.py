@@ -31,3 +31,14 @@ async def fetch_dicts(q: Query, sql: str, params: Sequence[Any], cols: str) -> l
 async def fetch_dict(q: Query, sql: str, params: Sequence[Any], cols: str) -> dict[str, Any] | None:
     rows = await fetch_dicts(q, sql, params, cols)
     return rows[0] if rows else None
+
+
+async def fetch_page(
+    q: Query, select: str, filters: Sequence[tuple[str, Any]], order: str, limit: int, offset: int, cols: str
+) -> list[dict[str, Any]]:
+    """One page of a listing: `select` narrowed by every (column, value) whose value is given."""
+    given = [(col, val) for col, val in filters if val is not None]
+    sql = select
+    if given:
+        sql += " WHERE " + " AND ".join(f"{col} = ?" for col, _ in given)
+    return await fetch_dicts(q, f"{sql} ORDER BY {order} LIMIT ? OFFSET ?", [*(v for _, v in given), limit, offset], cols)

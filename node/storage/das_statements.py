@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from node.storage.das_query import Query, Write, fetch_dict, fetch_dicts
+from node.storage.das_query import Query, Write, fetch_dict, fetch_dicts, fetch_page
 
 # -- statements ------------------------------------------------------------------------------
 
@@ -72,22 +72,12 @@ async def statement(q: Query, number: int) -> dict[str, Any] | None:
 
 
 async def statements(q: Query, person_id: int | None, period: str | None, limit: int, offset: int) -> list[dict[str, Any]]:
-    where: list[str] = []
-    params: list[Any] = []
-    if person_id is not None:
-        where.append("s.person_id = ?")
-        params.append(person_id)
-    if period is not None:
-        where.append("s.period = ?")
-        params.append(period)
-    sql = (
+    return await fetch_page(
+        q,
         "SELECT s.number, p.pseudonym, s.period, s.issued_on, s.minutes, s.cents, s.corrects, s.superseded_by "
-        "FROM das_statements s LEFT JOIN das_persons p ON p.id = s.person_id"
-    )
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    return await fetch_dicts(
-        q, sql + " ORDER BY s.number LIMIT ? OFFSET ?", [*params, limit, offset],
+        "FROM das_statements s LEFT JOIN das_persons p ON p.id = s.person_id",
+        (("s.person_id", person_id), ("s.period", period)),
+        "s.number", limit, offset,
         "number, person, period, issued_on, minutes, cents, corrects, superseded_by",
     )
 
