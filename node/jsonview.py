@@ -11,13 +11,17 @@ from protocol.record import open_record
 
 
 def to_json(value: Any) -> Any:
+    """Total: any value becomes something json.dumps accepts (unknown types as their repr), so a
+    strange stored value can never make an admin route fail."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
     if isinstance(value, bytes):
         return value.hex()
     if isinstance(value, dict):
-        return {k: to_json(v) for k, v in value.items()}
-    if isinstance(value, list):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
         return [to_json(v) for v in value]
-    return value
+    return repr(value)
 
 
 def record_json(rec: StoredRecord, verify: bool = True) -> dict[str, Any]:
@@ -29,13 +33,20 @@ def record_json(rec: StoredRecord, verify: bool = True) -> dict[str, Any]:
             verified = True
         except ProtocolError:
             verified = False
-    body = encoding.decode(rec.raw)["body"]
+    body: Any
+    try:
+        body = to_json(encoding.decode(rec.raw)["body"])
+    except (ProtocolError, KeyError, TypeError) as exc:
+        # stored before a decoder rule existed (or damaged on disk): shown, flagged, never fatal
+        reason = exc.message if isinstance(exc, ProtocolError) else "no body map"
+        return {"id": rec.id.hex(), "author": rec.author.hex(), "seq": rec.seq, "ts": rec.ts, "kind": rec.kind,
+                "body": None, "undecodable": reason, "raw": rec.raw.hex(), "verified": verified}
     return {
         "id": rec.id.hex(),
         "author": rec.author.hex(),
         "seq": rec.seq,
         "ts": rec.ts,
         "kind": rec.kind,
-        "body": to_json(body),
+        "body": body,
         "verified": verified,
     }

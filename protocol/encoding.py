@@ -57,29 +57,47 @@ def _refuse_ext(code: int, data: bytes) -> Any:
     raise EncodingError("msgpack ext types are not allowed", ErrorCode.BAD_TYPE)
 
 
+# Exact types, not isinstance: msgpack decodes its Timestamp ext (type -1) itself, without
+# calling ext_hook, so the only sure gate is to admit the profile's types and nothing else.
+_SCALARS = frozenset({type(None), bool, int, str, bytes})
+
+
+def _refuse_type(value: Value) -> EncodingError:
+    if isinstance(value, float):
+        return EncodingError("floats are not allowed: use integers (cents, minutes)", ErrorCode.BAD_TYPE)
+    return EncodingError(
+        f"msgpack type {type(value).__name__} is not allowed: only nil, bool, int, str, bin, array and map",
+        ErrorCode.BAD_TYPE,
+    )
+
+
 def _check_decoded(value: Value, depth: int) -> None:
-    """Profile rules a byte-for-byte re-encoding cannot see: key order, key type, depth, floats.
+    """Profile rules a byte-for-byte re-encoding cannot see: key order, key type, depth, and the
+    admitted types (floats and ext types such as Timestamp are refused).
 
     UTF-8 preserves code point order, so Python's str ordering is the UTF-8 byte ordering.
     """
-    if isinstance(value, (dict, list)) and depth >= MAX_DEPTH:
-        raise _too_deep()
-    if isinstance(value, dict):
+    t = type(value)
+    if t is dict:
+        if depth >= MAX_DEPTH:
+            raise _too_deep()
         prev: str | None = None
         for k, v in value.items():
-            if not isinstance(k, str):
+            if type(k) is not str:
                 raise EncodingError("map keys must be text", ErrorCode.BAD_TYPE)
             if prev is not None and k <= prev:
                 raise EncodingError("map keys are not sorted", ErrorCode.NOT_CANONICAL)
             prev = k
-            if isinstance(v, (dict, list, float)):
+            if type(v) not in _SCALARS:
                 _check_decoded(v, depth + 1)
-    elif isinstance(value, list):
+    elif t is list:
+        if depth >= MAX_DEPTH:
+            raise _too_deep()
         for v in value:
-            if isinstance(v, (dict, list, float)):
+            if type(v) not in _SCALARS:
                 _check_decoded(v, depth + 1)
-    elif isinstance(value, float):
-        raise EncodingError("floats are not allowed: use integers (cents, minutes)", ErrorCode.BAD_TYPE)
+    elif t not in _SCALARS:
+        raise _refuse_type(value)
 
 
 def decode(data: bytes, max_size: int = DEFAULT_MAX_SIZE) -> Value:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import msgpack
 import pytest
 
 from node import config as config_mod
@@ -68,6 +69,14 @@ def _unknown_kind() -> list[bytes]:
     return [raw, AUTHOR.sign(Domain.RECORD, record_id(raw))]
 
 
+def _timestamp_in_body() -> list[bytes]:
+    """A member could sign a body holding a msgpack Timestamp: it must never be stored or relayed."""
+    m = Record(1, OPEN_NETWORK_ID, AUTHOR.public_key, 3, bytes([1]) * 32, 1, "note", {"text": "x"}).to_map()
+    m["body"] = {"text": msgpack.Timestamp(1)}
+    raw = msgpack.packb({k: m[k] for k in sorted(m)}, use_bin_type=True)
+    return [raw, AUTHOR.sign(Domain.RECORD, record_id(raw))]
+
+
 @pytest.mark.parametrize(
     ("make_bad", "code"),
     [
@@ -76,6 +85,7 @@ def _unknown_kind() -> list[bytes]:
         (lambda log: chain(3, tag="other")[2], ErrorCode.BAD_CHAIN),  # prev does not match record 2
         (lambda log: chain(3, Identity(os.urandom(32)))[2], ErrorCode.BAD_SIGNATURE),  # another author's record
         (lambda log: _unknown_kind(), ErrorCode.UNKNOWN_KIND),
+        (lambda log: _timestamp_in_body(), ErrorCode.BAD_TYPE),
         (lambda log: [log[2][0][:-3], log[2][1]], ErrorCode.BAD_SIGNATURE),  # truncated
     ],
 )

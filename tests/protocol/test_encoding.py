@@ -51,6 +51,9 @@ def _deep(n: int) -> object:
         (msgpack.packb({"a": "abc"})[:-1], ErrorCode.MALFORMED),  # truncated
         (msgpack.packb(_deep(17)), ErrorCode.TOO_DEEP),
         (b"\xd4\x01\x00", ErrorCode.BAD_TYPE),  # ext type
+        (b"\x81\xa1m\xd6\xff\x00\x00\x00\x01", ErrorCode.BAD_TYPE),  # Timestamp (ext -1), decoded by msgpack itself
+        (b"\x91\xd6\xff\x00\x00\x00\x01", ErrorCode.BAD_TYPE),  # Timestamp inside an array
+        (b"\xd6\xff\x00\x00\x00\x01", ErrorCode.BAD_TYPE),  # Timestamp alone
         (msgpack.packb({1: 2}), ErrorCode.MALFORMED),  # non-text key
         (b"\xa2\xff\xfe", ErrorCode.MALFORMED),  # invalid UTF-8
     ],
