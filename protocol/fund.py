@@ -206,10 +206,11 @@ def check_approval(st: FundState, me: bytes, request_id: bytes, now_ms: int, min
         raise RecordError(f"slot {r.nonce} already went to another request", ErrorCode.NOT_ALLOWED)
     if st.expired(r, now_ms):
         raise RecordError("this request expired: the requester can make a new one", ErrorCode.NOT_ALLOWED)
-    missing = [k for k in range(1, r.nonce) if k not in st.certified]
-    if missing:
+    # next_slot() is bounded by the grants held; a range up to a signed nonce (2^62) would not be
+    first_gap = st.next_slot()
+    if first_gap < r.nonce:
         raise RecordError(
-            f"slot {missing[0]} has no certified grant known here: approve slots in order (sync, then retry)",
+            f"slot {first_gap} has no certified grant known here: approve slots in order (sync, then retry)",
             ErrorCode.NOT_ALLOWED,
         )
     if r.amount > st.available:

@@ -15,7 +15,7 @@ from protocol.audit.logs import roots_at
 from protocol.checkpoint import Checkpoint, sign_checkpoint
 from protocol.fork import make_fork_proof
 from protocol.network import OPEN_NETWORK_GENESIS, OPEN_NETWORK_ID
-from protocol.record import Record, sign_record
+from protocol.record import Record, SignedRecord, sign_record
 from tests.protocol.audit_logs import T0, checkpoints, ident, signed_log, spec
 
 A, B, W = ident("a"), ident("b"), ident("witness")
@@ -217,3 +217,22 @@ def test_two_records_at_one_seq_and_out_of_order() -> None:
     r = audit(bundle(LogSpec(A.public_key, [recs[0], recs[2], recs[1], *recs[3:]], checkpoints(A, recs))))
     assert ("chain", A.public_key, 2) in fails(r)
     assert r.territories[A.public_key].checked["signature"] == 5
+
+
+def test_a_huge_seq_in_a_record_whose_signature_fails_is_bounded() -> None:
+    """A 2^62 seq must not make the completeness check step one by one up to it (it never ended)."""
+    import signal
+
+    recs = signed_log(A, 3)
+    far = sign_record(A, Record(1, OPEN_NETWORK_ID, A.public_key, 2**62, recs[2].id, T0, "note", {"text": "x"}))
+    forged = SignedRecord(far.raw, bytes(64), far.id, far.record)  # the signature does not verify
+    data = bundle(LogSpec(A.public_key, recs + [forged], checkpoints(A, recs)))
+    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(TimeoutError("the audit spins on a huge seq")))
+    signal.alarm(20)
+    try:
+        r = audit(data)
+    finally:
+        signal.alarm(0)
+    assert not r.ok
+    assert ("signature", A.public_key, 2**62) in fails(r)
+    assert any(f.check == "completeness" and "records 4-" in f.reason for f in r.findings)

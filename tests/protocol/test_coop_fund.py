@@ -209,6 +209,16 @@ def test_naive_budget_rule_would_overspend_so_slots_are_ordered() -> None:
         rules.check_approval(st_, ms[1], reqs[2].id, 0, reqs[0].id)
 
 
+def test_a_huge_slot_number_is_refused_without_counting_up_to_it() -> None:
+    """A signed request for slot 2^62 must not make the approval rule walk 2^62 slots."""
+    ms = [bytes([i + 1]) * 32 for i in range(4)]
+    fund = Entry(b"f" * 32, ms[0], 1, 0, "fund.create", {"name": "F", "currency": "EUR", "expiry_minutes": 600})
+    far = Entry(b"r" * 32, ms[0], 2, 0, "fund.request", {"fund": fund.id, "nonce": 2**62, "amount": 1, "purpose": "p"})
+    st_ = rules.fold(fund, [far], ms)
+    with pytest.raises(ProtocolError, match="slot 1 has no certified grant"):
+        rules.check_approval(st_, ms[1], far.id, 0, None)
+
+
 def test_quorum_is_more_than_two_thirds() -> None:
     assert [quorum(n) for n in (1, 2, 3, 4, 6, 7, 9, 10)] == [1, 2, 3, 3, 5, 5, 7, 7]
     assert all(3 * quorum(n) > 2 * n and 3 * (quorum(n) - 1) <= 2 * n for n in range(1, 60))
