@@ -72,7 +72,8 @@ def download_bundle(url: str, token: str | None, path: Path, timeout_s: float = 
     digest = hashlib.sha256()
     size = 0
     try:
-        with _chunks(url, token, timeout_s, max_bytes) as chunks, open(tmp, "wb") as fh:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # a bundle is the node's data: private
+        with _chunks(url, token, timeout_s, max_bytes) as chunks, os.fdopen(fd, "wb") as fh:
             for chunk in chunks:
                 fh.write(chunk)
                 digest.update(chunk)

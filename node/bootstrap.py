@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from node import config as config_mod
-from node import keys
+from node import files, keys
 from node.errors import ConfigError
 
 
@@ -20,7 +20,7 @@ def init_node(data_dir: Path, name: str, listen: str, network: str = "", public_
     config_mod.parse_hostport(listen, "--listen")
     if public_url and not public_url.startswith(("http://", "https://")):
         raise ConfigError("--public-url must start with http:// or https://")
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    files.private_dir(data_dir)  # an existing folder at 0755 is tightened, not kept
     cfg_path = data_dir / config_mod.CONFIG_FILE
     if cfg_path.exists() or (data_dir / keys.KEY_FILE).exists():
         raise ConfigError(f"{data_dir} already holds a node; its key and config are never overwritten")

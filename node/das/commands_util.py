@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
+from node import files
 from node.cliutil import emit, group
 from node.das import rules
 
@@ -32,7 +32,7 @@ def drop_unset(d: dict[str, Any]) -> dict[str, Any]:
 def write_or_print(args: argparse.Namespace, text: str) -> None:
     out = getattr(args, "out", None)
     if out:
-        Path(out).write_text(text, encoding="utf-8")
+        files.write_private(out, text)
         print(f"written to {out}", file=sys.stderr)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from functools import lru_cache
 from typing import Any
 
 import jinja2
+
+from node import csvout
 
 LABELS: dict[str, dict[str, str]] = {
     "fr": {
@@ -97,12 +97,11 @@ def html(statement: dict[str, Any], lang: str) -> str:
 
 
 def to_csv(statement: dict[str, Any]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csvout.Writer()
     w.writerow(["statement", "period", "holder", "project", "title", "category", "competence", "level", "minutes", "hours", "cents"])
     for line in statement["lines"]:
         w.writerow([statement["number"], statement["period"], statement["person"] or "", line["project"], line["title"],
                     line["category"], line["competence"], line["level"], line["minutes"], f"{line['minutes'] / 60:.2f}", line["cents"]])
     w.writerow([statement["number"], statement["period"], statement["person"] or "", "", "total", "", "", "",
                 statement["minutes"], f"{statement['minutes'] / 60:.2f}", statement["cents"]])
-    return buf.getvalue()
+    return w.getvalue()

@@ -8,6 +8,7 @@ import secrets
 from collections import defaultdict
 from typing import Any
 
+from node import csvout
 from node.das.base import DasBase, period_field
 from node.errors import Conflict, Invalid, NotFound
 from node.storage import das_persons, das_statements
@@ -201,18 +202,14 @@ class StatementsLedger(DasBase):
                 "unbalanced_transactions": await das_statements.ledger_unbalanced(self.db)}
 
     async def ledger_csv(self) -> str:
-        import csv
-        import io
-
         names = {f"person:{v[0]}": k for k, v in (await das_persons.person_ids(self.db)).items()}
-        buf = io.StringIO()
-        out = csv.writer(buf, lineterminator="\n")
+        out = csvout.Writer()
         out.writerow(["txn", "date", "kind", "account", "holder", "debit_cents", "credit_cents", "memo", "statement"])
         for r in await das_statements.ledger_lines(self.db):
             amt = r["amount_cents"]
             out.writerow([r["txn"], r["date"], r["kind"], r["account"], names.get(r["account"], ""),
                           -amt if amt < 0 else 0, amt if amt > 0 else 0, r["memo"], r["statement"] or ""])
-        return buf.getvalue()
+        return out.getvalue()
 
 
 async def _salts(q: Any) -> dict[int, bytes]:

@@ -7,9 +7,9 @@ import json
 import sys
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
+from node import files
 from node.cliutil import api, emit, short, table
 from node.cliutil import command as _cmd
 from node.pacte.verify import cmd_verify
@@ -146,7 +146,7 @@ def cmd_export(args: argparse.Namespace) -> None:
     r = api(args).get(f"/api/pacte/{args.pacte}/history", format=args.format)
     text = r if isinstance(r, str) else json.dumps(r, ensure_ascii=False, indent=2) + "\n"
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        files.write_private(args.output, text)
         print(f"history written to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
@@ -249,7 +249,7 @@ def cmd_publish_evaluation(args: argparse.Namespace) -> None:
 
 def _write_credential(args: argparse.Namespace, r: dict[str, Any]) -> None:
     if args.output:
-        Path(args.output).write_text(json.dumps(r["credential"], ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        files.write_private(args.output, json.dumps(r["credential"], ensure_ascii=False, indent=2) + "\n")
     emit(args, r, lambda r: f"certificate {r['id']}" + (f" written to {args.output}" if args.output else ""))
 
 

@@ -5,11 +5,10 @@ Views depend only on the fold (no clock), so the derived table that stores them 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
+from node import csvout
 from protocol.pacte import CommitmentState, Pact, date_of
 
 
@@ -144,9 +143,8 @@ def _latest_measures(pact: Pact) -> dict[tuple[bytes, str], tuple[int, int]]:
 
 
 def history_csv(rows: list[dict[str, Any]]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csvout.Writer()
     w.writerow(["seq", "date", "ts", "kind", "id", "body"])
     for r in rows:
         w.writerow([r["seq"], r["date"], r["ts"], r["kind"], r["id"], json.dumps(r["body"], ensure_ascii=False, sort_keys=True)])
-    return buf.getvalue()
+    return w.getvalue()

@@ -17,6 +17,7 @@ from typing import Any
 
 import aiosqlite
 
+from node import files
 from node.errors import StorageError
 from node.storage.migrations import MIGRATIONS
 
@@ -48,6 +49,11 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path) -> Database:
+        # created 0600 before SQLite opens it: SQLite gives -wal and -shm the same mode
+        files.private_dir(path.parent)
+        files.private_file(path)
+        for extra in ("-wal", "-shm"):
+            files.tighten(path.with_name(path.name + extra))
         try:
             writer = await _connect(path)
             db = cls(path, writer, writer)

@@ -63,6 +63,7 @@ async def test_export_then_audit_clean_with_witness_html_and_url(make_node, tmp_
     rc, out, err = await run_cli("export", "--data", db, "-o", str(bundle), "--json")
     assert rc == 0, err
     assert json.loads(out)["bytes"] == bundle.stat().st_size
+    assert bundle.stat().st_mode & 0o777 == 0o600  # a bundle is the node's data: never world-readable
     html = tmp_path / "report.html"
     rc, report = await _audit(bundle, "--html", str(html))
     assert rc == 0, report["findings"]
