@@ -17,6 +17,9 @@ from node.errors import ConfigError
 def init_node(data_dir: Path, name: str, listen: str, network: str = "", public_url: str = "") -> dict[str, Any]:
     if not name.strip():
         raise ConfigError("a node needs a name: --name \"Commune A\"")
+    bad = config_mod.control_char(name)
+    if bad:
+        raise ConfigError(f"--name holds a control character ({bad}): give the territory's name on one line, e.g. --name \"Commune A\"")
     config_mod.parse_hostport(listen, "--listen")
     if public_url and not public_url.startswith(("http://", "https://")):
         raise ConfigError("--public-url must start with http:// or https://")

@@ -7,9 +7,11 @@ file, the option and the fix, so a typo never silently falls back to a default.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 import typing
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,25 @@ class NodeSection:
 class ApiSection:
     listen: str = "127.0.0.1:0"  # port 0: any free port, written to <data>/run/api.json at start
     allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]")
+    # the admin API acts for the whole territory with one token: off loopback only when asked
+    allow_non_loopback: bool = False
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def control_char(text: str) -> str | None:
+    """The first control character in `text` (a newline, a tab, DEL...), shown escaped, or None."""
+    for ch in text:
+        if unicodedata.category(ch) in ("Cc", "Cs"):
+            return repr(ch)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +148,23 @@ def _build(section: str, cls: type, raw: Any) -> Any:
 
 
 def validate(cfg: NodeConfig) -> NodeConfig:
-    cfg.listen  # noqa: B018 - parse to validate
-    cfg.api_listen  # noqa: B018
+    _, peer_port = cfg.listen
+    api_host, api_port = cfg.api_listen
+    if not cfg.api.allow_non_loopback and not is_loopback(api_host):
+        raise ConfigError(
+            f"api.listen '{cfg.api.listen}' is not a loopback address: the admin API acts for the whole territory. "
+            "Use 127.0.0.1:PORT (reach it through SSH or a reverse proxy), or set api.allow_non_loopback = true "
+            "if you really mean it"
+        )
+    if api_port != 0 and api_port == peer_port:
+        raise ConfigError(
+            f"api.listen '{cfg.api.listen}' is the peer socket node.listen '{cfg.node.listen}': the admin API would be "
+            "served on the public port. Give api.listen its own port (or 0 for any free port)"
+        )
+    for where, text in (("node.name", cfg.node.name), ("node.description", cfg.node.description)):
+        bad = control_char(text)
+        if bad:
+            raise ConfigError(f"{where} holds a control character ({bad}): use one line of printable text")
     f = cfg.federation
     if f.gossip_interval_s < MIN_GOSSIP_INTERVAL_S:
         raise ConfigError(f"federation.gossip_interval_s must be at least {MIN_GOSSIP_INTERVAL_S}")

@@ -47,6 +47,12 @@ def test_key_readable_by_others_is_refused(tmp_path: Path) -> None:
         ({"federation": {"fanout": "3"}}, "must be a int"),
         ({"federation": {"gossip_interval_s": 0.01}}, "at least 0.1"),
         ({"das": {"k_anonymity": 4}}, "never be below 5"),
+        ({"api": {"listen": "0.0.0.0:8702"}}, "not a loopback address"),
+        ({"api": {"listen": "192.0.2.1:8702"}}, "allow_non_loopback"),
+        ({"node": {"listen": "127.0.0.1:8701"}, "api": {"listen": "127.0.0.1:8701"}}, "served on the public port"),
+        ({"node": {"listen": "0.0.0.0:8701"}, "api": {"listen": "127.0.0.1:8701", "allow_non_loopback": True}}, "own port"),
+        ({"node": {"name": "Ville\nX"}}, "control character"),
+        ({"node": {"name": "Ville\x1b[31m"}}, "control character"),
     ],
 )
 def test_bad_config_is_refused_at_load(tmp_path: Path, raw: dict, message: str) -> None:
@@ -60,3 +66,16 @@ def test_missing_or_broken_config_names_the_fix(tmp_path: Path) -> None:
     (tmp_path / "node.toml").write_text("[node\nname=")
     with pytest.raises(ConfigError, match="not valid TOML"):
         config_mod.load(tmp_path)
+
+
+def test_non_loopback_admin_address_only_when_asked(tmp_path: Path) -> None:
+    cfg = config_mod.from_mapping(tmp_path, {"api": {"listen": "0.0.0.0:8702", "allow_non_loopback": True}})
+    assert cfg.api_listen == ("0.0.0.0", 8702)
+    assert config_mod.from_mapping(tmp_path, {"api": {"listen": "[::1]:8702"}}).api_listen == ("::1", 8702)
+
+
+@pytest.mark.parametrize("name", ["Ville\nX", "Ville\tX", "Ville\x00", "Ville\x7f", "A\r"])
+def test_init_refuses_a_name_with_a_control_character(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ConfigError, match="control character"):
+        init_node(tmp_path / "a", name, "127.0.0.1:8701")
+    assert not (tmp_path / "a" / "node.toml").exists()
