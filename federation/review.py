@@ -1,8 +1,8 @@
 """Peer review between territories: frameworks from files, requests, reviews, responses, averages.
 
 Frameworks are TOML files: first `<data>/frameworks/*.toml` (a node's own), then the project's
-`configs/frameworks/*.toml`, found relative to the installed package (the repository checkout),
-so a clean `pip install -e .` finds them without configuration.
+`configs/frameworks/*.toml`, shipped as package data, so an editable install, `pip install .` and
+a wheel all find them without configuration.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+import configs
 from federation.coop_members import load_entries, names
 from node.api.framework import Route, node_of
 from node.errors import Invalid, NotFound
@@ -23,7 +24,7 @@ from protocol.coop import Entry
 from protocol.errors import ProtocolError
 from protocol.schema import Field
 
-PROJECT_FRAMEWORKS = Path(__file__).resolve().parent.parent / "configs" / "frameworks"
+PROJECT_FRAMEWORKS = configs.path("frameworks")  # package data: present in a wheel install too
 
 
 def framework_dirs(data_dir: Path) -> list[Path]:
@@ -169,9 +170,10 @@ async def _list(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
     return await overview(node, parse_key(body["about"]) if body.get("about") else None)
 
 
-async def _frameworks(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-    node = node_of(request)
-    fws = load_frameworks(node.config.data_dir)
+def frameworks_json(data_dir: Path) -> dict[str, Any]:
+    """The frameworks a node at `data_dir` knows (its own, then the shipped ones): files only, so
+    the CLI can list them without a running node."""
+    fws = load_frameworks(data_dir)
     return {
         "frameworks": [
             {"id": f.id, "version": f.version, "title": dict(f.title), "verdicts": list(f.verdicts),
@@ -179,6 +181,10 @@ async def _frameworks(request: web.Request, body: dict[str, Any]) -> dict[str, A
             for f in fws.values()
         ]
     }
+
+
+async def _frameworks(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+    return frameworks_json(node_of(request).config.data_dir)
 
 
 async def _one_framework(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:

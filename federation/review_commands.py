@@ -6,7 +6,8 @@ import argparse
 from typing import Any
 
 from federation.coop_commands import command
-from node.cliutil import api, emit, short, table
+from federation.review import frameworks_json
+from node.cliutil import api, data_dir, emit, short, table
 
 
 def _scores(items: list[str]) -> dict[str, int]:
@@ -41,7 +42,8 @@ def cmd_respond(args: argparse.Namespace) -> None:
 
 
 def cmd_frameworks(args: argparse.Namespace) -> None:
-    r = api(args).get("/api/review/frameworks")
+    # frameworks are files (the node's own, then the shipped ones): no running node needed
+    r = frameworks_json(data_dir(args))
     emit(args, r, lambda r: "\n\n".join(
         f"{f['id']} v{f['version']}: {f['title'].get('fr', '')} / {f['title'].get('en', '')}\n"
         + table([[c["key"], c["name"].get("fr", ""), c["name"].get("en", ""), f"{c['min']}-{c['max']}"] for c in f["criteria"]],
