@@ -62,7 +62,7 @@ class ProofRequest:
 
 @dataclass(frozen=True, slots=True)
 class InclusionProof:
-    """A verified bundle (only `open_inclusion_proof` and `make_inclusion_proof` build one)."""
+    """A bundle `open_inclusion_proof` verified."""
 
     record: SignedRecord
     index: int
@@ -83,14 +83,6 @@ class InclusionProof:
             "path": list(self.path),
             "cosigs": [c.to_wire() for c in self.cosigs],
         }
-
-
-def make_inclusion_proof(
-    record: SignedRecord, checkpoint: SignedCheckpoint, path: list[bytes], cosigs: list[Cosignature]
-) -> InclusionProof:
-    """A bundle from parts a node holds, checked exactly as a verifier will check it."""
-    proof = InclusionProof(record, record.seq - 1, checkpoint, tuple(path), tuple(cosigs))
-    return open_inclusion_proof(proof.to_wire())
 
 
 def _pair(w: Any, what: str) -> tuple[bytes, bytes]:
