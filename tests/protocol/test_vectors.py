@@ -46,7 +46,7 @@ def ed25519_ok(key_hex: str, msg: bytes, sig_hex: str) -> bool:
 def test_each_file_is_what_the_code_computes(name: str) -> None:
     path = DIR / f"{name}.json"
     assert path.exists(), f"{path} missing: run python -m tests.protocol.vectors_gen"
-    assert path.read_bytes() == vectors_gen.render(name).encode("utf-8"), f"{name}.json drifted from the code: regenerate"
+    assert path.read_bytes() == vectors_gen.render(name).encode("utf-8"), f"{name}.json drifted from the code: regenerate with `python -m tests.protocol.vectors_gen`"
 
 
 def test_no_stray_files() -> None:

@@ -290,6 +290,32 @@ def ed25519_vectors() -> dict[str, Any]:
     return {"cases": out}
 
 
+def kinds_vectors() -> dict[str, Any]:
+    """Every record kind and its body fields (protocol/kinds_*.py), for validators in other languages."""
+    from protocol.kinds import KINDS
+    from protocol.schema import MAX_TEXT
+
+    names = {str: "str", int: "int", bytes: "bin", bool: "bool", list: "array", dict: "map"}
+    out = []
+    for kind in sorted(KINDS):
+        fields = []
+        for f in KINDS[kind].fields:
+            d: dict[str, Any] = {"name": f.name, "type": names[f.type], "required": f.required}
+            if f.type in (str, bytes, list, dict):
+                d["max_len"] = f.max_len if f.max_len is not None else MAX_TEXT
+            if f.min is not None:
+                d["min" if f.type is int else "min_len"] = f.min
+            if f.max is not None:
+                d["max"] = f.max
+            if f.choices is not None:
+                d["choices"] = sorted(f.choices)
+            if f.items is not None:
+                d["items"] = names[f.items]
+            fields.append(d)
+        out.append({"kind": kind, "doc": KINDS[kind].doc, "fields": fields})
+    return {"kinds": out}
+
+
 VECTORS = {
     "encoding": encoding_vectors,
     "identity": identity_vectors,
@@ -301,6 +327,7 @@ VECTORS = {
     "fork": fork_vectors,
     "reconcile": reconcile_vectors,
     "ed25519": ed25519_vectors,
+    "kinds": kinds_vectors,
 }
 
 
