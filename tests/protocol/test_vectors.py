@@ -150,3 +150,18 @@ def test_fork_and_ed25519_from_the_hex() -> None:
     assert ids == v["ids"] == [hashlib.sha256(m["a"][0]).hexdigest(), hashlib.sha256(m["b"][0]).hexdigest()]
     for case in load("ed25519")["cases"]:
         assert ed25519_ok(case["public_key"], bytes.fromhex(case["message"]), case["sig"]) is case["valid"], case["name"]
+
+
+def test_the_mixed_order_vector_is_valid_under_the_cofactored_equation() -> None:
+    """So libsodium's refusal of it shows the cofactorless rule docs/protocol.md states."""
+    from tests.protocol import ed25519_ref as ed
+
+    case = next(c for c in load("ed25519")["cases"] if "order-8" in c["name"])
+    sig, key, msg = bytes.fromhex(case["sig"]), bytes.fromhex(case["public_key"]), bytes.fromhex(case["message"])
+    r, a = ed.decode(sig[:32]), ed.decode(key)
+    assert r is not None and a is not None and ed.BASE is not None
+    s = int.from_bytes(sig[32:], "little")
+    k = int.from_bytes(hashlib.sha512(sig[:32] + key + msg).digest(), "little") % ed.L
+    lhs, rhs = ed.mul(s, ed.BASE), ed.add(r, ed.mul(k, a))
+    assert ed.encode(ed.mul(8, lhs)) == ed.encode(ed.mul(8, rhs))  # cofactored: holds
+    assert ed.encode(lhs) != ed.encode(rhs) and case["valid"] is False  # cofactorless: fails, refused

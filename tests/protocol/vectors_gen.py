@@ -263,6 +263,13 @@ def reconcile_vectors() -> dict[str, Any]:
     }
 
 
+def _mixed(msg: bytes) -> tuple[bytes, bytes, bytes]:
+    from tests.protocol.ed25519_ref import mixed_order_r_signature
+
+    key, sig = mixed_order_r_signature(AUTHOR.seed, msg)
+    return key, msg, sig
+
+
 def ed25519_vectors() -> dict[str, Any]:
     """Edge cases of the verification rule (libsodium's): each expected result is what the code says."""
     from protocol.errors import SignatureError
@@ -278,6 +285,7 @@ def ed25519_vectors() -> dict[str, Any]:
         ("small-order key (identity point), R = identity, S = 0", (1).to_bytes(32, "little"), msg, (1).to_bytes(32, "little") + bytes(32)),
         ("non-canonical key encoding (y = p + 1)", (2**255 - 19 + 1).to_bytes(32, "little"), msg, sig),
         ("other message", AUTHOR.public_key, b"democitE", sig),
+        ("R with an order-8 component (valid only under the cofactored equation)", *_mixed(msg)),
     ]
     out = []
     for name, key, m, sg in cases:
