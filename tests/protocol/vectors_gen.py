@@ -27,7 +27,7 @@ from protocol.reconcile import Reconciler, head_item
 from protocol.record import GENESIS_PREV, Record, SignedRecord, sign_record
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "vectors"
-NOW_MS = 1_796_000_000_000  # 2026-11-29T...: a fixed clock reading, in milliseconds
+NOW_MS = 1_796_000_000_000  # 2026-11-30T00:53:20Z: a fixed clock reading, in milliseconds
 AUTHOR = Identity(bytes(range(32)))
 WITNESS = Identity(bytes(range(32, 64)))
 CALLER = Identity(bytes(range(64, 96)))
