@@ -156,3 +156,21 @@ async def test_a_non_member_is_refused(make_node, tmp_path) -> None:
     with pytest.raises(FederationError) as exc:
         await client_for(c.node, c.session, a.peer_url).proof(rec.id)
     assert exc.value.peer_code == "not_member"
+
+
+async def test_own_newest_record_is_provable_even_without_its_checkpoint(make_node) -> None:
+    """A log whose newest checkpoints are missing (a database from before checkpoints were kept
+    with every record, say): proving our own newest record signs a checkpoint on demand."""
+    a = await make_node("A")
+    ids = [(await a.node.publish("note", {"text": f"n{i}"})).id for i in range(3)]
+    async with a.node.db.write() as w:
+        await w.execute("DELETE FROM checkpoints WHERE size > 1")
+    before = await a.node.logs.latest_checkpoint(a.node.public_key)
+    assert before is not None and before.size == 1
+    p = await a.node.prove_record(ids[-1])
+    head = await a.node.logs.head(a.node.public_key)
+    assert head is not None and p.checkpoint.checkpoint.size == head.size and p.checkpoint.checkpoint.root == head.root
+    stored = await a.node.logs.latest_checkpoint(a.node.public_key)
+    assert stored is not None and stored.id == p.checkpoint.id  # kept: served to peers from now on
+    again = await a.node.prove_record(ids[-1])
+    assert again.checkpoint.id == p.checkpoint.id  # no second checkpoint for the same size
