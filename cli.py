@@ -105,6 +105,25 @@ def cmd_log(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_prove(args: argparse.Namespace) -> None:
+    from protocol import encoding
+    from protocol.proof import open_inclusion_proof
+
+    rid = args.record_id.strip().lower()
+    if len(rid) != 64 or set(rid) - set("0123456789abcdef"):
+        raise SystemExit("democite: error: RECORD_ID is 64 hexadecimal characters, as `democite log --json` prints it")
+    r = api(args).get(f"/api/proof/{rid}", checkpoint=args.checkpoint)
+    # checked here too, from the exact bytes: the node's word is not needed, only the author's key
+    p = open_inclusion_proof(encoding.decode(bytes.fromhex(r["bundle"])), bytes.fromhex(r["author"]))
+    if p.record.id.hex() != r["record_id"] or p.checkpoint.checkpoint.root.hex() != r["checkpoint"]["root"]:
+        raise SystemExit("democite: error: the node's summary does not match the proof it sent")
+    cp = r["checkpoint"]
+    r["verified"] = True
+    emit(args, r, lambda r: f"record {r['record_id']}\n{r['kind']} #{r['seq']} by {r['author']}: leaf {r['index']} of {cp['size']}\n"
+         f"verified against checkpoint {cp['id']} (size {cp['size']}), root {cp['root']}\n"
+         f"audit path: {len(r['path'])} hashes; witnesses: {len(r['witnesses'])}")
+
+
 def cmd_forks(args: argparse.Namespace) -> None:
     r = api(args).get("/api/forks")
     emit(args, r, lambda r: table([[f["author"], f["seq"], " / ".join(short(i) for i in f["ids"])] for f in r["forks"]], ["author", "seq", "ids"]))
@@ -189,6 +208,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", help="only this kind (glob, e.g. 'das.*')")
     p.add_argument("--limit", type=int, default=1000)
     p.add_argument("--offset", type=int, default=0)
+
+    p = _cmd(sub, "prove", cmd_prove, "inclusion proof of one record in a signed checkpoint of its log, verified here (RFC 6962)")
+    p.add_argument("record_id", metavar="RECORD_ID", help="the record's id (64 hex characters, as `democite log --json` prints it)")
+    p.add_argument("--checkpoint", help="a checkpoint id (64 hex) or size (default: the newest that covers the record)")
 
     _cmd(sub, "forks", cmd_forks, "fork proofs this node holds (authors caught signing two histories)")
 

@@ -17,6 +17,7 @@ from protocol.errors import ProtocolError
 from protocol.httpsig import sign_request
 from protocol.identity import Identity
 from protocol.messages import CheckpointRequest, HeadEntry, Info, RecordsRequest
+from protocol.proof import InclusionProof, ProofRequest, open_inclusion_proof
 
 MSGPACK = "application/msgpack"
 
@@ -112,6 +113,17 @@ class PeerClient:
         if not isinstance(m, dict):
             raise FederationError(f"peer {self.url} sent a bad push answer")
         return m
+
+    async def proof(self, record: bytes, checkpoint: bytes | int | None = None, author: bytes | None = None) -> InclusionProof:
+        """The inclusion proof of a record, verified here: a peer that lies is caught, not believed."""
+        m = await self.call("/fed/v1/proof", ProofRequest(record, checkpoint).to_wire())
+        try:
+            proof = open_inclusion_proof(m, author)
+        except ProtocolError as exc:
+            raise FederationError(f"peer {self.url} sent a bad inclusion proof: {exc.message}", FedErrorCode.BAD_RESPONSE) from None
+        if proof.record.id != record:
+            raise FederationError(f"peer {self.url} proved another record than the one asked", FedErrorCode.BAD_RESPONSE)
+        return proof
 
     async def post(self, path: str, msg: Any) -> Any:
         """Any other peer endpoint (gossip, witnessing, cooperation messages)."""

@@ -232,3 +232,6 @@ def add_peer_routes(app: web.Application) -> None:
         ("push", push),
     ):
         app.router.add_post(f"/fed/v1/{name}", h)
+    from federation import proof_route  # in its own module: this one is the guard's
+
+    proof_route.add_route(app, PEER_MSG)

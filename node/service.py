@@ -25,6 +25,8 @@ from protocol.errors import ProtocolError
 from protocol.fork import ForkProof, make_fork_proof, open_fork_proof
 from protocol.identity import Identity
 from protocol.network import OPEN_NETWORK_ID
+from protocol.proof import MAX_COSIGS as MAX_PROOF_COSIGS
+from protocol.proof import InclusionProof, open_inclusion_proof
 from protocol.record import GENESIS_PREV, Record, SignedRecord, check_follows, open_record, sign_record
 
 Clock = Callable[[], int]
@@ -246,6 +248,42 @@ class Node:
             raise NotFound("no such log size here")
         nodes = await self.logs.nodes(head.ref, merkle.inclusion_nodes(index, size))
         return merkle.inclusion_proof(index, size, nodes)
+
+    async def prove_record(self, rid: bytes, checkpoint: bytes | int | None = None) -> InclusionProof:
+        """The verified inclusion proof of record `rid` in a checkpoint of its log, chosen by id or
+        size (default: the newest). Our own newest record is always provable: publish signs a
+        checkpoint with every record, and one is signed here should anything have appended without."""
+        rec = await self.logs.record_by_id(rid)
+        if rec is None:
+            raise NotFound("no record with this id on this node; `democite log --json` lists the ids it holds")
+        author, index = rec.author, rec.seq - 1
+        if isinstance(checkpoint, int):
+            cp = await self.logs.checkpoint_of(author, size=checkpoint)
+        else:
+            cp = await self.logs.checkpoint_of(author, cid=checkpoint)
+        if checkpoint is None and (cp is None or cp.size <= index) and author == self.public_key:
+            async with self.lock(author):
+                head = await self.logs.head(author)
+                cp = await self.logs.checkpoint_of(author)
+                if head is not None and head.root and not head.frozen and (cp is None or cp.size < head.size):
+                    scp = sign_checkpoint(self.identity, Checkpoint(self.net_id, author, head.size, head.root, self.clock()))
+                    await self.logs.add_checkpoint(head.ref, _stored(scp))
+                    cp = _stored(scp)
+        if cp is None and checkpoint is not None:
+            raise NotFound("this node holds no such checkpoint of the record's log; omit it to use the newest")
+        if cp is None or (checkpoint is None and cp.size <= index):
+            covered = f"its newest checkpoint here covers {cp.size} records" if cp else "no checkpoint of its log is held here yet"
+            raise NotFound(
+                f"record {rec.seq} is not covered by a checkpoint yet ({covered}): it will be once this node "
+                "syncs a newer checkpoint from the record's author (next gossip round, or `democite sync`)"
+            )
+        if cp.size <= index:
+            raise Invalid(f"checkpoint of {cp.size} records predates record {rec.seq}: name a later one or omit it")
+        path = await self.inclusion_proof(author, index, cp.size)
+        cosigs = [[w, ts, sig] for w, ts, sig in (await self.logs.cosignatures(cp.id))[:MAX_PROOF_COSIGS]]
+        wire = {"author": author, "record": [rec.raw, rec.sig], "index": index, "checkpoint": [cp.raw, cp.sig],
+                "path": path, "cosigs": cosigs}
+        return open_inclusion_proof(wire, author)
 
     async def accept_checkpoint(self, scp: SignedCheckpoint) -> bool:
         """Keep a verified checkpoint of another log if it matches the records we hold."""

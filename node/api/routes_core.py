@@ -7,8 +7,9 @@ from typing import Any
 from aiohttp import web
 
 from node.api.framework import Route, node_of
-from node.errors import NotFound
+from node.errors import Invalid, NotFound
 from node.jsonview import record_json, to_json
+from protocol import encoding
 from protocol.identity import parse_key
 from protocol.schema import Field
 
@@ -61,6 +62,38 @@ async def record(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
     return record_json(rec)
 
 
+async def proof(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+    node = node_of(request)
+    rid = _hex_id(request.match_info["id"], "a record id")
+    sel = body.get("checkpoint") or None
+    checkpoint: bytes | int | None = None
+    if sel is not None:
+        checkpoint = int(sel) if sel.isascii() and sel.isdigit() and len(sel) <= 18 and int(sel) > 0 else _hex_id(sel, "'checkpoint' (an id, or a size >= 1)")
+    p = await node.prove_record(rid, checkpoint)
+    cp = p.checkpoint
+    return {
+        "record_id": p.record.id.hex(),
+        "author": p.author.hex(),
+        "seq": p.record.seq,
+        "kind": p.record.record.kind,
+        "index": p.index,
+        "checkpoint": {"id": cp.id.hex(), "size": cp.checkpoint.size, "root": cp.checkpoint.root.hex(), "ts": cp.checkpoint.ts},
+        "path": [h.hex() for h in p.path],
+        "witnesses": [c.witness.hex() for c in p.cosigs],
+        "bundle": encoding.encode(p.to_wire()).hex(),  # the exact peer answer, for verifiers
+    }
+
+
+def _hex_id(text: str, what: str) -> bytes:
+    try:
+        raw = bytes.fromhex(text)
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        raise Invalid(f"{what} is 64 hexadecimal characters")
+    return raw
+
+
 async def forks(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
     node = node_of(request)
     out = []
@@ -99,4 +132,11 @@ ROUTES = [
     ),
     Route("GET", "/api/records/{id}", record, "One record by id"),
     Route("GET", "/api/forks", forks, "Fork proofs held by this node"),
+    Route(
+        "GET",
+        "/api/proof/{id}",
+        proof,
+        "RFC 6962 inclusion proof of one record in a signed checkpoint of its log (verified before it is sent)",
+        query=(Field("checkpoint", str, required=False),),
+    ),
 ]

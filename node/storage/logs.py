@@ -203,6 +203,17 @@ class LogStore:
         )
         return [StoredCheckpoint(*r) for r in rows]
 
+    async def checkpoint_of(self, author: bytes, size: int | None = None, cid: bytes | None = None) -> StoredCheckpoint | None:
+        """One checkpoint of a log by size or by id (neither: the newest), for inclusion proofs."""
+        sql = "SELECT a.key, c.size, c.id, c.root, c.ts, c.raw, c.sig FROM checkpoints c JOIN authors a ON a.ref = c.author_ref WHERE a.key = ?"
+        params: list[object] = [author]
+        if size is not None:
+            sql, params = sql + " AND c.size = ?", [*params, size]
+        if cid is not None:
+            sql, params = sql + " AND c.id = ?", [*params, cid]
+        rows = await self.db.fetchall(sql + " ORDER BY c.size DESC LIMIT 1", params)
+        return StoredCheckpoint(*rows[0]) if rows else None
+
     async def add_checkpoint(self, ref: int, cp: StoredCheckpoint) -> None:
         async with self.db.write() as w:
             await _insert_checkpoint(w, ref, cp)
