@@ -92,6 +92,7 @@ def encoding_vectors() -> dict[str, Any]:
         ("duplicate key", "82a16101a16101"),
         ("float64", "cb3ff0000000000000"),
         ("ext type 1", "d40100"),
+        ("msgpack Timestamp (ext type -1) in a map", "81a16dd6ff00000001"),
         ("text as str8 when fixstr fits", "d90161"),
         ("trailing byte", "c0c0"),
         ("integer map key", "810102"),
