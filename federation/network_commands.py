@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from federation.network import load_genesis, render_genesis
+from federation.network import genesis_for, load_genesis, render_genesis
 from node import config as config_mod
 from node import keys
 from node.cliutil import api, data_dir, emit, short, table
 from node.cliutil import command as _cmd
 from node.errors import ConfigError
+from node.storage.db import DB_FILE, Database
+from node.storage.logs import LogStore
+from protocol import encoding
 from protocol.errors import ProtocolError
 from protocol.identity import parse_key
-from protocol.network import Admission, Founder, Genesis
+from protocol.network import OPEN_NETWORK_ID, Admission, Founder, Genesis
 
 
 def _resolve_network(path: str) -> str:
@@ -68,6 +72,44 @@ def cmd_network_create(args: argparse.Namespace) -> None:
          f"network id {i['id']}\neach founder joins with: democite network join {i['file']} --data DATA_DIR")
 
 
+async def _records_by_network(d: Path) -> dict[bytes, int]:
+    """How many records the node's database holds of each network (a log's network is the one its
+    first record names: records of one log chain, so they all name it)."""
+    if not (d / DB_FILE).exists():
+        return {}
+    db = await Database.open(d / DB_FILE)
+    try:
+        logs, out = LogStore(db), {}
+        for h in await logs.heads():
+            first = await logs.record_at(h.key, 1) if h.size else None
+            if first is not None:
+                net = encoding.decode(first.raw)["net"]
+                out[net] = out.get(net, 0) + h.size
+        return out
+    finally:
+        await db.close()
+
+
+def _refuse_foreign_records(d: Path, target: Genesis, path: str) -> None:
+    """Records name their network and are signed: they can never move to another one. A node
+    holding some would be refused by every member of the new network, for good."""
+    held = {net: n for net, n in asyncio.run(_records_by_network(d)).items() if net != target.id}
+    if not held:
+        return
+    net = max(held, key=lambda k: held[k])
+    current = genesis_for(config_mod.load(d))
+    if net == current.id:
+        name = "the open network" if net == OPEN_NETWORK_ID else f"network '{current.name}'"
+    else:
+        name = f"network {net.hex()[:12]}"
+    total = sum(held.values())
+    raise ConfigError(
+        f"this node already holds {total} record{'s' if total > 1 else ''} of {name} (signed for it, they cannot move): "
+        f"create a fresh node for network '{target.name}' with `democite init --data NEW_DIR --network {path}` "
+        f"and have its members endorse the new key, or keep {d} on {name}"
+    )
+
+
 def cmd_network_join(args: argparse.Namespace) -> None:
     d = data_dir(args)
     path = _resolve_network(args.file)
@@ -76,6 +118,7 @@ def cmd_network_join(args: argparse.Namespace) -> None:
         text = cfg_file.read_text()
     except FileNotFoundError:
         raise ConfigError(f"no node at {d}: create one with `democite init --data {d} --network {path}`") from None
+    _refuse_foreign_records(d, load_genesis(Path(path)), path)
     line = f'network = "{path}"'
     if re.search(r"^network\s*=.*$", text, flags=re.M):
         text = re.sub(r"^network\s*=.*$", line, text, count=1, flags=re.M)
