@@ -79,7 +79,7 @@ async def _records_by_network(d: Path) -> dict[bytes, int]:
         return {}
     db = await Database.open(d / DB_FILE)
     try:
-        logs, out = LogStore(db), {}
+        logs, out = LogStore(db), dict[bytes, int]()
         for h in await logs.heads():
             first = await logs.record_at(h.key, 1) if h.size else None
             if first is not None:
