@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from federation.coop_members import resolve
+from federation.coop_members import known_territories, resolve
 from federation.gossip import GOSSIP
 from federation.membership import MEMBERSHIP
 from node.api.framework import Route, node_of
@@ -49,7 +49,7 @@ async def endorse(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
         signed = await node.publish("member.endorse", fields)
     after = await _membership(request)
     return {"id": signed.id.hex() if signed else None, "seq": signed.seq if signed else None, "already": already,
-            "candidate": key.hex(), "name": (await _names(node)).get(key, ""), "status": str(after.status.get(key, "candidate")),
+            "candidate": key.hex(), "name": (await known_territories(node)).get(key, ""), "status": str(after.status.get(key, "candidate")),
             "endorsements": len(after.endorsements.get(key, frozenset())), "needed": after.needed()}
 
 
@@ -71,7 +71,7 @@ async def remove(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
         signed = await node.publish("member.remove", fields)
     after = await _membership(request)
     return {"id": signed.id.hex() if signed else None, "seq": signed.seq if signed else None, "already": already,
-            "member": key.hex(), "name": (await _names(node)).get(key, ""), "status": str(after.status.get(key, "member")),
+            "member": key.hex(), "name": (await known_territories(node)).get(key, ""), "status": str(after.status.get(key, "member")),
             "removals": len(after.removals.get(key, frozenset())), "needed": after.needed()}
 
 
