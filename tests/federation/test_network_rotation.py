@@ -187,3 +187,40 @@ async def test_rotation_right_after_admission_reaches_the_members_by_itself(make
     code, s = await call_api(a, "GET", "/api/fund", fund=fid)
     assert new.hex() in s["funds"][0]["members"] and old.hex() not in s["funds"][0]["members"]
     assert sorted(s["funds"][0]["grants"][0]["approvals"]) == sorted([a.node.public_key.hex(), new.hex()])
+
+
+async def test_grant_certificate_counts_an_approval_signed_before_a_rotation(make_node) -> None:
+    from protocol import fund as rules
+
+    a, b = await make_node("Commune A", federation=fed()), await make_node("Quartier B", federation=fed())
+    await link([a, b])
+    await wait_for(lambda: converged([a, b]), 15, "profiles exchanged")
+    status, r = await call_api(a, "POST", "/api/fund", {"name": "Fonds", "currency": "EUR"})
+    assert status == 200, r
+    fid = r["id"]
+    assert (await call_api(a, "POST", "/api/fund/contribute", {"fund": fid, "amount": 10_000}))[0] == 200
+    status, r = await call_api(a, "POST", "/api/fund/request", {"fund": fid, "amount": 5_000, "purpose": "jumelage"})
+    assert status == 200, r
+    rid = r["id"]
+
+    async def b_holds_request() -> bool:
+        return await b.node.logs.record_by_id(bytes.fromhex(rid)) is not None
+
+    await wait_for(b_holds_request, 15, "the request at B")
+    status, r = await call_api(b, "POST", "/api/fund/approve", {"request": rid})
+    assert status == 200, r
+    old = b.node.public_key
+    rc, out, err = await run_cli("key", "rotate", "--data", str(b.config.data_dir), "--json")
+    assert rc == 0, err
+    new = bytes.fromhex(json.loads(out)["new"])
+    await wait_for(lambda: converged([a, b]), 15, "the rotation at A")
+    status, r = await call_api(a, "POST", "/api/fund/approve", {"request": rid})
+    assert status == 200 and r["certified"], r
+    status, cert = await call_api(a, "GET", f"/api/fund/grants/{rid}/certificate")
+    assert status == 200, cert
+    assert new.hex() in cert["members"] and old.hex() not in cert["members"]
+    items = [[bytes.fromhex(x) for x in item] for item in cert["records"]]
+    rotations = [[bytes.fromhex(x) for x in item] for item in cert["rotations"]]
+    assert [item[2] for item in rotations] == [old]
+    members = [bytes.fromhex(k) for k in cert["members"]]
+    assert rules.verify_grant(items[0], items[1:], members, rotations) == 5_000  # from signatures alone
