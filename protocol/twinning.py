@@ -109,6 +109,9 @@ class Twinning:
         self.state = new
 
     def _event(self, e: Entry) -> Event:
+        if e.kind in ("twin.accept", "twin.decline", "twin.withdraw") and self.state is not State.PROPOSED:
+            # named after what the party did, not after the internal event (all_accepted, ...)
+            raise TransitionError(f"a twinning that is {self.state.value} cannot take the event '{e.kind[5:]}'")
         if e.kind in ("twin.accept", "twin.decline"):
             if e.author == self.proposer:
                 raise RecordError("the proposer does not answer its own proposal: a named partner does", ErrorCode.NOT_ALLOWED)

@@ -118,7 +118,7 @@ async def test_twin_propose_by_name_and_withdraw(make_node, tmp_path) -> None:
     assert (await ok("twin", "show", "--data", db, t))["state"] == "withdrawn"
     assert (await ok("twin", "inbox", "--data", db))["proposals"] == []
     err = await refused("twin", "accept", "--data", db, t)
-    assert "a twinning that is withdrawn cannot take the event" in err
+    assert "a twinning that is withdrawn cannot take the event 'accept'" in err
     err = await refused("twin", "withdraw", "--data", da, t)
     assert "withdrawn cannot take the event 'withdraw'" in err
 
