@@ -16,6 +16,13 @@ Handler = Callable[[argparse.Namespace], int | None]
 def register(sub: Any) -> None:
     from federation import fund_commands, review_commands, twin_commands
 
-    review_commands.register(group(sub, "review", "peer review: request, publish and list reviews between territories"))
-    twin_commands.register(group(sub, "twin", "twinning projects: propose, answer, report milestones and hours, close"))
-    fund_commands.register(group(sub, "fund", "the coresponsibility fund: create, pledge, contribute, request, approve"))
+    for name, module, help in (
+        ("review", review_commands, "peer review: request, publish and list reviews between territories"),
+        ("twin", twin_commands, "twinning projects: propose, answer or withdraw, report milestones and hours, close"),
+        ("fund", fund_commands, "the coresponsibility fund: create, pledge, contribute, request, approve"),
+    ):
+        actions = group(sub, name, help)
+        # each group's help ends with an example, its lines kept as written
+        sub.choices[name].epilog = module.EXAMPLE
+        sub.choices[name].formatter_class = argparse.RawDescriptionHelpFormatter
+        module.register(actions)

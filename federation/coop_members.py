@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from federation.membership import view
+from federation.network import genesis_for
+from node.ids import resolve_territory
 from node.service import Node
 from protocol import encoding
 from protocol.coop import Entry, as_territories
@@ -42,3 +44,30 @@ async def names(node: Node) -> dict[bytes, str]:
     for r in await node.logs.records(None, ["territory.profile"], limit=ALL):
         out[r.author] = str(encoding.decode(r.raw)["body"].get("name", ""))
     return out
+
+
+async def known_territories(node: Node) -> dict[bytes, str]:
+    """Every territory this node knows, by its current key, with its name when one is known: the
+    network file's founders, the keys membership votes name, the peers added, the profiles held."""
+    membership = await view(node)
+    out: dict[bytes, str] = {f.key: f.name for f in genesis_for(node.config).founders}
+    for k in membership.status:
+        out.setdefault(k, "")
+    for p in await node.peers.all():
+        if p.key:
+            out[p.key] = p.name or out.get(p.key, "")
+    for author, name in (await names(node)).items():
+        key = membership.current(author)
+        if author == key or not out.get(key):  # a territory's name is its current key's profile's
+            out[key] = name
+    return {membership.current(k): n for k, n in out.items()}
+
+
+async def resolve(node: Node, text: str, unknown_key: bool = False, what: str = "territory") -> bytes:
+    """A territory named in a request (name, key or key prefix) to its current key; see
+    `node.ids.resolve_territory`. A retired key names its territory's current key."""
+    membership = await view(node)
+    t = text.strip().lower()
+    if len(t) == 64 and all(c in "0123456789abcdef" for c in t) and bytes.fromhex(t) in membership.retired:
+        return membership.current(bytes.fromhex(t))
+    return resolve_territory(text, await known_territories(node), unknown_key, what)

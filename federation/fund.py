@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from federation.coop_members import current_members, load_entries, names
+from federation.membership import view
 from node.api.framework import Route, node_of
 from node.errors import Invalid, NotFound
 from node.ids import parse_id
@@ -151,9 +152,25 @@ async def certificate(node: Node, rid: bytes) -> dict[str, Any]:
         raise Invalid("this request is not certified: no certificate yet")
     recs = [await node.logs.record_by_id(rid)] + [await node.logs.record_by_id(a) for a in st.approval_ids[rid].values()]
     items = [[r.raw, r.sig, r.author] for r in recs if r is not None]
-    amount = rules.verify_grant(items[0], items[1:], st.members)
+    # a record signed before its author rotated counts for the territory: the key.rotate records
+    # linking its key to the current one travel with the certificate
+    membership = await view(node)
+    rotations = []
+    for author in {r.author for r in recs if r is not None}:
+        seen: set[bytes] = set()
+        while (rot := membership.retired.get(author)) is not None and author not in seen:
+            seen.add(author)
+            rec = await node.logs.record_at(author, rot.seq)
+            if rec is not None:
+                rotations.append([rec.raw, rec.sig, rec.author])
+            author = rot.new
+    try:
+        amount = rules.verify_grant(items[0], items[1:], st.members, rotations)
+    except ProtocolError as exc:
+        raise Invalid(f"this grant's certificate does not verify here: {exc.message}") from None
     return {"request": rid.hex(), "amount": amount, "members": sorted(m.hex() for m in st.members),
-            "records": [[x.hex() for x in item] for item in items]}
+            "records": [[x.hex() for x in item] for item in items],
+            "rotations": [[x.hex() for x in item] for item in rotations]}
 
 
 def to_json(st: rules.FundState, who: dict[bytes, str], now_ms: int) -> dict[str, Any]:

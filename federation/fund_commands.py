@@ -82,9 +82,16 @@ def cmd_status(args: argparse.Namespace) -> None:
     emit(args, api(args).get("/api/fund", fund=args.fund), _status_text)
 
 
+EXAMPLE = """example:
+  democite fund create --data ./a --name "Fonds universel" --currency EUR
+  democite fund contribute --data ./b --amount 400.50
+  democite fund request --data ./b --amount 900 --purpose "jumelage eau"
+  democite fund approve --data ./a REQUEST_ID"""
+
+
 def register(sub: Any) -> None:
     p = command(sub, "create", cmd_create, "create a coresponsibility fund (quorum: more than 2/3 of members)")
-    p.add_argument("--name", required=True)
+    p.add_argument("--name", required=True, help='the fund\'s name, e.g. "Fonds universel"')
     p.add_argument("--currency", default="EUR", help="3-letter code (default EUR)")
     p.add_argument("--expiry-days", type=int, default=30, help="days a grant request stays open (default 30)")
     for name, func, help in (
@@ -93,14 +100,14 @@ def register(sub: Any) -> None:
         ("request", cmd_request, "request a grant, e.g. for a twinning project"),
     ):
         p = command(sub, name, func, help)
-        p.add_argument("--fund", help="fund id (default: the only fund)")
+        p.add_argument("--fund", help="fund id (64 hex, from `democite fund status`; default: the only fund)")
         p.add_argument("--amount", required=True, help="in currency units, e.g. 1500 or 12.50")
         if name == "request":
             p.add_argument("--for", dest="target", metavar="TWINNING_OR_PROJECT", help="id of the twinning or project funded")
-            p.add_argument("--purpose", help="what the grant is for")
+            p.add_argument("--purpose", help='what the grant is for, e.g. "jumelage eau"')
     p = command(sub, "approve", cmd_approve, "approve a grant request (only if the balance known here covers it)")
-    p.add_argument("request", help="the request's id")
+    p.add_argument("request", help="the request's id (64 hex), as `democite fund status` lists it")
     p = command(sub, "ack", cmd_ack, "acknowledge receiving a certified grant")
-    p.add_argument("request", help="the request's id")
+    p.add_argument("request", help="the certified request's id (64 hex)")
     p = command(sub, "status", cmd_status, "pledged, contributed, granted, paid, available; pending requests")
-    p.add_argument("--fund", help="only this fund")
+    p.add_argument("--fund", help="only this fund (its id, 64 hex)")

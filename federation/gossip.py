@@ -20,8 +20,10 @@ from typing import Any
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from federation.client import PeerClient
 from federation.errors import FederationError, FedErrorCode
 from federation.exchange import exchange
+from federation.keyrotation import hand_over, refused_as_non_member
 from federation.membership import MEMBERSHIP, MembershipCache
 from federation.peering import (
     BACKOFF_BASE_MS,
@@ -168,9 +170,9 @@ class Gossip:
         client = client_for(node, self.app[SESSION], peer.url, traffic)
         before_in, before_out = traffic.received, traffic.sent
         try:
-            report = await exchange(node, client, self.cache, self.advertised)
+            report = await self._exchange(client)
         except FederationError as exc:
-            if exc.peer_code == "not_member" or exc.code is FedErrorCode.NOT_MEMBER:
+            if refused_as_non_member(exc):
                 # we are a candidate the peer does not admit yet: no fault of the peer's, and once
                 # enough members endorse us we want the next round, not a back-off of minutes
                 interval_ms = int(node.config.federation.gossip_interval_s * 1000)
@@ -184,6 +186,19 @@ class Gossip:
             return SyncReport(peer.url, error=exc.message, error_code=str(exc.code))
         await node.peers.record_success(peer.url, node.clock(), traffic.received - before_in, traffic.sent - before_out)
         return report
+
+    async def _exchange(self, client: PeerClient) -> SyncReport:
+        """One exchange; when the peer refuses our key as a non-member and we rotated, hand it our
+        rotation (signed by the retired key it still admits) and exchange again at once."""
+        try:
+            return await exchange(self.node, client, self.cache, self.advertised)
+        except FederationError as exc:
+            if not refused_as_non_member(exc):
+                raise
+            membership = await self.cache.get(self.node)
+            if not await hand_over(self.node, self.app[SESSION], client.url, membership, client.traffic):
+                raise
+        return await exchange(self.node, client, self.cache, self.advertised)
 
     async def learn_peers(self) -> int:
         """Add the addresses found in members' latest profiles to the peer table."""

@@ -6,6 +6,11 @@ current key cannot rotate the territory to a key of its own. Keys are written be
 is signed (0600, fsynced) so a crash never loses one; the old key file is kept beside the new as
 `node.key.retired-<old key prefix>`. Records signed by the old key stay valid up to the rotation; peers
 refuse any later one, and membership follows the new key.
+
+A member that does not hold the rotation yet refuses the new key, and may not know our address to
+pull it: `hand_over` pushes our retired logs (ending on their `key.rotate`) to such a peer with
+requests signed by the retired key it still admits. The retired key signs no record there, only
+the transport of records it signed before.
 """
 
 from __future__ import annotations
@@ -15,11 +20,16 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+
+from federation.client import PeerClient
+from federation.errors import FederationError, FedErrorCode
+from federation.state import Traffic
 from node import keys
 from node.service import Node, ensure_profile
 from protocol import encoding
 from protocol.identity import Identity
-from protocol.membership import key_commitment
+from protocol.membership import Membership, key_commitment
 
 _SEED = "ed25519-seed:"
 
@@ -62,7 +72,7 @@ def _swap(node: Node, new: Identity) -> Path:
     keep the old key as `node.key.retired-*`, then put the staged keys in place."""
     d = node.config.data_dir
     old = node.identity
-    retired = d / f"{keys.KEY_FILE}.retired-{old.public_key.hex()[:16]}"
+    retired = _retired_file(d, old.public_key)
     try:
         os.link(d / keys.KEY_FILE, retired)
     except FileExistsError:
@@ -130,3 +140,57 @@ def _read_seed(path: Path) -> Identity | None:
     if not text.startswith(_SEED):
         return None
     return Identity(bytes.fromhex(text[len(_SEED):]))
+
+
+def _retired_file(d: Path, key: bytes) -> Path:
+    return d / f"{keys.KEY_FILE}.retired-{key.hex()[:16]}"
+
+
+def refused_as_non_member(exc: FederationError) -> bool:
+    return exc.peer_code == "not_member" or exc.code is FedErrorCode.NOT_MEMBER
+
+
+def retired_keys(node: Node, membership: Membership) -> list[Identity]:
+    """Our retired keys, oldest first, whose key file is still here."""
+    by_new = {r.new: old for old, r in membership.retired.items()}
+    chain: list[bytes] = []
+    key = node.public_key
+    while key in by_new and by_new[key] not in chain:
+        key = by_new[key]
+        chain.append(key)
+    out = []
+    for old in reversed(chain):
+        ident = _read_seed(_retired_file(node.config.data_dir, old))
+        if ident is not None and ident.public_key == old:
+            out.append(ident)
+    return out
+
+
+PUSH_PAGE = 500
+
+
+async def hand_over(node: Node, session: aiohttp.ClientSession, url: str, membership: Membership, traffic: Traffic | None = None) -> int:
+    """Push our retired logs to a peer that refused our current key; the number of records it took.
+
+    Each log is pushed under the key that signed it, oldest first: the peer admits that key until it
+    holds its rotation, and once it does, admits the next one. Raises FederationError when the peer
+    refuses the retired key too (we were never admitted, or were removed) or is unreachable.
+    """
+    taken = 0
+    for ident in retired_keys(node, membership):
+        old = ident.public_key
+        f = node.config.federation
+        client = PeerClient(session, ident, url, node.clock, f.peer_timeout_s, f.max_body_bytes, traffic)
+        theirs = next((h.size for h in await client.heads() if h.author == old), 0)
+        ours = await node.logs.head(old)
+        start, end = theirs + 1, ours.size if ours is not None else 0
+        while start <= end:
+            page = await node.logs.page(old, start, min(PUSH_PAGE, end - start + 1), node.config.federation.max_body_bytes // 2)
+            if not page:
+                break
+            answer = await client.push(old, [[r.raw, r.sig] for r in page])
+            if answer.get("error") or answer.get("fork") or not answer.get("accepted"):
+                return taken
+            taken += int(answer["accepted"])
+            start = page[-1].seq + 1
+    return taken

@@ -6,11 +6,11 @@ from typing import Any
 
 from aiohttp import web
 
+from federation.coop_members import known_territories, resolve
 from federation.gossip import GOSSIP
 from federation.membership import MEMBERSHIP
 from node.api.framework import Route, node_of
 from node.errors import Conflict, Invalid
-from node.ids import parse_key
 from node.service import Node
 from node.storage.network import NetworkStore
 from protocol import encoding
@@ -30,8 +30,9 @@ async def _membership(request: web.Request) -> Membership:
 
 
 async def endorse(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+    """Endorse a candidate named by key, key prefix or name; endorsing again publishes nothing."""
     node = node_of(request)
-    key = parse_key(body["key"])
+    key = await resolve(node, body["key"], bool(body.get("unknown_key")), "territory")
     m = await _membership(request)
     if m.open:
         raise Conflict("this node is on the open network, where everyone is admitted: join a network with `democite init --network FILE`")
@@ -39,29 +40,38 @@ async def endorse(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
         raise Invalid("a territory cannot endorse itself")
     if m.current(node.public_key) not in m.members:
         raise Conflict("only members can endorse: this node is not a member yet")
-    fields: dict[str, Any] = {"candidate": key}
-    if body.get("note"):
-        fields["note"] = body["note"]
-    signed = await node.publish("member.endorse", fields)
+    already = m.current(node.public_key) in m.endorsements.get(key, frozenset())
+    signed = None
+    if not already:
+        fields: dict[str, Any] = {"candidate": key}
+        if body.get("note"):
+            fields["note"] = body["note"]
+        signed = await node.publish("member.endorse", fields)
     after = await _membership(request)
-    return {"id": signed.id.hex(), "seq": signed.seq, "candidate": key.hex(), "status": str(after.status.get(key, "candidate")),
+    return {"id": signed.id.hex() if signed else None, "seq": signed.seq if signed else None, "already": already,
+            "candidate": key.hex(), "name": (await known_territories(node)).get(key, ""), "status": str(after.status.get(key, "candidate")),
             "endorsements": len(after.endorsements.get(key, frozenset())), "needed": after.needed()}
 
 
 async def remove(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+    """Ask for a member's removal (named by key, key prefix or name); asking again publishes nothing."""
     node = node_of(request)
-    key = parse_key(body["key"])
     m = await _membership(request)
     if m.open or m.current(node.public_key) not in m.members:
         raise Conflict("only members of a network can ask for a removal")
+    key = await resolve(node, body["key"], False, "member")
     if key not in m.members:
         raise Invalid("this key is not a member: nothing to remove")
-    fields: dict[str, Any] = {"member": key}
-    if body.get("reason"):
-        fields["reason"] = body["reason"]
-    signed = await node.publish("member.remove", fields)
+    already = m.current(node.public_key) in m.removals.get(key, frozenset())
+    signed = None
+    if not already:
+        fields: dict[str, Any] = {"member": key}
+        if body.get("reason"):
+            fields["reason"] = body["reason"]
+        signed = await node.publish("member.remove", fields)
     after = await _membership(request)
-    return {"id": signed.id.hex(), "seq": signed.seq, "member": key.hex(), "status": str(after.status.get(key, "member")),
+    return {"id": signed.id.hex() if signed else None, "seq": signed.seq if signed else None, "already": already,
+            "member": key.hex(), "name": (await known_territories(node)).get(key, ""), "status": str(after.status.get(key, "member")),
             "removals": len(after.removals.get(key, frozenset())), "needed": after.needed()}
 
 
@@ -129,10 +139,14 @@ async def rotate(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
 ROUTES = [
     Route("POST", "/api/keys/rotate", rotate, "Rotate this node's key: the old key signs key.rotate naming a new one",
           tag="network"),
-    Route("POST", "/api/members/endorse", endorse, "Endorse a candidate territory (publishes member.endorse)",
-          body=(Field("key", str, max_len=80), Field("note", str, required=False, max_len=500)), tag="network"),
-    Route("POST", "/api/members/remove", remove, "Ask for a member's removal (publishes member.remove)",
-          body=(Field("key", str, max_len=80), Field("reason", str, required=False, max_len=500)), tag="network"),
+    Route("POST", "/api/members/endorse", endorse,
+          "Endorse a candidate territory (publishes member.endorse once): key, key prefix (8+ hex) or name; "
+          "a key this node never heard of needs unknown_key",
+          body=(Field("key", str, max_len=200), Field("note", str, required=False, max_len=500),
+                Field("unknown_key", bool, required=False)), tag="network"),
+    Route("POST", "/api/members/remove", remove,
+          "Ask for a member's removal (publishes member.remove once): key, key prefix (8+ hex) or name",
+          body=(Field("key", str, max_len=200), Field("reason", str, required=False, max_len=500)), tag="network"),
     Route("GET", "/api/members", member_list, "Members, candidates, endorsements, frozen authors", tag="network"),
     Route("GET", "/api/network", network_status, "The coordinator's view of every member", tag="network"),
 ]

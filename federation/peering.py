@@ -9,6 +9,8 @@ import aiohttp
 
 from federation.client import PeerClient
 from federation.errors import FederationError, FedErrorCode
+from federation.keyrotation import hand_over, refused_as_non_member
+from federation.membership import view
 from federation.state import Traffic
 from federation.sync import SyncReport, sync_with
 from node.service import Node
@@ -32,7 +34,13 @@ async def sync_peer(node: Node, session: aiohttp.ClientSession, peer: Peer, traf
     client = client_for(node, session, peer.url, traffic)
     before_in, before_out = traffic.received, traffic.sent
     try:
-        report = await sync_with(node, client)
+        try:
+            report = await sync_with(node, client)
+        except FederationError as exc:
+            # the peer may refuse our key only because it lacks our rotation: hand it over, retry
+            if not refused_as_non_member(exc) or not await hand_over(node, session, peer.url, await view(node), traffic):
+                raise
+            report = await sync_with(node, client)
     except FederationError as exc:
         report = SyncReport(peer.url, error=exc.message, error_code=str(exc.code))
         unreachable = exc.code is FedErrorCode.UNREACHABLE

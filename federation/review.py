@@ -14,10 +14,10 @@ from typing import Any
 from aiohttp import web
 
 import configs
-from federation.coop_members import load_entries, names
+from federation.coop_members import load_entries, names, resolve
 from node.api.framework import Route, node_of
 from node.errors import Invalid, NotFound
-from node.ids import parse_id, parse_key
+from node.ids import parse_id
 from node.service import Node
 from protocol import encoding, review
 from protocol.coop import Entry
@@ -147,7 +147,8 @@ def _hundredths(total: int, count: int) -> str:
 
 async def _request(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
     node = node_of(request)
-    rid = await request_review(node, parse_id(body["target"]), [parse_key(k) for k in body["reviewers"]], body["framework"], body.get("message") or "")
+    reviewers = [await resolve(node, k, bool(body.get("unknown_key")), "reviewer territory") for k in body["reviewers"]]
+    rid = await request_review(node, parse_id(body["target"]), reviewers, body["framework"], body.get("message") or "")
     return {"id": rid.hex()}
 
 
@@ -167,7 +168,7 @@ async def _respond(request: web.Request, body: dict[str, Any]) -> dict[str, Any]
 
 async def _list(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
     node = node_of(request)
-    return await overview(node, parse_key(body["about"]) if body.get("about") else None)
+    return await overview(node, await resolve(node, body["about"]) if body.get("about") else None)
 
 
 def frameworks_json(data_dir: Path) -> dict[str, Any]:
@@ -196,16 +197,18 @@ async def _one_framework(request: web.Request, body: dict[str, Any]) -> dict[str
 
 
 ROUTES = [
-    Route("POST", "/api/review/request", _request, "Ask chosen peers to review one of this territory's records",
+    Route("POST", "/api/review/request", _request,
+          "Ask chosen peers (key, key prefix of 8+ hex, or name) to review one of this territory's records",
           body=(Field("target", str, max_len=64), Field("reviewers", list, items=str, max_len=32),
-                Field("framework", str, max_len=64), Field("message", str, required=False, max_len=2000)), tag="cooperation"),
+                Field("framework", str, max_len=64), Field("message", str, required=False, max_len=2000),
+                Field("unknown_key", bool, required=False)), tag="cooperation"),
     Route("POST", "/api/review", _publish, "Publish a review of another territory's record",
           body=(Field("target", str, max_len=64), Field("framework", str, max_len=64), Field("scores", dict, max_len=32),
                 Field("verdict", str, max_len=32), Field("comments", str, required=False, max_len=4000)), tag="cooperation"),
     Route("POST", "/api/review/respond", _respond, "Answer a review of this territory",
           body=(Field("review", str, max_len=64), Field("text", str, max_len=4000)), tag="cooperation"),
     Route("GET", "/api/review", _list, "Reviews received and given, averages per criterion per year, requests waiting",
-          query=(Field("about", str, required=False),), tag="cooperation"),
+          query=(Field("about", str, required=False, max_len=200),), tag="cooperation"),
     Route("GET", "/api/review/frameworks", _frameworks, "Review frameworks this node knows", tag="cooperation"),
     Route("GET", "/api/review/frameworks/{id}", _one_framework, "One review framework", tag="cooperation"),
 ]

@@ -21,9 +21,11 @@ def _scores(items: list[str]) -> dict[str, int]:
 
 
 def cmd_request(args: argparse.Namespace) -> None:
-    body = {"target": args.target, "reviewers": args.reviewers, "framework": args.framework}
+    body: dict[str, Any] = {"target": args.target, "reviewers": args.reviewers, "framework": args.framework}
     if args.message:
         body["message"] = args.message
+    if args.unknown_key:
+        body["unknown_key"] = True
     r = api(args).post("/api/review/request", body)
     emit(args, r, lambda r: f"review requested: {r['id']}")
 
@@ -69,21 +71,31 @@ def cmd_list(args: argparse.Namespace) -> None:
     emit(args, api(args).get("/api/review", about=args.about), _list_text)
 
 
+EXAMPLE = """example:
+  democite review request --data ./a --target RECORD_ID --reviewer "Quartier B"
+  democite review publish --data ./b --target RECORD_ID --score participation=3 ... --verdict on-track
+  democite review list --data ./a --about 2065e591"""
+
+_TERRITORY = "its key (64 hex), an unambiguous key prefix (8+ hex) or its name"
+
+
 def register(sub: Any) -> None:
     p = command(sub, "request", cmd_request, "ask chosen peers to review one of this territory's records")
     p.add_argument("--target", required=True, help="id of one of our records (a DAS summary, a pact evaluation, a twinning report)")
-    p.add_argument("--reviewer", dest="reviewers", action="append", required=True, metavar="KEY", help="a peer's key (repeat)")
+    p.add_argument("--reviewer", dest="reviewers", action="append", required=True, metavar="TERRITORY",
+                   help=f"a peer territory: {_TERRITORY}; repeat for several")
     p.add_argument("--framework", default="democite21", help="review framework id (default democite21)")
-    p.add_argument("--message")
+    p.add_argument("--message", help='a word to the reviewers, e.g. "our DAS summary for 2026"')
+    p.add_argument("--unknown-key", action="store_true", help="name a full key this node never heard of (check it first)")
     p = command(sub, "publish", cmd_publish, "publish a review of another territory's record")
     p.add_argument("--target", required=True, help="id of the reviewed record")
     p.add_argument("--framework", default="democite21", help="review framework id (default democite21)")
     p.add_argument("--score", action="append", metavar="CRITERION=N", help="one per criterion, e.g. participation=3")
     p.add_argument("--verdict", required=True, help="one of the framework's verdicts, e.g. on-track")
-    p.add_argument("--comments")
+    p.add_argument("--comments", help='what the reviewer saw, e.g. "strong participation, little on energy"')
     p = command(sub, "respond", cmd_respond, "answer a review of this territory")
-    p.add_argument("review", help="the review's id")
-    p.add_argument("--text", required=True)
+    p.add_argument("review", help="the review's id (64 hex)")
+    p.add_argument("--text", required=True, help='the answer, e.g. "thank you: we start an energy plan in 2027"')
     p = command(sub, "list", cmd_list, "reviews received and given, with averages per criterion per year")
-    p.add_argument("--about", metavar="TERRITORY", help="a territory's key (default: this territory)")
+    p.add_argument("--about", metavar="TERRITORY", help=f"a territory: {_TERRITORY} (default: this territory)")
     command(sub, "frameworks", cmd_frameworks, "review frameworks this node knows (configs/frameworks/*.toml)")

@@ -32,7 +32,10 @@ def _show_text(t: dict[str, Any]) -> str:
 
 
 def cmd_propose(args: argparse.Namespace) -> None:
-    r = api(args).post("/api/twin", {"with": args.partners, "title": args.title, "objectives": args.objectives, "until": args.until})
+    body: dict[str, Any] = {"with": args.partners, "title": args.title, "objectives": args.objectives, "until": args.until}
+    if args.unknown_key:
+        body["unknown_key"] = True
+    r = api(args).post("/api/twin", body)
     emit(args, {"id": r["id"]}, lambda r: f"twinning proposed: {r['id']}\nthe partner sees it in `democite twin inbox`")
 
 
@@ -64,6 +67,10 @@ def cmd_decline(args: argparse.Namespace) -> None:
     _act(args, "decline", {"reason": args.reason} if args.reason else {})
 
 
+def cmd_withdraw(args: argparse.Namespace) -> None:
+    _act(args, "withdraw", {"reason": args.reason} if args.reason else {})
+
+
 def cmd_milestone(args: argparse.Namespace) -> None:
     _act(args, "milestone", {"title": args.title, **({"text": args.text} if args.text else {})})
 
@@ -83,30 +90,40 @@ def cmd_report(args: argparse.Namespace) -> None:
     _act(args, "report", {"text": args.text} if args.text else {})
 
 
+EXAMPLE = """example:
+  democite twin propose --data ./a --with "Quartier B" --title "Jumelage eau" --objectives "partager" --until 2027-12-31
+  democite twin accept --data ./b ID
+  democite twin withdraw --data ./a ID --reason "merged into another project"
+"""
+
+
 def register(sub: Any) -> None:
     p = command(sub, "propose", cmd_propose, "propose a twinning project to one or more partners (all must accept)")
-    p.add_argument("--with", dest="partners", action="append", required=True, metavar="KEY", help="a partner's public key (repeat for several)")
-    p.add_argument("--title", required=True)
-    p.add_argument("--objectives", required=True)
-    p.add_argument("--until", required=True, help="end date, YYYY-MM-DD")
+    p.add_argument("--with", dest="partners", action="append", required=True, metavar="TERRITORY",
+                   help="a partner: its key (64 hex), an unambiguous key prefix (8+ hex) or its name; repeat for several")
+    p.add_argument("--title", required=True, help='a short title, e.g. "Jumelage eau"')
+    p.add_argument("--objectives", required=True, help='what the parties mean to do together, e.g. "partager nos pratiques"')
+    p.add_argument("--until", required=True, help="end date, YYYY-MM-DD, e.g. 2027-12-31")
+    p.add_argument("--unknown-key", action="store_true", help="name a full key this node never heard of (check it first)")
     command(sub, "inbox", cmd_inbox, "proposals waiting for this territory's answer")
     p = command(sub, "list", cmd_list, "twinnings this territory is part of")
     p.add_argument("--all", action="store_true", help="every twinning known to this node")
     for name, func, help in (
-        ("show", cmd_show, "one twinning: state (proposed, active, declined, closed) and history"),
+        ("show", cmd_show, "one twinning: state (proposed, active, declined, withdrawn, closed) and history"),
         ("accept", cmd_accept, "accept a proposal naming this territory"),
         ("decline", cmd_decline, "decline a proposal naming this territory"),
+        ("withdraw", cmd_withdraw, "withdraw a proposal this territory made, before every partner accepted it"),
         ("milestone", cmd_milestone, "report a milestone of an active twinning"),
         ("hours", cmd_hours, "report aggregate Societal Activity hours given to an active twinning (no persons)"),
         ("report", cmd_report, "write the joint closing report (--text), or co-sign the one a partner wrote"),
     ):
         p = command(sub, name, func, help)
-        p.add_argument("id", help="the twinning's id (64 hex)")
-        if name == "decline":
-            p.add_argument("--reason")
+        p.add_argument("id", help="the twinning's id (64 hex), as `democite twin list` shows it")
+        if name in ("decline", "withdraw"):
+            p.add_argument("--reason", help='why, told to the other parties, e.g. "no budget this year"')
         elif name == "milestone":
-            p.add_argument("--title", required=True)
-            p.add_argument("--text")
+            p.add_argument("--title", required=True, help='the milestone, e.g. "Visite croisée"')
+            p.add_argument("--text", help="more about it, e.g. who met and what was decided")
         elif name == "hours":
             src = p.add_mutually_exclusive_group(required=True)
             src.add_argument("--hours", help="aggregate hours, e.g. 120 or 7.5")

@@ -10,11 +10,11 @@ from typing import Any
 
 from aiohttp import web
 
-from federation.coop_members import load_entries, names
+from federation.coop_members import load_entries, names, resolve
 from node.api.framework import Route, node_of
 from node.das.service import DasService
 from node.errors import Invalid, NotFound
-from node.ids import parse_id, parse_key
+from node.ids import parse_id
 from node.service import Node
 from protocol import twinning
 from protocol.errors import ProtocolError
@@ -104,7 +104,7 @@ def to_json(t: twinning.Twinning, who: dict[bytes, str]) -> dict[str, Any]:
 
 async def _propose(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
     node = node_of(request)
-    partners = [parse_key(k) for k in body["with"]]
+    partners = [await resolve(node, k, bool(body.get("unknown_key")), "partner territory") for k in body["with"]]
     tid = await propose(node, partners, body["title"], body["objectives"], body["until"])
     return {"id": tid.hex(), "state": "proposed"}
 
@@ -139,11 +139,11 @@ async def _act(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
         t = await close_report(node, tid, body.get("text"))
     elif action == "hours" and body.get("from_das") is not None:
         t = await hours_from_das(node, tid, body)
-    elif action in ("accept", "decline", "milestone", "hours"):
+    elif action in ("accept", "decline", "withdraw", "milestone", "hours"):
         fields = {k: v for k, v in body.items() if v is not None and k != "from_das"}
         t = await act(node, tid, f"twin.{action}", fields)
     else:
-        raise NotFound(f"no twinning action '{action[:32]}': use accept, decline, milestone, hours or report")
+        raise NotFound(f"no twinning action '{action[:32]}': use accept, decline, withdraw, milestone, hours or report")
     return to_json(t, await names(node))
 
 
@@ -152,12 +152,14 @@ ROUTES = [
         "POST",
         "/api/twin",
         _propose,
-        "Propose a twinning project to one or more partner territories",
+        "Propose a twinning project to partner territories, each named by key, key prefix (8+ hex) or name "
+        "(a key this node never heard of needs unknown_key)",
         body=(
             Field("with", list, items=str, max_len=16),
             Field("title", str, max_len=200),
             Field("objectives", str, max_len=4000),
             Field("until", str, max_len=10),
+            Field("unknown_key", bool, required=False),
         ),
         tag="cooperation",
     ),
@@ -169,7 +171,8 @@ ROUTES = [
         "POST",
         "/api/twin/{id}/{action}",
         _act,
-        "accept, decline (reason), milestone (title, text), hours (minutes or from_das project, period), report (text; none: co-sign)",
+        "accept, decline (reason), withdraw (reason; the proposer, before every partner accepted), milestone (title, text), "
+        "hours (minutes or from_das project, period), report (text; none: co-sign)",
         body=(
             Field("reason", str, required=False, max_len=2000),
             Field("title", str, required=False, max_len=200),

@@ -236,14 +236,31 @@ def check_request(st: FundState, me: bytes, amount: int, now_ms: int) -> int:
     return slot
 
 
-def verify_grant(request: Sequence[bytes], approvals: Sequence[Sequence[bytes]], members: Iterable[bytes]) -> int:
+def verify_grant(
+    request: Sequence[bytes], approvals: Sequence[Sequence[bytes]], members: Iterable[bytes],
+    rotations: Sequence[Sequence[bytes]] = (),
+) -> int:
     """Check a grant certificate from signatures alone; return the amount in cents.
 
     `request` is [raw, sig, author] of the fund.request record, `approvals` the same for each
     fund.approve record. Raises ProofError unless more than 2/3 of `members` approved it.
+    `rotations` ([raw, sig, author] of key.rotate records) let a record signed before a key
+    rotation count for the territory, whose key in `members` is the current one.
     """
     ms = frozenset(members)
     try:
+        successor = _successors(rotations)
+
+        def current(key: bytes, seq: int) -> bytes:
+            seen: set[bytes] = set()
+            while key in successor and key not in seen:
+                seen.add(key)
+                new, at = successor[key]
+                if seq >= at:
+                    raise ProofError("a record of the certificate was signed by a key after its rotation")
+                key, seq = new, 0
+            return key
+
         req = _open(request)
         if req.record.kind != "fund.request":
             raise ProofError("the certificate's first record is not a fund request")
@@ -254,17 +271,32 @@ def verify_grant(request: Sequence[bytes], approvals: Sequence[Sequence[bytes]],
             body = rec.record.body
             if rec.record.kind != "fund.approve" or body["request"] != req.id or body["fund"] != fund or body["nonce"] != nonce:
                 raise ProofError("an approval of the certificate cites another request, fund or slot")
-            if rec.author in ms:
-                who.add(rec.author)
+            if (who_now := current(rec.author, rec.seq)) in ms:
+                who.add(who_now)
+        requester = current(req.author, req.seq)
     except ProofError:
         raise
     except (ProtocolError, KeyError, IndexError, TypeError) as exc:
         raise ProofError(f"the certificate holds a record that does not verify: {exc}") from None
-    if req.author not in ms:
+    if requester not in ms:
         raise ProofError("the requester is not a member")
     if len(who) < quorum(len(ms)):
         raise ProofError(f"{len(who)} member approvals, {quorum(len(ms))} needed (more than 2/3 of {len(ms)})")
     return int(req.record.body["amount"])
+
+
+def _successors(rotations: Sequence[Sequence[bytes]]) -> dict[bytes, tuple[bytes, int]]:
+    """old key -> (new key, seq of the rotation in the old key's log), from verified key.rotate records."""
+    out: dict[bytes, tuple[bytes, int]] = {}
+    for item in rotations:
+        rec = _open(item)
+        if rec.record.kind != "key.rotate":
+            raise ProofError("a rotation of the certificate is not a key.rotate record")
+        new = rec.record.body["new"]
+        if out.get(rec.author, (new, rec.seq)) != (new, rec.seq):
+            raise ProofError("the certificate holds two rotations of one key")
+        out[rec.author] = (new, rec.seq)
+    return out
 
 
 def _open(item: Sequence[bytes]) -> SignedRecord:

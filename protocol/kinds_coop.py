@@ -60,6 +60,11 @@ SCHEMAS = (
         "A named partner declines a twinning proposal.",
     ),
     Schema(
+        "twin.withdraw",
+        (_ref("proposal"), Field("reason", str, required=False, max_len=2000)),
+        "The proposer withdraws a twinning proposal that not every partner accepted yet.",
+    ),
+    Schema(
         "twin.milestone",
         (_ref("proposal"), Field("title", str, max_len=200, min=1), Field("text", str, required=False, max_len=4000)),
         "A milestone of an active twinning, reported by one of its parties.",

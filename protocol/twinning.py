@@ -1,8 +1,9 @@
 """Twinning projects: their states, the one transition table, and the fold over replicated records.
 
 A project is proposed by one territory naming its partners; it is active only once every named
-partner accepted (their first answer counts), declined as soon as one partner declined, and closed
-when one party's closing report is co-signed by every other party.
+partner accepted (their first answer counts), declined as soon as one partner declined, withdrawn
+when its proposer takes it back before that, and closed when one party's closing report is
+co-signed by every other party.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class State(Enum):
     PROPOSED = "proposed"
     ACTIVE = "active"
     DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
     CLOSED = "closed"
 
 
@@ -30,6 +32,7 @@ class Event(Enum):
     ACCEPT = "accept"  # a partner accepted, others have not yet
     ALL_ACCEPTED = "all_accepted"  # the last partner accepted
     DECLINE = "decline"
+    WITHDRAW = "withdraw"  # the proposer takes back a proposal not every partner accepted yet
     MILESTONE = "milestone"
     HOURS = "hours"
     REPORT = "report"
@@ -41,6 +44,7 @@ TRANSITIONS: Mapping[tuple[State, Event], State] = MappingProxyType({
     (State.PROPOSED, Event.ACCEPT): State.PROPOSED,
     (State.PROPOSED, Event.ALL_ACCEPTED): State.ACTIVE,
     (State.PROPOSED, Event.DECLINE): State.DECLINED,
+    (State.PROPOSED, Event.WITHDRAW): State.WITHDRAWN,
     (State.ACTIVE, Event.MILESTONE): State.ACTIVE,
     (State.ACTIVE, Event.HOURS): State.ACTIVE,
     (State.ACTIVE, Event.REPORT): State.ACTIVE,
@@ -48,7 +52,7 @@ TRANSITIONS: Mapping[tuple[State, Event], State] = MappingProxyType({
     (State.ACTIVE, Event.ALL_SIGNED): State.CLOSED,
 })
 
-_PHASE = {"twin.accept": 1, "twin.decline": 1, "twin.milestone": 2, "twin.hours": 2, "twin.report": 2, "twin.cosign": 3}
+_PHASE = {"twin.accept": 1, "twin.decline": 1, "twin.withdraw": 1, "twin.milestone": 2, "twin.hours": 2, "twin.report": 2, "twin.cosign": 3}
 _DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 
 
@@ -105,6 +109,9 @@ class Twinning:
         self.state = new
 
     def _event(self, e: Entry) -> Event:
+        if e.kind in ("twin.accept", "twin.decline", "twin.withdraw") and self.state is not State.PROPOSED:
+            # named after what the party did, not after the internal event (all_accepted, ...)
+            raise TransitionError(f"a twinning that is {self.state.value} cannot take the event '{e.kind[5:]}'")
         if e.kind in ("twin.accept", "twin.decline"):
             if e.author == self.proposer:
                 raise RecordError("the proposer does not answer its own proposal: a named partner does", ErrorCode.NOT_ALLOWED)
@@ -114,6 +121,10 @@ class Twinning:
                 return Event.DECLINE
             waiting = [p for p in self.partners if p not in self.answers and p != e.author]
             return Event.ACCEPT if waiting else Event.ALL_ACCEPTED
+        if e.kind == "twin.withdraw":
+            if e.author != self.proposer:
+                raise RecordError("only the proposer withdraws a twinning proposal: a partner declines it", ErrorCode.NOT_ALLOWED)
+            return Event.WITHDRAW
         if e.kind == "twin.milestone":
             return Event.MILESTONE
         if e.kind == "twin.hours":

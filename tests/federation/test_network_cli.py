@@ -49,3 +49,26 @@ async def test_shipped_together_file_loads() -> None:
 
     g = load_genesis(Path(__file__).resolve().parents[2] / "configs" / "networks" / "together.toml")
     assert g.name == "TOGETHER" and len(g.founders) == 3
+
+
+async def test_join_refused_for_a_node_holding_another_networks_records(make_node, tmp_path) -> None:
+    rn = await make_node("Commune A")  # on the open network: its profile and a note are signed for it
+    await rn.node.publish("note", {"text": "bonjour"})
+    d = rn.config.data_dir
+    init_node(tmp_path / "f", "Founder", "127.0.0.1:0")
+    net = tmp_path / "together.toml"
+    rc, out, err = await run_cli("network", "create", "--name", "TOGETHER", "--out", str(net), "--founder-node", str(tmp_path / "f"))
+    assert rc == 0, err
+    before = (d / "node.toml").read_text()
+    rc, out, err = await run_cli("network", "join", str(net), "--data", str(d))
+    assert rc == 1 and "Traceback" not in err
+    assert "already holds 2 records of the open network" in err
+    assert f"democite init --data NEW_DIR --network {net.resolve()}" in err
+    assert (d / "node.toml").read_text() == before  # nothing changed
+    # a node that holds only records of that very network joins it again (e.g. the file moved)
+    rc, out, err = await run_cli("network", "join", str(net), "--data", str(tmp_path / "f"))
+    assert rc == 0, err
+    f = await make_node(data=tmp_path / "f")
+    assert await f.node.logs.head(f.node.public_key) is not None
+    rc, out, err = await run_cli("network", "join", str(net), "--data", str(tmp_path / "f"))
+    assert rc == 0, err

@@ -43,7 +43,10 @@ async def test_non_member_refused_until_endorsed_by_a_majority(make_node, tmp_pa
 
     status, r = await call_api(a, "POST", "/api/members/endorse", {"key": ckey.hex()})
     assert status == 200 and r["status"] == "candidate" and r["endorsements"] == 1 and r["needed"] == 2
+    # B has not heard of C yet (A's endorsement has not reached it): the key must be confirmed
     rc, out, err = await run_cli("member", "endorse", "--data", str(db), ckey.hex(), "--json")
+    assert rc == 1 and "--unknown-key" in err
+    rc, out, err = await run_cli("member", "endorse", "--data", str(db), ckey.hex(), "--unknown-key", "--json")
     assert rc == 0, err
 
     async def a_holds_c() -> bool:
@@ -62,7 +65,7 @@ async def test_non_member_refused_until_endorsed_by_a_majority(make_node, tmp_pa
 
 async def test_endorse_errors_are_clear(make_node, tmp_path) -> None:
     a = await make_node("Open")
-    status, r = await call_api(a, "POST", "/api/members/endorse", {"key": "00" * 32})
+    status, r = await call_api(a, "POST", "/api/members/endorse", {"key": "00" * 32, "unknown_key": True})
     assert status == 409 and "open network" in r["error"]["message"]
     status, r = await call_api(a, "POST", "/api/members/endorse", {"key": "zz"})
-    assert status == 400 and "64 hexadecimal" in r["error"]["message"]
+    assert status == 400 and "no known territory is named 'zz'" in r["error"]["message"]

@@ -14,7 +14,7 @@ from node import keys
 from node.bootstrap import init_node
 from protocol.membership import key_commitment
 from protocol.record import Record, sign_record
-from tests.conftest import run_cli
+from tests.conftest import call_api, run_cli
 from tests.federation.netutil import converged, fed, link, make_network, wait_for
 
 
@@ -135,3 +135,92 @@ async def test_rotate_finishes_a_rotation_left_unfinished(tmp_path) -> None:
         assert rn.node.public_key == new.public_key
         head = await rn.node.logs.head(old.public_key)
         assert head is not None and head.size == 2  # profile, one rotation
+
+
+async def test_rotation_right_after_admission_reaches_the_members_by_itself(make_node, tmp_path) -> None:
+    """B is admitted, rotates before it ever pushed its log: A neither knows B's address nor the
+    rotation, and refuses B's new key. B hands the rotation over, signed by its retired key."""
+    net, (da,) = make_network(tmp_path, ["Commune A"])
+    a = await make_node(data=da, federation=fed(net))
+    init_node(tmp_path / "b", "Quartier B", "127.0.0.1:0")
+    b = await make_node(data=tmp_path / "b", federation=fed(net))
+    old = b.node.public_key
+    status, r = await call_api(a, "POST", "/api/members/endorse", {"key": old.hex(), "unknown_key": True})
+    assert status == 200 and r["status"] == "member", r
+    status, r = await call_api(a, "POST", "/api/fund", {"name": "Fonds", "currency": "EUR"})
+    assert status == 200, r
+    fid = r["id"]
+    status, r = await call_api(a, "POST", "/api/fund/contribute", {"fund": fid, "amount": 10_000})
+    assert status == 200, r
+    rc, out, err = await run_cli("key", "rotate", "--data", str(tmp_path / "b"), "--json")
+    assert rc == 0, err
+    new = bytes.fromhex(json.loads(out)["new"])
+    # B learns A's address (the network file's founders list, a `peer add`); nobody re-adds B's
+    await b.node.peers.upsert(a.peer_url, a.node.public_key, "A", b.node.clock())
+
+    async def a_follows_b() -> bool:
+        h = await a.node.logs.head(new)
+        return h is not None and h.size >= 1 and new in (await view(a.node)).members
+
+    await wait_for(a_follows_b, 20, "B's new key admitted at A")
+    m = await view(a.node)
+    assert m.current(old) == new and old not in m.members
+    # the fund created before the rotation counts B under its new key
+    status, r = await call_api(a, "POST", "/api/fund/request", {"fund": fid, "amount": 5_000, "purpose": "jumelage"})
+    assert status == 200, r
+    rid = r["id"]
+
+    async def b_holds_request() -> bool:
+        return await b.node.logs.record_by_id(bytes.fromhex(rid)) is not None
+
+    await wait_for(b_holds_request, 20, "A's grant request at B")
+    status, r = await call_api(b, "POST", "/api/fund/approve", {"request": rid})
+    assert status == 200 and r["quorum"] == 2, r
+    status, r = await call_api(a, "POST", "/api/fund/approve", {"request": rid})
+    assert status == 200, r
+
+    async def certified_at_a() -> bool:
+        code, s = await call_api(a, "GET", "/api/fund", fund=fid)
+        return code == 200 and bool(s["funds"][0]["grants"])
+
+    await wait_for(certified_at_a, 20, "the grant certified at A with B's new-key approval")
+    code, s = await call_api(a, "GET", "/api/fund", fund=fid)
+    assert new.hex() in s["funds"][0]["members"] and old.hex() not in s["funds"][0]["members"]
+    assert sorted(s["funds"][0]["grants"][0]["approvals"]) == sorted([a.node.public_key.hex(), new.hex()])
+
+
+async def test_grant_certificate_counts_an_approval_signed_before_a_rotation(make_node) -> None:
+    from protocol import fund as rules
+
+    a, b = await make_node("Commune A", federation=fed()), await make_node("Quartier B", federation=fed())
+    await link([a, b])
+    await wait_for(lambda: converged([a, b]), 15, "profiles exchanged")
+    status, r = await call_api(a, "POST", "/api/fund", {"name": "Fonds", "currency": "EUR"})
+    assert status == 200, r
+    fid = r["id"]
+    assert (await call_api(a, "POST", "/api/fund/contribute", {"fund": fid, "amount": 10_000}))[0] == 200
+    status, r = await call_api(a, "POST", "/api/fund/request", {"fund": fid, "amount": 5_000, "purpose": "jumelage"})
+    assert status == 200, r
+    rid = r["id"]
+
+    async def b_holds_request() -> bool:
+        return await b.node.logs.record_by_id(bytes.fromhex(rid)) is not None
+
+    await wait_for(b_holds_request, 15, "the request at B")
+    status, r = await call_api(b, "POST", "/api/fund/approve", {"request": rid})
+    assert status == 200, r
+    old = b.node.public_key
+    rc, out, err = await run_cli("key", "rotate", "--data", str(b.config.data_dir), "--json")
+    assert rc == 0, err
+    new = bytes.fromhex(json.loads(out)["new"])
+    await wait_for(lambda: converged([a, b]), 15, "the rotation at A")
+    status, r = await call_api(a, "POST", "/api/fund/approve", {"request": rid})
+    assert status == 200 and r["certified"], r
+    status, cert = await call_api(a, "GET", f"/api/fund/grants/{rid}/certificate")
+    assert status == 200, cert
+    assert new.hex() in cert["members"] and old.hex() not in cert["members"]
+    items = [[bytes.fromhex(x) for x in item] for item in cert["records"]]
+    rotations = [[bytes.fromhex(x) for x in item] for item in cert["rotations"]]
+    assert [item[2] for item in rotations] == [old]
+    members = [bytes.fromhex(k) for k in cert["members"]]
+    assert rules.verify_grant(items[0], items[1:], members, rotations) == 5_000  # from signatures alone

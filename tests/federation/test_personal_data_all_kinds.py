@@ -142,6 +142,9 @@ async def test_no_personal_data_leaves_for_any_record_kind(make_node, tmp_path, 
     await sync(da, db)
     await ok("twin", "accept", "--data", da, t1)
     await ok("twin", "decline", "--data", da, t3, "--reason", "pas cette année")
+    t4 = (await ok("twin", "propose", "--data", da, "--with", kb, "--title", "Retiré", "--objectives", "o", "--until", "2027-12-31",
+                   "--json"))["id"]
+    await ok("twin", "withdraw", "--data", da, t4, "--reason", "fusionné avec T2")
     await ok("twin", "accept", "--data", db, t2)
     await sync(da, db)
     await ok("twin", "milestone", "--data", da, t1, "--title", "Visite croisée")
@@ -169,7 +172,7 @@ async def test_no_personal_data_leaves_for_any_record_kind(make_node, tmp_path, 
 
     # membership: A endorses a candidate; C signs two histories, A holds the fork proof, claims it
     # publicly and asks for C's removal; then A rotates its key
-    await ok("member", "endorse", "--data", da, Identity(os.urandom(32)).public_key.hex())
+    await ok("member", "endorse", "--data", da, Identity(os.urandom(32)).public_key.hex(), "--unknown-key")
     await ok("publish", "--data", dc, "--kind", "note", "--body", '{"text": "une"}')
     await sync(da)
     head = await a.node.logs.head(c.node.public_key)

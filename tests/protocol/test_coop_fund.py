@@ -254,3 +254,26 @@ def test_grant_certificate_verifies_from_signatures_alone() -> None:
     other = _signed(ids[3], 2, apps[2].id, "fund.approve", {"fund": fund_id, "nonce": 2, "request": req.id})
     with pytest.raises(ProtocolError, match="another request, fund or slot"):
         rules.verify_grant(item(req), [item(apps[0]), item(apps[1]), item(other)], members)
+
+
+def test_grant_certificate_follows_key_rotations() -> None:
+    ids = [Identity(bytes([i + 1]) * 32) for i in range(4)]
+    fund_id = b"\x07" * 32
+    req = _signed(ids[0], 1, GENESIS_PREV, "fund.request", {"fund": fund_id, "nonce": 1, "amount": 500, "purpose": "p"})
+    apps = [_signed(i, 1, GENESIS_PREV, "fund.approve", {"fund": fund_id, "nonce": 1, "request": req.id}) for i in ids[1:]]
+    # member 1 approved, then rotated to a new key: the members are now named by that key
+    new = Identity(b"\x55" * 32)
+    rot = _signed(ids[1], 2, apps[0].id, "key.rotate", {"new": new.public_key})
+    members = [ids[0].public_key, new.public_key, ids[2].public_key, ids[3].public_key]
+
+    def item(s: SignedRecord) -> list[bytes]:
+        return [s.raw, s.sig, s.author]
+
+    with pytest.raises(ProtocolError, match="2 member approvals, 3 needed"):
+        rules.verify_grant(item(req), [item(a) for a in apps], members)
+    assert rules.verify_grant(item(req), [item(a) for a in apps], members, [item(rot)]) == 500
+    late = _signed(ids[1], 3, rot.id, "fund.approve", {"fund": fund_id, "nonce": 1, "request": req.id})
+    with pytest.raises(ProtocolError, match="after its rotation"):
+        rules.verify_grant(item(req), [item(late), item(apps[1]), item(apps[2])], members, [item(rot)])
+    with pytest.raises(ProtocolError, match="not a key.rotate"):
+        rules.verify_grant(item(req), [item(a) for a in apps], members, [item(apps[0])])

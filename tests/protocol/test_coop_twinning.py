@@ -98,3 +98,20 @@ def test_state_is_the_same_whatever_the_order(rnd, script) -> None:
     assert (t1.state, t1.answers, len(t1.milestones), t1.closing_report) == (t2.state, t2.answers, len(t2.milestones), t2.closing_report)
     if t1.state in (State.ACTIVE, State.CLOSED):
         assert set(t1.answers) == {B, C} and set(t1.answers.values()) == {"accepted"}
+
+
+def test_withdraw_by_the_proposer_only_and_only_while_proposed() -> None:
+    p = propose(A, (B, C))
+    w = entry(A, "twin.withdraw", {"proposal": p.id, "reason": "erreur de clé"})
+    t = twinning.fold(p, [w])
+    assert t.state is State.WITHDRAWN and t.history[-1]["event"] == "withdraw"
+    t = twinning.fold(p, [entry(B, "twin.withdraw", {"proposal": p.id})])
+    assert t.state is State.PROPOSED and "only the proposer withdraws" in t.ignored[0]["reason"]
+    # one partner of two accepted: still withdrawable (answers apply in canonical order, A's first here)
+    t = twinning.fold(p, [entry(B, "twin.accept", {"proposal": p.id}), w])
+    assert t.state is State.WITHDRAWN and t.ignored[0]["kind"] == "twin.accept"
+    both = [entry(k, "twin.accept", {"proposal": p.id}) for k in (B, C)]
+    with pytest.raises(ProtocolError, match="withdrawn cannot take the event 'accept'"):
+        twinning.check_action(twinning.fold(p, [w]), B, "twin.accept", {})
+    with pytest.raises(ProtocolError, match="active cannot take the event 'withdraw'"):
+        twinning.check_action(twinning.fold(p, both), A, "twin.withdraw", {})
