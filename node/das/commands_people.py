@@ -73,7 +73,7 @@ def person_erase(args: argparse.Namespace) -> None:
 
 
 def contract_add(args: argparse.Namespace) -> None:
-    body = drop_unset({"person": args.person, "hours": args.hours, "from": args.date_from, "to": args.date_to, "employer": args.employer,
+    body = drop_unset({"person": args.person, "minutes": rules.parse_duration(args.hours), "from": args.date_from, "to": args.date_to, "employer": args.employer,
                    "mode": args.mode, "leave_day_minutes": args.leave_day_minutes, "pending": args.pending})
     print_id(args, api(args).post("/api/das/contracts", body))
 
@@ -98,7 +98,8 @@ def contract_accept(args: argparse.Namespace) -> None:
 
 
 def contract_amend(args: argparse.Namespace) -> None:
-    body = drop_unset({"hours": args.hours, "from": args.date_from, "to": args.date_to, "mode": args.mode, "reason": args.reason,
+    minutes = rules.parse_duration(args.hours) if args.hours is not None else None
+    body = drop_unset({"minutes": minutes, "from": args.date_from, "to": args.date_to, "mode": args.mode, "reason": args.reason,
                    "pending": args.pending})
     r = api(args).post(f"/api/das/contracts/{args.contract}/amend", body)
     emit(args, r, lambda r: f"{r['id']}\ncontract {r['id']} is now version {r['version']}")

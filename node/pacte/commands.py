@@ -12,6 +12,7 @@ from typing import Any
 
 from node.cliutil import api, emit, short, table
 from node.cliutil import command as _cmd
+from node.pacte.service import MAX_PAYROLL_CENTS
 from node.pacte.verify import cmd_verify
 
 Handler = Callable[[argparse.Namespace], int | None]
@@ -27,6 +28,8 @@ def _hundredths(text: str, what: str, example: str) -> int:
         value = Decimal(text.strip().replace(",", "."))
     except InvalidOperation:
         raise _fail(f"{what} must be a number, e.g. {example}") from None
+    if value.is_finite() and value.adjusted() > 15:  # before scaling: 1e999999999 would build a billion-digit integer
+        raise _fail(f"{what} is far too large, e.g. {example}")
     scaled = value * 100
     if not value.is_finite() or scaled != scaled.to_integral_value() or value < 0:
         raise _fail(f"{what} must be a non-negative number with at most 2 decimals, e.g. {example}")
@@ -209,6 +212,8 @@ def cmd_salary_share(args: argparse.Namespace) -> None:
     body: dict[str, Any] = {"partner": args.partner, "share_bp": _hundredths(args.percent, "--percent", "8 or 7.5")}
     if args.payroll:
         body["payroll_cents"] = _hundredths(args.payroll, "--payroll", "250000")
+        if body["payroll_cents"] > MAX_PAYROLL_CENTS:
+            raise _fail(f"--payroll is a yearly payroll in euros, at most {MAX_PAYROLL_CENTS // 100:,}; e.g. 250000")
     if args.year:
         body["year"] = args.year
     r = api(args).post(f"/api/pacte/{args.pacte}/salary-shares", body)
