@@ -301,6 +301,8 @@ class PacteService:
         """A certificate's dates: real days, ending today or later (an expired certificate certifies nothing), not decades away."""
         d_from, d_until = _day(start, "from"), _day(until, "until")
         today = datetime.date.fromisoformat(self._today())
+        if d_until < d_from:
+            raise Invalid(f"field 'until': a certificate cannot end ({until}) before it starts ({start})")
         if d_until < today:
             raise Invalid(f"field 'until': {until} is in the past; a certificate is valid until today ({today}) or later")
         n = MAX_CERTIFICATE_YEARS
