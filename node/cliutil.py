@@ -75,3 +75,13 @@ def api(args: argparse.Namespace) -> Any:
 
 def short(key: str | None, n: int = 12) -> str:
     return (key or "")[:n]
+
+
+def page_note(args: argparse.Namespace, shown: int, total: int | None, offset: int) -> None:
+    """Say on stderr when a listing holds more than this page, and how to see the rest (never with --json:
+    the document carries "total")."""
+    if getattr(args, "json", False) or total is None or offset + shown >= total:
+        return
+    where = f" (from row {offset + 1:,})" if offset else ""
+    nxt = f"use --offset {offset + shown}" if shown else "use a smaller --offset"
+    print(f"{shown:,} of {total:,} shown{where}; {nxt} to see more", file=sys.stderr)

@@ -59,6 +59,7 @@ class PersonsContracts(DasBase):
 
     async def get_person(self, ref: str) -> dict[str, Any]:
         p = await self._person(self.db, ref)
+        moves = await das_persons.flex(self.db)
         emp = None
         if p["employer_id"]:
             row = await das_persons.employer(self.db, str(p["employer_id"]))
@@ -70,7 +71,7 @@ class PersonsContracts(DasBase):
             "status": p["status"],
             "employer": emp,
             "profiles": await das_persons.profiles(self.db, p["id"]),
-            "contracts": [self._contract_json(c) for c in await das_persons.contracts(self.db, person_id=p["id"])],
+            "contracts": [self._contract_json(c, moves.get(c["contract_no"], [])) for c in await das_persons.contracts(self.db, person_id=p["id"])],
         }
 
     async def set_profile(self, ref: str, competences: list[Any], agreed_on: str | None, parties: list[str]) -> dict[str, Any]:

@@ -163,7 +163,7 @@ def _formatted(st: dict[str, Any], fmt: str, lang: str) -> Any:
     if fmt == "html":
         return web.Response(text=render.html(st, lang), content_type="text/html", charset="utf-8")
     if fmt == "csv":
-        return web.Response(text=render.to_csv(st), content_type="text/csv", charset="utf-8")
+        return web.Response(text=render.to_csv(st, lang), content_type="text/csv", charset="utf-8")
     return st
 
 
