@@ -39,9 +39,11 @@ def command(sub: Any, name: str, func: Any, help: str, data: bool = True, json_o
     return p
 
 
-def group(sub: Any, name: str, help: str, dest: str | None = None) -> Any:
-    """A command group (`democite NAME ACTION ...`): returns the subparsers for its actions."""
-    g = sub.add_parser(name, help=help, description=help)
+def group(sub: Any, name: str, help: str, dest: str | None = None, example: str | None = None) -> Any:
+    """A command group (`democite NAME ACTION ...`): returns the subparsers for its actions.
+
+    `example` is a command line shown at the end of the group's --help."""
+    g = sub.add_parser(name, help=help, description=help, epilog=f"example: {example}" if example else None)
     return g.add_subparsers(dest=dest or f"{name}_command", metavar="ACTION", required=True)
 
 

@@ -13,8 +13,8 @@ from node.cliutil import emit, group
 from node.das import rules
 
 
-def das_group(sub: Any, name: str, help: str) -> Any:
-    return group(sub, name, help, dest=f"das_{name}_command")
+def das_group(sub: Any, name: str, help: str, example: str) -> Any:
+    return group(sub, name, help, dest=f"das_{name}_command", example=example)
 
 
 def print_id(args: argparse.Namespace, r: dict[str, Any]) -> None:
