@@ -93,7 +93,7 @@ class PersonsContracts(DasBase):
             items.append((label, level, family))
         if not items:
             raise Invalid("field 'competences': a profile lists at least one competence")
-        on = rules.day(agreed_on, "agreed_on").isoformat() if agreed_on else self.today().isoformat()
+        on = rules.day(agreed_on, "agreed_on", self.today()).isoformat() if agreed_on else self.today().isoformat()
         async with self.db.write() as w:
             p = await self._person(w, ref)
             need = {"engagement21", "person"} | ({"employer"} if p["employer_id"] else set())
@@ -190,7 +190,7 @@ class PersonsContracts(DasBase):
         return rows[-1]
 
     async def accept_contract(self, no: int, party: str, on: str | None) -> dict[str, Any]:
-        day = rules.day(on, "on").isoformat() if on else self.today().isoformat()
+        day = rules.day(on, "on", self.today()).isoformat() if on else self.today().isoformat()
         async with self.db.write() as w:
             c = await self._current(w, no)
             need = rules.required_parties(c["employer_id"] is not None)
@@ -230,7 +230,7 @@ class PersonsContracts(DasBase):
         return {"id": no, "version": old["version"] + 1, "minutes_granted": minutes, "pending": pending}
 
     async def flex_contract(self, no: int, src: str, dst: str, minutes: int, parties: list[str], on: str | None, reason: str) -> dict[str, Any]:
-        day = rules.day(on, "on").isoformat() if on else self.today().isoformat()
+        day = rules.day(on, "on", self.today()).isoformat() if on else self.today().isoformat()
         async with self.db.write() as w:
             c = await self._current(w, no)
             need = {"person", "employer" if c["employer_id"] is not None else "engagement21"}

@@ -39,7 +39,7 @@ class ProgrammeEntries(DasBase):
             if target is rules.ProjectStatus.VALIDATED:
                 if p["coordinator_id"] is None:
                     raise Conflict(f"project {pid} has no coordinator: entries could not be validated")
-                day = rules.day(on, "date").isoformat() if on else _date_in(decision or "") or self.today().isoformat()
+                day = rules.day(on, "date", self.today()).isoformat() if on else _date_in(decision or "") or self.today().isoformat()
                 await das_programme.set_project_status(w, pid, p["status"], target.value, decision.strip(), day, note, self.now())  # type: ignore[union-attr]
             else:
                 await das_programme.set_project_status(w, pid, p["status"], target.value, None, None, note, self.now())

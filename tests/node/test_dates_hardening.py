@@ -72,6 +72,12 @@ async def test_contract_dates_are_bounded_around_today(make_node) -> None:
     no = (await ok("das", "contract", "add", "--data", d, "--person", "p-0001", "--hours", "35", "--from", f"{y}-01-01", "--to", f"{y}-12-31")).strip()
     err = await refused("das", "contract", "amend", "--data", d, no, "--to", "9999-12-31", "--reason", "typo")
     assert "field 'to'" in err and "10 years" in err
+    # the other dates of a contract's life too: acceptance, flexibility, profile agreement
+    err = await refused("das", "contract", "accept", "--data", d, no, "--party", "person", "--on", "9999-01-01")
+    assert "field 'on'" in err and "10 years" in err
+    err = await refused("das", "person", "profile", "--data", d, "p-0001", "--competence", "repair=2", "--parties", "person,engagement21",
+                        "--agreed-on", "9999-01-01")
+    assert "field 'agreed_on'" in err
 
 
 async def test_contract_hours_with_minutes(make_node) -> None:
