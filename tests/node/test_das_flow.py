@@ -168,7 +168,7 @@ async def test_project_states_and_employer_view(make_node) -> None:
     assert "Union" not in text and "Repair" not in text and "project" not in text and "sdg" not in text
     row = next(r for r in view["employees"] if r["person"] == "p-0001")
     assert row["used_minutes"] == 45 and row["remaining_minutes"] == 35 * 60 - 45
-    preview = json.loads(await cli("das", "summary", "preview", "--data", d, "--period", "2026-Q1"))
+    preview = json.loads(await cli("das", "summary", "preview", "--data", d, "--period", "2026-Q1", "--json"))
     assert "union" not in json.dumps(preview).lower()
 
 
