@@ -173,13 +173,62 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 # -- parser ----------------------------------------------------------------------------------------
 
+# One example command line per group, for groups whose module gives none (shown by `GROUP --help`).
+GROUP_EXAMPLES = {
+    "peer": "democite peer add http://127.0.0.1:8701",
+    "network": "democite network join network.toml",
+    "member": "democite member endorse 3f9a0c2e71b4d5a6",
+    "key": "democite key rotate",
+    "review": "democite review request --target RECORD_ID --reviewer KEY --framework democite-v1",
+    "twin": 'democite twin propose --with KEY --title "Jumelage eau" --objectives "partager les pratiques" --until 2027-12-31',
+    "fund": "democite fund pledge --amount 500",
+    "evidence": "democite evidence publish",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """Subcommand parsers inherit this class: a group given no command lists its commands instead of
+    only saying that one is required."""
+
+    def error(self, message: str) -> Any:  # argparse's hook; never returns
+        subs = next((a for a in self._actions if isinstance(a, argparse._SubParsersAction)), None)
+        if subs is None or not message.startswith("the following arguments are required") or str(subs.metavar) not in message:
+            super().error(message)
+        names = [a.dest for a in subs._choices_actions]
+        width = max(map(len, names))
+        lines = [self.format_usage().rstrip(), "", "commands:"]
+        lines += [f"  {a.dest.ljust(width)}  {a.help or ''}".rstrip() for a in subs._choices_actions]
+        if self.epilog:
+            lines += ["", self.epilog]
+        lines += ["", f"`{self.prog} {subs.metavar} --help` for more on each"]
+        self.exit(2, "\n".join(lines) + "\n")
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Example command lines in an epilog are printed as written, never re-wrapped."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("example"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def _finish(parser: argparse.ArgumentParser) -> None:
+    """Every parser formats examples as written; a group with no example of its own gets one."""
+    parser.formatter_class = _Formatter
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                if sub.epilog is None and name in GROUP_EXAMPLES and parser.prog == "democite":
+                    sub.epilog = f"example: {GROUP_EXAMPLES[name]}"
+                _finish(sub)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="democite",
         description="Démocité: a federated node for experimenting territories (DAS, Pactes 21, peer review, twinning, fund).",
-        epilog="Start with `democite demo`, then `democite init --help`.",
+        epilog="example: democite demo (then `democite init --help`)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -189,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--public-url", default="", help="URL peers should call, if not http://LISTEN")
 
     p = _cmd(sub, "run", cmd_run, "run the node in the foreground (SIGTERM or Ctrl-C stops it cleanly)", json_out=False)
-    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"], help="how much the node logs (default info)")
 
     p = _cmd(sub, "demo", cmd_demo, "start a small network of nodes on loopback, let them work, print what happened", data=False, json_out=False)
     p.add_argument("--nodes", type=int, default=5, help="number of territories (default 5)")
@@ -206,8 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = _cmd(sub, "log", cmd_log, "list the records this node holds (own and replicated), signatures re-verified")
     p.add_argument("--author", help="only this author's log (hex public key)")
     p.add_argument("--kind", help="only this kind (glob, e.g. 'das.*')")
-    p.add_argument("--limit", type=int, default=1000)
-    p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--limit", type=int, default=1000, help="at most this many records (default 1000)")
+    p.add_argument("--offset", type=int, default=0, help="skip this many records first, to see the next page")
 
     p = _cmd(sub, "prove", cmd_prove, "inclusion proof of one record in a signed checkpoint of its log, verified here (RFC 6962)")
     p.add_argument("record_id", metavar="RECORD_ID", help="the record's id (64 hex characters, as `democite log --json` prints it)")
@@ -222,13 +271,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--offline", action="store_true", help="add it even if it does not answer now")
     _cmd(psub, "list", cmd_peer_list, "list peers with their health and score")
     p = _cmd(psub, "remove", cmd_peer_remove, "remove a peer")
-    p.add_argument("url")
+    p.add_argument("url", help="the peer's URL as `peer list` shows it")
 
     p = _cmd(sub, "sync", cmd_sync, "one sync round with every known peer (or --peer URL), now")
     p.add_argument("--peer", help="only this peer")
 
     for register in _extensions():
         register(sub)
+    _finish(parser)
     return parser
 
 

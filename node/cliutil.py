@@ -39,9 +39,11 @@ def command(sub: Any, name: str, func: Any, help: str, data: bool = True, json_o
     return p
 
 
-def group(sub: Any, name: str, help: str, dest: str | None = None) -> Any:
-    """A command group (`democite NAME ACTION ...`): returns the subparsers for its actions."""
-    g = sub.add_parser(name, help=help, description=help)
+def group(sub: Any, name: str, help: str, dest: str | None = None, example: str | None = None) -> Any:
+    """A command group (`democite NAME ACTION ...`): returns the subparsers for its actions.
+
+    `example` is a command line shown at the end of the group's --help."""
+    g = sub.add_parser(name, help=help, description=help, epilog=f"example: {example}" if example else None)
     return g.add_subparsers(dest=dest or f"{name}_command", metavar="ACTION", required=True)
 
 
@@ -75,3 +77,13 @@ def api(args: argparse.Namespace) -> Any:
 
 def short(key: str | None, n: int = 12) -> str:
     return (key or "")[:n]
+
+
+def page_note(args: argparse.Namespace, shown: int, total: int | None, offset: int) -> None:
+    """Say on stderr when a listing holds more than this page, and how to see the rest (never with --json:
+    the document carries "total")."""
+    if getattr(args, "json", False) or total is None or offset + shown >= total:
+        return
+    where = f" (from row {offset + 1:,})" if offset else ""
+    nxt = f"use --offset {offset + shown}" if shown else "use a smaller --offset"
+    print(f"{shown:,} of {total:,} shown{where}; {nxt} to see more", file=sys.stderr)

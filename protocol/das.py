@@ -65,7 +65,7 @@ def parse_period(text: str) -> Period:
         raise RecordError(f"period '{str(text)[:20]}' is not YYYY, YYYY-Qn or YYYY-MM (for example 2026-Q1)")
     year = int(m.group(1))
     if not 1900 <= year <= 9999:
-        raise RecordError("period year out of range")
+        raise RecordError(f"period '{text[:20]}': the year is 1900 to 9999 (a period is YYYY, YYYY-Qn or YYYY-MM, e.g. 2026-Q1)")
     part = m.group(2)
     if part is None:
         return Period(m.group(0), dt.date(year, 1, 1), dt.date(year, 12, 31))
@@ -75,7 +75,7 @@ def parse_period(text: str) -> Period:
         return Period(m.group(0), start, _month_end(year, 3 * q))
     month = int(part)
     if not 1 <= month <= 12:
-        raise RecordError(f"period '{text[:20]}': month must be 01 to 12")
+        raise RecordError(f"period '{text[:20]}': the month is 01 to 12 (a period is YYYY, YYYY-Qn or YYYY-MM, e.g. 2026-03)")
     return Period(m.group(0), dt.date(year, month, 1), _month_end(year, month))
 
 

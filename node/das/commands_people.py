@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from node.cliutil import api, emit, table
 from node.das import rules
-from node.das.commands_util import drop_unset, fmt_hm, print_id, quote_ref, write_or_print
+from node.das.commands_util import drop_unset, fields, fmt_hm, print_id, quote_ref, write_or_print
 
 # -- employers -------------------------------------------------------------------------------
 
@@ -47,7 +48,28 @@ def person_list(args: argparse.Namespace) -> None:
 
 def person_show(args: argparse.Namespace) -> None:
     r = api(args).get(f"/api/das/persons/{quote_ref(args.person)}")
-    emit(args, r, lambda r: json.dumps(r, ensure_ascii=False, indent=2))
+    emit(args, r, _person_text)
+
+
+def _person_text(r: dict[str, Any]) -> str:
+    out = [fields([("id", r["id"]), ("pseudonym", r["pseudonym"]), ("name", r["name"]), ("status", r["status"]),
+                   ("employer", r["employer"] or "(none)")])]
+    latest = r["profiles"][-1] if r["profiles"] else None
+    if latest:
+        out += ["", f"competence profile v{latest['version']} agreed on {latest['agreed_on']} by {', '.join(latest['parties'])}"
+                + (f" ({len(r['profiles']) - 1} earlier versions)" if len(r["profiles"]) > 1 else ""),
+                table([[c["competence"], c["level"], c["family"]] for c in latest["competences"]], ["competence", "level", "family"])]
+    else:
+        out += ["", "no competence profile yet (`das person profile`)"]
+    out += ["", _contracts_table(r["contracts"]) if r["contracts"] else "no contract yet (`das contract add`)"]
+    return "\n".join(out)
+
+
+def _contracts_table(contracts: list[dict[str, Any]]) -> str:
+    return table([[c["id"], c["version"], c["from"], c["to"], c["mode"], fmt_hm(c["minutes_granted"]),
+                   ", ".join(f"{q} {fmt_hm(m)}" for q, m in c["allocation"].items()),
+                   ",".join(c["missing_acceptances"]) or "all accepted"] for c in contracts],
+                 ["contract", "v", "from", "to", "mode", "granted", "per quarter", "acceptances"])
 
 
 def person_profile(args: argparse.Namespace) -> None:
@@ -73,7 +95,7 @@ def person_erase(args: argparse.Namespace) -> None:
 
 
 def contract_add(args: argparse.Namespace) -> None:
-    body = drop_unset({"person": args.person, "hours": args.hours, "from": args.date_from, "to": args.date_to, "employer": args.employer,
+    body = drop_unset({"person": args.person, "minutes": rules.parse_duration(args.hours), "from": args.date_from, "to": args.date_to, "employer": args.employer,
                    "mode": args.mode, "leave_day_minutes": args.leave_day_minutes, "pending": args.pending})
     print_id(args, api(args).post("/api/das/contracts", body))
 
@@ -88,7 +110,22 @@ def contract_list(args: argparse.Namespace) -> None:
 
 def contract_show(args: argparse.Namespace) -> None:
     r = api(args).get(f"/api/das/contracts/{args.contract}")
-    emit(args, r, lambda r: json.dumps(r, ensure_ascii=False, indent=2))
+    emit(args, r, _contract_text)
+
+
+def _contract_text(r: dict[str, Any]) -> str:
+    out = [f"contract {r['id']}: {len(r['versions'])} version(s), the last is current", "",
+           table([[v["version"], v["from"], v["to"], v["mode"], fmt_hm(v["minutes_granted"]),
+                   ", ".join(f"{p} {d}" for p, d in sorted(v["accepted"].items())) or "none",
+                   ",".join(v["missing_acceptances"]) or "", v["reason"]] for v in r["versions"]],
+                 ["v", "from", "to", "mode", "granted", "accepted", "missing", "reason"])]
+    current = r["versions"][-1]
+    out += ["", "per quarter (after flexibility): " + ", ".join(f"{q} {fmt_hm(m)}" for q, m in current["allocation"].items())]
+    if r["flexibility"]:
+        out += ["", table([[f["id"], f["from_quarter"], f["to_quarter"], fmt_hm(f["minutes"]), ",".join(f["parties"]), f["agreed_on"],
+                            f["reason"]] for f in r["flexibility"]],
+                          ["flexibility", "from", "to", "moved", "agreed by", "on", "reason"])]
+    return "\n".join(out)
 
 
 def contract_accept(args: argparse.Namespace) -> None:
@@ -98,7 +135,8 @@ def contract_accept(args: argparse.Namespace) -> None:
 
 
 def contract_amend(args: argparse.Namespace) -> None:
-    body = drop_unset({"hours": args.hours, "from": args.date_from, "to": args.date_to, "mode": args.mode, "reason": args.reason,
+    minutes = rules.parse_duration(args.hours) if args.hours is not None else None
+    body = drop_unset({"minutes": minutes, "from": args.date_from, "to": args.date_to, "mode": args.mode, "reason": args.reason,
                    "pending": args.pending})
     r = api(args).post(f"/api/das/contracts/{args.contract}/amend", body)
     emit(args, r, lambda r: f"{r['id']}\ncontract {r['id']} is now version {r['version']}")

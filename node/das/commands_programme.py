@@ -5,14 +5,13 @@ import with its progress bar (clients of the admin API).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from node.cliutil import api, emit, table
+from node.cliutil import api, emit, page_note, table
 from node.das import rules
-from node.das.commands_util import drop_unset, print_id
+from node.das.commands_util import drop_unset, fields, print_id, when
 
 # -- projects --------------------------------------------------------------------------------
 
@@ -31,7 +30,11 @@ def project_list(args: argparse.Namespace) -> None:
 
 def project_show(args: argparse.Namespace) -> None:
     r = api(args).get(f"/api/das/projects/{args.project}")
-    emit(args, r, lambda r: json.dumps(r, ensure_ascii=False, indent=2))
+    emit(args, r, lambda r: fields([
+        ("project", r["id"]), ("title", r["title"]), ("sdg", r["sdg"]), ("theme", r["theme"] or ""), ("kind", r["kind"]),
+        ("published as", r["category"]), ("coordinator", r["coordinator"] or "(none)"), ("status", r["status"]),
+        ("decision", f"{r['decision']} ({r['decision_date']})" if r["decision"] else ""),
+    ]) + "\n\n" + table([[when(h["at"]), h["from"] or "-", h["to"], h["note"]] for h in r["history"]], ["when (UTC)", "from", "to", "note"]))
 
 
 def project_move(action: rules.ProjectEvent) -> Any:
@@ -57,6 +60,7 @@ def entry_list(args: argparse.Namespace) -> None:
     emit(args, r, lambda r: table(
         [[e["id"], e["person"], e["project"], e["date"], e["minutes"], e["competence"], e["status"], e["corrects"] or ""] for e in r["entries"]],
         ["id", "person", "project", "date", "minutes", "competence", "status", "corrects"]))
+    page_note(args, len(r["entries"]), r.get("total"), args.offset)
 
 
 def entry_review(action: str) -> Any:

@@ -10,26 +10,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from node.cliutil import api, emit, table
+from node.cliutil import api, emit, page_note, table
+from node.das import render
 from node.das.commands_util import drop_unset, fmt_hm, write_or_print
 
 # -- statements ------------------------------------------------------------------------------
-
-
-def _statement_text(s: dict[str, Any]) -> str:
-    head = f"statement {s['number']} — {s['person']} — {s['period']} (issued {s['issued']})"
-    if s.get("corrects"):
-        head += f", corrects statement {s['corrects']}"
-    if s.get("superseded_by"):
-        head += f", superseded by statement {s['superseded_by']}"
-    body = table([[x["title"], x["category"], x["competence"], x["level"], fmt_hm(x["minutes"]), f"{x['cents'] / 100:.2f}"] for x in s["lines"]]
-                 + [["total", "", "", "", fmt_hm(s["minutes"]), f"{s['cents'] / 100:.2f}"]],
-                 ["project", "category", "competence", "level", "time", s["currency"]])
-    rights = "\n".join(f"contract {r['contract']}: {fmt_hm(r['remaining_minutes'])} left of {fmt_hm(r['granted_minutes'])}" for r in s["rights"])
-    out = head + "\n" + body + ("\n" + rights if rights else "")
-    if s.get("notice"):
-        out += f"\nnote: {s['notice']}"
-    return out
 
 
 def statement(args: argparse.Namespace) -> None:
@@ -47,7 +32,7 @@ def statement(args: argparse.Namespace) -> None:
     elif fmt in ("csv", "html"):
         write_or_print(args, r)
     else:
-        write_or_print(args, _statement_text(r))
+        write_or_print(args, render.text(r, args.lang))
 
 
 def statements(args: argparse.Namespace) -> None:
@@ -64,6 +49,7 @@ def statements(args: argparse.Namespace) -> None:
         [[s["number"], s["person"] or "(erased)", s["period"], s["issued_on"], fmt_hm(s["minutes"]), f"{s['cents'] / 100:.2f}",
           s["corrects"] or "", s["superseded_by"] or ""] for s in r["statements"]],
         ["number", "person", "period", "issued", "time", "credit", "corrects", "superseded by"]))
+    page_note(args, len(r["statements"]), r.get("total"), args.offset)
 
 
 # -- summaries, proofs, ledger -----------------------------------------------------------------
@@ -82,7 +68,30 @@ def summary_publish(args: argparse.Namespace) -> None:
 
 def summary_preview(args: argparse.Namespace) -> None:
     r = api(args).get("/api/das/summaries/preview", period=args.period)
-    emit(args, r, lambda r: json.dumps(r, ensure_ascii=False, indent=2))
+    emit(args, r, _summary_text)
+
+
+def _cell(c: Any) -> str:
+    """One published cell: its counts, or why it is hidden."""
+    if not isinstance(c, dict):
+        return str(c)
+    if c.get("suppressed"):
+        return "hidden (fewer than k persons)"
+    return ", ".join(fmt_hm(v) if k == "minutes" else f"{v / 100:.2f}" if k == "cents" else f"{v} {k}" for k, v in c.items())
+
+
+def _summary_text(b: dict[str, Any]) -> str:
+    rows: list[list[Any]] = []
+    for key, value in b.items():
+        if key in ("period", "k", "currency", "statements", "statements_root", "corrects"):
+            continue
+        if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()) and "suppressed" not in value:
+            rows += [[f"{key}: {name}", _cell(c)] for name, c in value.items()]
+        else:
+            rows.append([key, _cell(value)])
+    return (f"das.summary preview for {b['period']} (k={b['k']}, currency {b['currency']}); nothing is signed\n"
+            + table(rows, ["cell", "published value"])
+            + f"\nstatements tree: {b['statements']} leaves, root {b['statements_root'][:16]}…")
 
 
 def summary_list(args: argparse.Namespace) -> None:

@@ -13,8 +13,8 @@ from node.cliutil import emit, group
 from node.das import rules
 
 
-def das_group(sub: Any, name: str, help: str) -> Any:
-    return group(sub, name, help, dest=f"das_{name}_command")
+def das_group(sub: Any, name: str, help: str, example: str) -> Any:
+    return group(sub, name, help, dest=f"das_{name}_command", example=example)
 
 
 def print_id(args: argparse.Namespace, r: dict[str, Any]) -> None:
@@ -42,3 +42,16 @@ def quote_ref(ref: str) -> str:
     import urllib.parse
 
     return urllib.parse.quote(ref, safe="")
+
+
+def when(ms: int | None) -> str:
+    """A stored time (ms since the epoch) as the UTC date and minute, for people reading a table."""
+    import datetime as dt
+
+    return "" if ms is None else dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def fields(pairs: list[tuple[str, Any]]) -> str:
+    """`label  value` lines, labels aligned: how a `show` command prints one object."""
+    width = max(len(k) for k, _ in pairs)
+    return "\n".join(f"{k.ljust(width)}  {'' if v is None else v}".rstrip() for k, v in pairs)

@@ -322,15 +322,11 @@ async def _contracts_checker(w: Any, idx: dict[str, int], now: int, today: str, 
         person = people.get(row[idx["person"]].strip())
         if person is None:
             raise Invalid("field 'person': no person with this pseudonym")
-        try:
-            hours = int(row[idx["hours"]])
-        except ValueError:
-            raise Invalid("field 'hours': not a whole number") from None
-        if not 1 <= hours <= rules.MAX_HOURS_PER_YEAR:
+        minutes = rules.parse_duration(row[idx["hours"]])
+        if not 1 <= minutes <= rules.MAX_HOURS_PER_YEAR * 60:
             raise Invalid(f"field 'hours': 1 to {rules.MAX_HOURS_PER_YEAR}")
         d0, d1 = rules.day(row[idx["from"]].strip(), "from"), rules.day(row[idx["to"]].strip(), "to")
-        if d1 < d0:
-            raise Invalid("field 'to': the contract ends before it starts")
+        rules.contract_dates(d0, d1, dt.date.fromisoformat(today))
         mode = (row[i_mode].strip() if i_mode is not None else "") or "spread"
         if mode not in rules.MODES:
             raise Invalid("field 'mode': spread or leave")
@@ -347,7 +343,7 @@ async def _contracts_checker(w: Any, idx: dict[str, int], now: int, today: str, 
         cid, no = state["id"], state["no"]
         state["id"] += 1
         state["no"] += 1
-        out.rows.append((cid, no, 1, person[0], eid, a, b, hours * 60, mode, 420, "import", now))
+        out.rows.append((cid, no, 1, person[0], eid, a, b, minutes, mode, 420, "import", now))
         out.extra += [(cid, party, today) for party in rules.required_parties(eid is not None)]
 
     return check

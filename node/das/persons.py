@@ -59,6 +59,7 @@ class PersonsContracts(DasBase):
 
     async def get_person(self, ref: str) -> dict[str, Any]:
         p = await self._person(self.db, ref)
+        moves = await das_persons.flex(self.db)
         emp = None
         if p["employer_id"]:
             row = await das_persons.employer(self.db, str(p["employer_id"]))
@@ -70,7 +71,7 @@ class PersonsContracts(DasBase):
             "status": p["status"],
             "employer": emp,
             "profiles": await das_persons.profiles(self.db, p["id"]),
-            "contracts": [self._contract_json(c) for c in await das_persons.contracts(self.db, person_id=p["id"])],
+            "contracts": [self._contract_json(c, moves.get(c["contract_no"], [])) for c in await das_persons.contracts(self.db, person_id=p["id"])],
         }
 
     async def set_profile(self, ref: str, competences: list[Any], agreed_on: str | None, parties: list[str]) -> dict[str, Any]:
@@ -92,7 +93,7 @@ class PersonsContracts(DasBase):
             items.append((label, level, family))
         if not items:
             raise Invalid("field 'competences': a profile lists at least one competence")
-        on = rules.day(agreed_on, "agreed_on").isoformat() if agreed_on else self.today().isoformat()
+        on = rules.day(agreed_on, "agreed_on", self.today()).isoformat() if agreed_on else self.today().isoformat()
         async with self.db.write() as w:
             p = await self._person(w, ref)
             need = {"engagement21", "person"} | ({"employer"} if p["employer_id"] else set())
@@ -155,16 +156,16 @@ class PersonsContracts(DasBase):
             out["remaining_minutes"] = c["minutes_granted"] - out["used_minutes"]
         return out
 
-    async def add_contract(self, person: str, hours: int, date_from: str, date_to: str, employer: str | None, mode: str,
-                           leave_day_minutes: int, pending: bool) -> dict[str, Any]:
+    async def add_contract(self, person: str, hours: int | None, date_from: str, date_to: str, employer: str | None, mode: str,
+                           leave_day_minutes: int, pending: bool, minutes: int | None = None) -> dict[str, Any]:
+        granted = rules.granted_minutes(hours, minutes)
         d0, d1 = rules.day(date_from, "from"), rules.day(date_to, "to")
-        if d1 < d0:
-            raise Invalid("field 'to': the contract ends before it starts")
+        rules.contract_dates(d0, d1, self.today())
         if (d1 - d0).days > 366 * 5:
             raise Invalid("field 'to': a DAS contract lasts at most five years; amend or renew it")
         years = ((d1 - d0).days + 1) / 365.25
-        if hours > rules.MAX_HOURS_PER_YEAR * max(1.0, years):
-            raise Invalid(f"field 'hours': {hours} hours is more than a working year")
+        if granted > rules.MAX_HOURS_PER_YEAR * 60 * max(1.0, years):
+            raise Invalid(f"field '{'hours' if minutes is None else 'minutes'}': {rules.hm(granted)} is more than a working year")
         async with self.db.write() as w:
             p = await self._person(w, person)
             emp_id = (await self._employer(w, employer))["id"] if employer else p["employer_id"]
@@ -175,12 +176,12 @@ class PersonsContracts(DasBase):
                         f"of this person; amend it instead (`das contract amend {c['contract_no']}`)"
                     )
             no = await das_persons.next_contract_no(w)
-            cid = await das_persons.insert_contract(w, no, 1, p["id"], emp_id, d0.isoformat(), d1.isoformat(), hours * 60, mode,
+            cid = await das_persons.insert_contract(w, no, 1, p["id"], emp_id, d0.isoformat(), d1.isoformat(), granted, mode,
                                               leave_day_minutes, "", self.now())
             if not pending:
                 for party in rules.required_parties(emp_id is not None):
                     await das_persons.accept(w, cid, party, self.today().isoformat())
-        return {"id": no, "version": 1, "minutes_granted": hours * 60, "pending": pending}
+        return {"id": no, "version": 1, "minutes_granted": granted, "pending": pending}
 
     async def _current(self, q: Any, no: int) -> dict[str, Any]:
         rows = await das_persons.contracts(q, no=no)
@@ -189,7 +190,7 @@ class PersonsContracts(DasBase):
         return rows[-1]
 
     async def accept_contract(self, no: int, party: str, on: str | None) -> dict[str, Any]:
-        day = rules.day(on, "on").isoformat() if on else self.today().isoformat()
+        day = rules.day(on, "on", self.today()).isoformat() if on else self.today().isoformat()
         async with self.db.write() as w:
             c = await self._current(w, no)
             need = rules.required_parties(c["employer_id"] is not None)
@@ -200,14 +201,17 @@ class PersonsContracts(DasBase):
         return {"id": no, "version": c["version"], "accepted": c["accepted"], "missing_acceptances": [x for x in need if x not in c["accepted"]]}
 
     async def amend_contract(self, no: int, hours: int | None, date_from: str | None, date_to: str | None, mode: str | None,
-                             reason: str, pending: bool) -> dict[str, Any]:
+                             reason: str, pending: bool, minutes: int | None = None) -> dict[str, Any]:
+        new_grant = rules.granted_minutes(hours, minutes) if hours is not None or minutes is not None else None
         async with self.db.write() as w:
             old = await self._current(w, no)
             d0 = rules.day(date_from, "from") if date_from else dt.date.fromisoformat(old["date_from"])
             d1 = rules.day(date_to, "to") if date_to else dt.date.fromisoformat(old["date_to"])
-            if d1 < d0:
+            if date_from or date_to:
+                rules.contract_dates(d0, d1, self.today())
+            elif d1 < d0:
                 raise Invalid("field 'to': the contract ends before it starts")
-            minutes = hours * 60 if hours is not None else old["minutes_granted"]
+            minutes = new_grant if new_grant is not None else old["minutes_granted"]
             for c in await das_persons.contracts(w, person_id=old["person_id"]):
                 if c["contract_no"] != no and c["date_from"] <= d1.isoformat() and c["date_to"] >= d0.isoformat():
                     raise Conflict(f"field 'from': the amended period overlaps contract {c['contract_no']} of this person")
@@ -226,7 +230,7 @@ class PersonsContracts(DasBase):
         return {"id": no, "version": old["version"] + 1, "minutes_granted": minutes, "pending": pending}
 
     async def flex_contract(self, no: int, src: str, dst: str, minutes: int, parties: list[str], on: str | None, reason: str) -> dict[str, Any]:
-        day = rules.day(on, "on").isoformat() if on else self.today().isoformat()
+        day = rules.day(on, "on", self.today()).isoformat() if on else self.today().isoformat()
         async with self.db.write() as w:
             c = await self._current(w, no)
             need = {"person", "employer" if c["employer_id"] is not None else "engagement21"}

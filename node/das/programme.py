@@ -39,7 +39,7 @@ class ProgrammeEntries(DasBase):
             if target is rules.ProjectStatus.VALIDATED:
                 if p["coordinator_id"] is None:
                     raise Conflict(f"project {pid} has no coordinator: entries could not be validated")
-                day = rules.day(on, "date").isoformat() if on else _date_in(decision or "") or self.today().isoformat()
+                day = rules.day(on, "date", self.today()).isoformat() if on else _date_in(decision or "") or self.today().isoformat()
                 await das_programme.set_project_status(w, pid, p["status"], target.value, decision.strip(), day, note, self.now())  # type: ignore[union-attr]
             else:
                 await das_programme.set_project_status(w, pid, p["status"], target.value, None, None, note, self.now())
@@ -128,7 +128,9 @@ class ProgrammeEntries(DasBase):
 
     async def list_entries(self, person: str | None, project: int | None, status: str | None, limit: int, offset: int) -> dict[str, Any]:
         pid = (await self._person(self.db, person))["id"] if person else None
-        return {"entries": await das_programme.entries(self.db, pid, project, status, limit, offset)}
+        # "total" lets a client say "1,000 of 40,006 shown" instead of stopping silently at a page
+        return {"entries": await das_programme.entries(self.db, pid, project, status, limit, offset),
+                "total": await das_programme.entries_total(self.db, pid, project, status), "offset": offset}
 
 
 def contract_state(c: dict[str, Any], moves: Sequence[dict[str, Any]], used: dict[str, int]) -> rules.ContractState:

@@ -1,4 +1,4 @@
-"""Statements as CSV and as a printable HTML page (Jinja2, French or English)."""
+"""Statements as plain text, CSV and a printable HTML page, in French or English (one label table)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 import jinja2
 
 from node import csvout
+from node.cliutil import table
 
 LABELS: dict[str, dict[str, str]] = {
     "fr": {
@@ -36,6 +37,10 @@ LABELS: dict[str, dict[str, str]] = {
         "crédité en monnaie locale à réinvestir dans les services du territoire.",
         "commitment": "Empreinte publiée (engagement salé)",
         "rate": "Taux par heure et niveau",
+        "note": "Remarque",
+        # CSV column names (machine-friendly: lower case, one word)
+        "csv": "bulletin,période,titulaire,projet,intitulé,catégorie,compétence,niveau,minutes,heures,centimes",
+        "csv_total": "total",
     },
     "en": {
         "title": "Societal Activity Statement",
@@ -63,6 +68,9 @@ LABELS: dict[str, dict[str, str]] = {
         "credited in local currency to spend on the territory's services.",
         "commitment": "Published fingerprint (salted commitment)",
         "rate": "Rate per hour and level",
+        "note": "Note",
+        "csv": "statement,period,holder,project,title,category,competence,level,minutes,hours,cents",
+        "csv_total": "total",
     },
 }
 
@@ -96,12 +104,38 @@ def html(statement: dict[str, Any], lang: str) -> str:
     )
 
 
-def to_csv(statement: dict[str, Any]) -> str:
+def to_csv(statement: dict[str, Any], lang: str = "fr") -> str:
+    t = LABELS[lang]
     w = csvout.Writer()
-    w.writerow(["statement", "period", "holder", "project", "title", "category", "competence", "level", "minutes", "hours", "cents"])
+    w.writerow(t["csv"].split(","))
     for line in statement["lines"]:
         w.writerow([statement["number"], statement["period"], statement["person"] or "", line["project"], line["title"],
                     line["category"], line["competence"], line["level"], line["minutes"], f"{line['minutes'] / 60:.2f}", line["cents"]])
-    w.writerow([statement["number"], statement["period"], statement["person"] or "", "", "total", "", "", "",
+    w.writerow([statement["number"], statement["period"], statement["person"] or "", "", t["csv_total"], "", "", "",
                 statement["minutes"], f"{statement['minutes'] / 60:.2f}", statement["cents"]])
     return w.getvalue()
+
+
+def text(statement: dict[str, Any], lang: str) -> str:
+    """The statement as the terminal shows it: the same labels as the HTML page."""
+    t, s = LABELS[lang], statement
+    head = [f"{t['title']} — {t['number']} {s['number']}",
+            f"{t['holder']}: {s['person'] or '—'}   {t['period']}: {s['period']}   {t['issued']} {s['issued']}"]
+    if s.get("corrects"):
+        head.append(f"{t['corrects']} {s['corrects']}")
+    if s.get("superseded_by"):
+        head.append(f"{t['superseded']} {s['superseded_by']}")
+    rows = [[x["title"], x["category"], x["competence"], x["level"], hours(x["minutes"], lang), money(x["cents"], lang, s["currency"])]
+            for x in s["lines"]]
+    rows.append([t["total"], "", "", "", hours(s["minutes"], lang), money(s["cents"], lang, s["currency"])])
+    out = head + ["", table(rows, [t["project"], t["category"], t["competence"], t["level"], t["time"], t["credit"]])]
+    if not s["lines"]:
+        out.append(t["none"])
+    if s["rights"]:
+        out += ["", t["rights"]]
+        out.append(table([[r["contract"], t["from_to"].format(r["from"], r["to"]), hours(r["granted_minutes"], lang),
+                            hours(r["used_minutes"], lang), hours(r["remaining_minutes"], lang)] for r in s["rights"]],
+                          [t["contract"], "", t["granted"], t["used"], t["remaining"]]))
+    if s.get("notice"):
+        out += ["", f"{t['note']}: {s['notice']}"]
+    return "\n".join(out)

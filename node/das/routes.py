@@ -89,8 +89,8 @@ async def person_erase(r: web.Request, b: dict[str, Any]) -> Any:
 
 async def contract_add(r: web.Request, b: dict[str, Any]) -> Any:
     return await svc(r).add_contract(
-        b["person"], b["hours"], b["from"], b["to"], b.get("employer"), b.get("mode") or "spread",
-        b.get("leave_day_minutes") or 420, bool(b.get("pending")),
+        b["person"], b.get("hours"), b["from"], b["to"], b.get("employer"), b.get("mode") or "spread",
+        b.get("leave_day_minutes") or 420, bool(b.get("pending")), b.get("minutes"),
     )
 
 
@@ -108,7 +108,7 @@ async def contract_accept(r: web.Request, b: dict[str, Any]) -> Any:
 
 async def contract_amend(r: web.Request, b: dict[str, Any]) -> Any:
     return await svc(r).amend_contract(_int(r, "no"), b.get("hours"), b.get("from"), b.get("to"), b.get("mode"), b["reason"],
-                                       bool(b.get("pending")))
+                                       bool(b.get("pending")), b.get("minutes"))
 
 
 async def contract_flex(r: web.Request, b: dict[str, Any]) -> Any:
@@ -163,7 +163,7 @@ def _formatted(st: dict[str, Any], fmt: str, lang: str) -> Any:
     if fmt == "html":
         return web.Response(text=render.html(st, lang), content_type="text/html", charset="utf-8")
     if fmt == "csv":
-        return web.Response(text=render.to_csv(st), content_type="text/csv", charset="utf-8")
+        return web.Response(text=render.to_csv(st, lang), content_type="text/csv", charset="utf-8")
     return st
 
 
@@ -283,7 +283,7 @@ ROUTES = [
     Route("POST", "/api/das/persons/{ref}/erase", person_erase,
           "Erase a person's personal data; published records stay valid (their salts are destroyed)", (B("confirm"),), tag=TAG),
     Route("POST", "/api/das/contracts", contract_add, "Add a three-party DAS contract (accepted by every party unless pending)",
-          (S("person", max_len=100), I("hours", lo=1, hi=10_000), S("from", max_len=10), S("to", max_len=10), S("employer", False),
+          (S("person", max_len=100), I("hours", False, 1, 10_000), I("minutes", False, 1, 600_000), S("from", max_len=10), S("to", max_len=10), S("employer", False),
            S("mode", False, 8, rules.MODES), I("leave_day_minutes", False, 60, 720), B("pending")), tag=TAG),
     Route("GET", "/api/das/contracts", contract_list, "Current contracts with allocation per quarter and hours used",
           query=(S("person", False, 100),), tag=TAG),
@@ -291,7 +291,7 @@ ROUTES = [
     Route("POST", "/api/das/contracts/{no}/accept", contract_accept, "Record one party's acceptance of the current version",
           (S("party", choices=rules.PARTIES), S("on", False, 10)), tag=TAG),
     Route("POST", "/api/das/contracts/{no}/amend", contract_amend, "Amend a contract: a new version, never an edit",
-          (I("hours", False, 1, 10_000), S("from", False, 10), S("to", False, 10), S("mode", False, 8, rules.MODES), S("reason", max_len=500),
+          (I("hours", False, 1, 10_000), I("minutes", False, 1, 600_000), S("from", False, 10), S("to", False, 10), S("mode", False, 8, rules.MODES), S("reason", max_len=500),
            B("pending")), tag=TAG),
     Route("POST", "/api/das/contracts/{no}/flex", contract_flex,
           "A flexibility agreement: move hours between two quarters by mutual consent (the total never changes)",

@@ -7,6 +7,7 @@ No I/O here: the service loads what a rule needs and stores what it decides.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -24,6 +25,8 @@ THEMES = ("union", "religious", "political", "health", "environment", "social", 
 MAX_ENTRY_MINUTES = 720  # one entry is at most 12 hours
 MAX_DAY_MINUTES = 1440  # a person's entries on one day total at most 24 hours
 MAX_HOURS_PER_YEAR = 2000
+MAX_CONTRACT_MINUTES = 10_000 * 60  # what the API's `hours` field allows, also when given in minutes
+CONTRACT_YEARS_AROUND_TODAY = 10  # contract dates lie within this many years of today (typos like 9999)
 GENERAL = ("general", 1, "general")  # competence used when an entry names none
 
 
@@ -77,14 +80,73 @@ def required_parties(has_employer: bool) -> tuple[str, ...]:
     return ("person", "employer", "engagement21") if has_employer else ("person", "engagement21")
 
 
-def day(text: str, field_name: str) -> dt.date:
-    """The one date parser of the DAS area: exactly YYYY-MM-DD (no time, no week date), else Invalid."""
+def day(text: str, field_name: str, near: dt.date | None = None) -> dt.date:
+    """The one date parser of the DAS area: exactly YYYY-MM-DD (no time, no week date), else Invalid.
+
+    With `near` (today), the date must also lie within CONTRACT_YEARS_AROUND_TODAY years of it."""
     try:
         if not isinstance(text, str) or len(text) != 10:
             raise ValueError
-        return dt.date.fromisoformat(text)
+        d = dt.date.fromisoformat(text)
     except ValueError:
         raise Invalid(f"field '{field_name}': '{str(text)[:12]}' is not a date YYYY-MM-DD") from None
+    if near is not None:
+        lo, hi = _around(near)
+        if not lo <= d <= hi:
+            raise Invalid(f"field '{field_name}': {d} is more than {CONTRACT_YEARS_AROUND_TODAY} years from today (between {lo} and {hi})")
+    return d
+
+
+def _around(today: dt.date) -> tuple[dt.date, dt.date]:
+    n = CONTRACT_YEARS_AROUND_TODAY
+    return today.replace(year=today.year - n, day=1), today.replace(year=today.year + n, day=1)
+
+
+def contract_dates(d0: dt.date, d1: dt.date, today: dt.date) -> None:
+    """Refuse a contract period that ends before it starts or lies absurdly far from today (a typo)."""
+    if d1 < d0:
+        raise Invalid("field 'to': the contract ends before it starts")
+    lo, hi = _around(today)
+    for name, d in (("from", d0), ("to", d1)):
+        if not lo <= d <= hi:
+            raise Invalid(f"field '{name}': {d} is more than {CONTRACT_YEARS_AROUND_TODAY} years from today; "
+                          f"a contract's dates lie between {lo} and {hi}")
+
+
+_DURATION = re.compile(r"^(\d{1,6})(?:(?:[.,](\d{1,2}))|(?:\s*[h:]\s*(\d{1,2})?))?$", re.IGNORECASE)
+
+
+def parse_duration(text: object, field_name: str = "hours") -> int:
+    """Hours written as a person would, to minutes: `17`, `17.5`, `17,5`, `17h30`, `17h`, `17:30` → 1050 for 17 h 30."""
+    shown = str(text).strip()[:20]
+    m = _DURATION.match(shown) if isinstance(text, str) else None
+    if m is None:
+        raise Invalid(f"field '{field_name}': '{shown}' is not a duration; write hours as 17, 17.5, 17h30 or 17:30")
+    whole, decimals, mins = m.group(1), m.group(2), m.group(3)
+    minutes = int(whole) * 60
+    if decimals is not None:
+        frac = int(decimals) * 60
+        if frac % (10 ** len(decimals)):
+            raise Invalid(f"field '{field_name}': {shown} hours is not a whole number of minutes; write 17h20 rather than 17.33")
+        minutes += frac // 10 ** len(decimals)
+    elif mins is not None:
+        if int(mins) > 59:
+            raise Invalid(f"field '{field_name}': '{shown}' has more than 59 minutes; write 18h10 rather than 17h70")
+        minutes += int(mins)
+    return minutes
+
+
+def granted_minutes(hours: object, minutes: object) -> int:
+    """A contract's grant from the API: whole `hours` or `minutes` (exactly one), positive and bounded."""
+    if (hours is None) == (minutes is None):
+        raise Invalid("give the contract's grant as one of 'hours' (whole hours) or 'minutes'")
+    name, value = ("hours", hours) if hours is not None else ("minutes", minutes)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(f"field '{name}' must be a whole number")
+    total = value * 60 if name == "hours" else value
+    if not 1 <= total <= MAX_CONTRACT_MINUTES:
+        raise Invalid(f"field '{name}': a contract grants between 1 minute and {MAX_CONTRACT_MINUTES // 60} hours")
+    return total
 
 
 def hm(minutes: int) -> str:

@@ -173,7 +173,9 @@ class StatementsLedger(DasBase):
 
     async def list_statements(self, person: str | None, period: str | None, limit: int, offset: int) -> dict[str, Any]:
         pid = (await self._person(self.db, person))["id"] if person else None
-        return {"statements": await das_statements.statements(self.db, pid, period_field(period).text if period else None, limit, offset)}
+        text = period_field(period).text if period else None
+        return {"statements": await das_statements.statements(self.db, pid, text, limit, offset),
+                "total": await das_statements.statements_total(self.db, pid, text), "offset": offset}
 
     # -- ledger ----------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from node.das import rules
 from node.das.base import DasBase, jsonable, period_field
-from node.errors import Invalid, NodeError, NotFound
+from node.errors import Conflict, Invalid, NodeError, NotFound
 from node.storage import das_persons, das_statements, das_summaries
 from protocol import das as pdas
 from protocol import merkle
@@ -107,6 +107,10 @@ class SummariesDisclosures(DasBase):
 
     async def publish_summary(self, period: str) -> dict[str, Any]:
         t0 = self.now()
+        p = period_field(period)
+        if p.end >= self.today():
+            # entries of a running period still change: a summary signed now would be wrong and need a correction
+            raise Conflict(f"the {p.kind} {p.text} ends on {p.end}; publish after that (`das summary preview` shows it now)")
         body, leaves = await self.summary_body(period)
         previous = await das_summaries.summaries(self.db, body["period"])
         if previous:

@@ -12,6 +12,7 @@ from typing import Any
 from node import files
 from node.cliutil import api, emit, short, table
 from node.cliutil import command as _cmd
+from node.pacte.service import MAX_PAYROLL_CENTS
 from node.pacte.verify import cmd_verify
 
 Handler = Callable[[argparse.Namespace], int | None]
@@ -27,6 +28,8 @@ def _hundredths(text: str, what: str, example: str) -> int:
         value = Decimal(text.strip().replace(",", "."))
     except InvalidOperation:
         raise _fail(f"{what} must be a number, e.g. {example}") from None
+    if value.is_finite() and value.adjusted() > 15:  # before scaling: 1e999999999 would build a billion-digit integer
+        raise _fail(f"{what} is far too large, e.g. {example}")
     scaled = value * 100
     if not value.is_finite() or scaled != scaled.to_integral_value() or value < 0:
         raise _fail(f"{what} must be a non-negative number with at most 2 decimals, e.g. {example}")
@@ -209,6 +212,8 @@ def cmd_salary_share(args: argparse.Namespace) -> None:
     body: dict[str, Any] = {"partner": args.partner, "share_bp": _hundredths(args.percent, "--percent", "8 or 7.5")}
     if args.payroll:
         body["payroll_cents"] = _hundredths(args.payroll, "--payroll", "250000")
+        if body["payroll_cents"] > MAX_PAYROLL_CENTS:
+            raise _fail(f"--payroll is a yearly payroll in euros, at most {MAX_PAYROLL_CENTS // 100:,}; e.g. 250000")
     if args.year:
         body["year"] = args.year
     r = api(args).post(f"/api/pacte/{args.pacte}/salary-shares", body)
@@ -279,45 +284,52 @@ def cmd_rebuild(args: argparse.Namespace) -> None:
 
 
 
+_PACT_ID = "the pact's id (`pacte list` shows it)"
+
+
 def register(sub: Any) -> None:
     pacte = sub.add_parser(
         "pacte",
         help="Pactes 21: pacts, partners, task forces, commitments, evaluations, certificates",
         description="Pactes 21: pacts, partners, task forces, commitments, evaluations, certificates",
+        epilog='example: democite pacte create --title "Pacte alimentaire" --horizon 5 --vision "manger local"',
     )
     ps = pacte.add_subparsers(dest="pacte_command", metavar="ACTION", required=True)
 
     p = _cmd(ps, "create", cmd_create, "create a pact")
-    p.add_argument("--title", required=True)
+    p.add_argument("--title", required=True, help='the pact\'s title, e.g. "Pacte alimentaire"')
     p.add_argument("--horizon", type=int, required=True, help="number of years (usually 5)")
-    p.add_argument("--vision", default="")
+    p.add_argument("--vision", default="", help="the shared vision in one or two sentences")
     p.add_argument("--scope", default="", help="territory scope, e.g. 'Communauté de communes'")
     p.add_argument("--start-year", type=int, default=None, help="first year (default: this year)")
 
     _cmd(ps, "list", cmd_list, "list the pacts this node holds")
 
     p = _cmd(ps, "show", cmd_show, "a pact's state: indicators against targets, commitments by state")
-    p.add_argument("pacte", metavar="PACTE_ID")
+    p.add_argument("pacte", metavar="PACTE_ID", help=_PACT_ID)
 
     p = _cmd(ps, "export", cmd_export, "a pact's full history (every record) as JSON or CSV")
-    p.add_argument("pacte", metavar="PACTE_ID")
-    p.add_argument("--format", choices=["json", "csv"], default="json")
+    p.add_argument("pacte", metavar="PACTE_ID", help=_PACT_ID)
+    p.add_argument("--format", choices=["json", "csv"], default="json", help="json (default) or csv (one line per record)")
     p.add_argument("-o", "--output", help="write to this file instead of stdout")
 
-    partner = ps.add_parser("partner", help="pact partners", description="pact partners")
+    partner = ps.add_parser("partner", help="pact partners", description="pact partners",
+                            epilog="example: democite pacte partner add PACTE_ID --org Biocoop --kind company")
     partner_sub = partner.add_subparsers(dest="partner_command", metavar="ACTION", required=True)
     p = _cmd(partner_sub, "add", cmd_partner_add, "sign up a partner organisation (its adhesion is dated)")
-    p.add_argument("pacte", metavar="PACTE_ID")
+    p.add_argument("pacte", metavar="PACTE_ID", help=_PACT_ID)
     p.add_argument("--org", required=True, help="organisation name")
-    p.add_argument("--kind", required=True, choices=sorted(["company", "public", "association", "citizens", "other"]))
+    p.add_argument("--kind", required=True, choices=sorted(["company", "public", "association", "citizens", "other"]),
+                   help="the kind of organisation")
     p.add_argument("--contact-role", default="", help="a role, never a person's name (e.g. 'RSE officer')")
     p.add_argument("--since", default="", help="adhesion date YYYY-MM-DD (default: today)")
 
-    tf = ps.add_parser("taskforce", help="task forces", description="task forces")
+    tf = ps.add_parser("taskforce", help="task forces", description="task forces",
+                       epilog='example: democite pacte taskforce add PACTE_ID --mission "Circuits courts" --member Biocoop')
     tf_sub = tf.add_subparsers(dest="taskforce_command", metavar="ACTION", required=True)
     p = _cmd(tf_sub, "add", cmd_taskforce_add, "create a task force in a pact")
-    p.add_argument("pacte", metavar="PACTE_ID")
-    p.add_argument("--mission", required=True)
+    p.add_argument("pacte", metavar="PACTE_ID", help=_PACT_ID)
+    p.add_argument("--mission", required=True, help='what the task force is for, e.g. "Circuits courts"')
     p.add_argument(
         "--criterion", action="append", help="'KIND;INDICATOR;UNIT;BASELINE;TARGET' (kind: social or environmental); repeatable"
     )
@@ -326,58 +338,59 @@ def register(sub: Any) -> None:
     p.add_argument("--governance", default="", help="governance rules")
 
     p = _cmd(ps, "commit", cmd_commit, "record a partner's commitment in a task force")
-    p.add_argument("taskforce", metavar="TASKFORCE_ID")
-    p.add_argument("--partner", required=True)
-    p.add_argument("--deliverable", required=True)
+    p.add_argument("taskforce", metavar="TASKFORCE_ID", help="the task force's id (`pacte show` lists them)")
+    p.add_argument("--partner", required=True, help="the committed partner organisation, e.g. Biocoop")
+    p.add_argument("--deliverable", required=True, help='what will be delivered, e.g. "50%% local products"')
     p.add_argument("--due", required=True, help="YYYY-MM-DD")
-    p.add_argument("--indicator", default="")
+    p.add_argument("--indicator", default="", help="the task force indicator this commitment moves (optional)")
 
     p = _cmd(ps, "transition", cmd_transition, "move a commitment: accepted, in_progress, met, missed, withdrawn")
-    p.add_argument("commitment", metavar="COMMITMENT_ID")
-    p.add_argument("state", metavar="STATE")
+    p.add_argument("commitment", metavar="COMMITMENT_ID", help="the commitment's id (`pacte show` lists them)")
+    p.add_argument("state", metavar="STATE", help="the new state: accepted, in_progress, met, missed or withdrawn")
     p.add_argument("--by", default="secretariat", help="who decided (an organisation or a role; default: secretariat)")
-    p.add_argument("--note", default="")
+    p.add_argument("--note", default="", help="why, in one sentence (optional)")
 
     p = _cmd(ps, "salary-share", cmd_salary_share, "record a partner's share of salaries paid in local currency (at most 10%%)")
-    p.add_argument("pacte", metavar="PACTE_ID")
-    p.add_argument("--partner", required=True)
+    p.add_argument("pacte", metavar="PACTE_ID", help=_PACT_ID)
+    p.add_argument("--partner", required=True, help="the partner organisation paying part of its salaries in local currency")
     p.add_argument("--percent", required=True, help="e.g. 8 or 7.5")
     p.add_argument("--payroll", default="", help="the partner's yearly payroll in euros, to compute what is injected")
     p.add_argument("--year", type=int, default=None, help="default: this year")
 
     p = _cmd(ps, "evaluate", cmd_evaluate, "save the yearly evaluation workshop (draft, or --publish to freeze it)")
-    p.add_argument("pacte", metavar="PACTE_ID")
-    p.add_argument("--year", type=int, required=True)
+    p.add_argument("pacte", metavar="PACTE_ID", help=_PACT_ID)
+    p.add_argument("--year", type=int, required=True, help="the year evaluated, e.g. 2026")
     p.add_argument("--measure", action="append", help="TASKFORCE_ID:INDICATOR=VALUE; repeatable")
     p.add_argument("--spent", action="append", help="TASKFORCE_ID=EUROS spent this year; repeatable")
-    p.add_argument("--assessment", required=True)
-    p.add_argument("--adjustments", default="")
+    p.add_argument("--assessment", required=True, help="the workshop's assessment, in a few sentences")
+    p.add_argument("--adjustments", default="", help="what the partners change for next year (optional)")
     p.add_argument("--publish", action="store_true", help="publish now: the evaluation is then frozen")
 
     p = _cmd(ps, "publish-evaluation", cmd_publish_evaluation, "publish (freeze) a draft evaluation")
-    p.add_argument("evaluation", metavar="EVALUATION_ID")
+    p.add_argument("evaluation", metavar="EVALUATION_ID", help="the draft evaluation's id (printed by `pacte evaluate`)")
 
     cert = ps.add_parser(
-        "certificate", help="Certificates of Territorial Utility", description="Certificates of Territorial Utility"
+        "certificate", help="Certificates of Territorial Utility", description="Certificates of Territorial Utility",
+        epilog="example: democite pacte certificate issue PACTE_ID --org Biocoop --evidence COMMITMENT_ID --until 2027-12-31 -o cert.json",
     )
     cert_sub = cert.add_subparsers(dest="certificate_command", metavar="ACTION", required=True)
     p = _cmd(cert_sub, "issue", cmd_cert_issue, "issue a certificate (W3C Verifiable Credential) citing evidence")
-    p.add_argument("pacte", metavar="PACTE_ID")
-    p.add_argument("--org", required=True)
+    p.add_argument("pacte", metavar="PACTE_ID", help=_PACT_ID)
+    p.add_argument("--org", required=True, help="the partner organisation certified")
     p.add_argument("--evidence", action="append", required=True, help="a met commitment or published evaluation id; repeatable")
-    p.add_argument("--until", required=True, help="end of validity YYYY-MM-DD")
+    p.add_argument("--until", required=True, help="end of validity YYYY-MM-DD, today or later")
     p.add_argument("--from", dest="valid_from", default="", help="start of validity YYYY-MM-DD (default: today)")
     p.add_argument("-o", "--output", help="write the credential to this file")
     p = _cmd(cert_sub, "renew", cmd_cert_renew, "renew a certificate with a new end date")
-    p.add_argument("certificate", metavar="CERTIFICATE_ID")
-    p.add_argument("--until", required=True)
+    p.add_argument("certificate", metavar="CERTIFICATE_ID", help="the certificate renewed (`pacte show` lists them)")
+    p.add_argument("--until", required=True, help="new end of validity YYYY-MM-DD, today or later")
     p.add_argument("-o", "--output", help="write the new credential to this file")
     p = _cmd(cert_sub, "revoke", cmd_cert_revoke, "revoke a certificate")
-    p.add_argument("certificate", metavar="CERTIFICATE_ID")
-    p.add_argument("--reason", required=True)
+    p.add_argument("certificate", metavar="CERTIFICATE_ID", help="the certificate revoked (`pacte show` lists them)")
+    p.add_argument("--reason", required=True, help="why, in one sentence (published with the revocation)")
 
     _cmd(ps, "rebuild", cmd_rebuild, "rebuild the pact tables from the logs alone")
 
     p = _cmd(sub, "verify", cmd_verify, "verify a certificate (W3C VC, eddsa-jcs-2022) offline, without a node", data=False)
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", help="the credential file (JSON), e.g. written by `pacte certificate issue -o cert.json`")
     p.add_argument("--today", default="", help="check validity on this date YYYY-MM-DD (default: today)")

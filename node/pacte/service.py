@@ -34,6 +34,8 @@ from protocol.pacte import (
 from protocol.record import SignedRecord
 
 PLACEHOLDER_ID = bytes(32)  # id of the record being checked, before it is signed
+MAX_PAYROLL_CENTS = 10**13  # 100 billion euros a year: above any employer's payroll, far below integer limits
+MAX_CERTIFICATE_YEARS = 10  # a certificate's validity ends within this many years of today
 
 
 @dataclass(slots=True)
@@ -153,6 +155,8 @@ class PacteService:
 
     async def salary_share(self, pid: bytes, partner: str, share_bp: int, payroll_cents: int, year: int | None) -> bytes:
         check_salary_share(share_bp)
+        if isinstance(payroll_cents, bool) or not isinstance(payroll_cents, int) or not 0 <= payroll_cents <= MAX_PAYROLL_CENTS:
+            raise Invalid(f"field 'payroll_cents': a yearly payroll is 0 to {MAX_PAYROLL_CENTS // 100:,} euros, in cents")
         await self._own(pid, "pacte")
         y = year if year is not None else int(self._today()[:4])
         body = {"pacte": pid, "partner": partner, "year": y, "share_bp": share_bp, "payroll_cents": payroll_cents}
@@ -210,6 +214,7 @@ class PacteService:
         if not ev:
             raise Invalid("a certificate cites at least one piece of evidence: --evidence COMMITMENT_OR_EVALUATION_ID")
         start = since or self._today()
+        self._validity(start, until)
         # checked before signing anything, so bad evidence never produces a credential
         if org not in pact.partners:
             raise Invalid(f"'{org}' is not a partner of this pact; add it first with `democite pacte partner add`")
@@ -292,6 +297,20 @@ class PacteService:
     def _today(self) -> str:
         return date_of(self.node.clock())
 
+    def _validity(self, start: str, until: str) -> None:
+        """A certificate's dates: real days, ending today or later (an expired certificate certifies nothing), not decades away."""
+        d_from, d_until = _day(start, "from"), _day(until, "until")
+        today = datetime.date.fromisoformat(self._today())
+        if d_until < d_from:
+            raise Invalid(f"field 'until': a certificate cannot end ({until}) before it starts ({start})")
+        if d_until < today:
+            raise Invalid(f"field 'until': {until} is in the past; a certificate is valid until today ({today}) or later")
+        n = MAX_CERTIFICATE_YEARS
+        lo, hi = today.replace(year=today.year - n, day=1), today.replace(year=today.year + n, day=1)
+        for name, d in (("from", d_from), ("until", d_until)):
+            if not lo <= d <= hi:
+                raise Invalid(f"field '{name}': a certificate's validity lies between {lo} and {hi} (within {n} years of today)")
+
     def _credential(self, pact: Pact, org: str, evidence: list[bytes], start: str, until: str) -> dict[str, Any]:
         if start > until:
             raise Invalid(f"a certificate cannot end ({until}) before it starts ({start})")
@@ -324,6 +343,15 @@ class PacteService:
         now = datetime.datetime(1970, 1, 1) + datetime.timedelta(milliseconds=self.node.clock())
         created = now.replace(microsecond=0).isoformat() + "Z"
         return sign_credential(self.node.identity, doc, created)
+
+
+def _day(text: str, name: str) -> datetime.date:
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise Invalid(f"field '{name}': '{text[:12]}' is not a date YYYY-MM-DD, e.g. 2027-12-31") from None
 
 
 def _rows(book: Book, size: int, rejected: int) -> PacteRows:

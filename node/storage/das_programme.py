@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from node.storage.das_query import Query, Write, fetch_dict, fetch_dicts, fetch_page
+from node.storage.das_query import Query, Write, count_rows, fetch_dict, fetch_dicts, fetch_page
 
 # -- projects --------------------------------------------------------------------------------
 
@@ -95,6 +95,10 @@ async def entries(q: Query, person_id: int | None, project_id: int | None, statu
         "e.id", limit, offset,
         "id, person, project, contract, date, minutes, competence, level, status, corrects, note",
     )
+
+
+async def entries_total(q: Query, person_id: int | None, project_id: int | None, status: str | None) -> int:
+    return await count_rows(q, "das_entries e", (("e.person_id", person_id), ("e.project_id", project_id), ("e.status", status)))
 
 
 async def set_entry_status(w: Write, eid: int, status: str, by: int | None, now: int, note: str | None = None) -> None:

@@ -42,3 +42,15 @@ async def fetch_page(
     if given:
         sql += " WHERE " + " AND ".join(f"{col} = ?" for col, _ in given)
     return await fetch_dicts(q, f"{sql} ORDER BY {order} LIMIT ? OFFSET ?", [*(v for _, v in given), limit, offset], cols)
+
+
+def _where(filters: Sequence[tuple[str, Any]]) -> tuple[str, list[Any]]:
+    given = [(col, val) for col, val in filters if val is not None]
+    return (" WHERE " + " AND ".join(f"{col} = ?" for col, _ in given) if given else ""), [v for _, v in given]
+
+
+async def count_rows(q: Query, source: str, filters: Sequence[tuple[str, Any]]) -> int:
+    """How many rows a listing has in all (its pages say "N of TOTAL shown")."""
+    where, params = _where(filters)
+    row = await q.fetchone(f"SELECT COUNT(*) FROM {source}{where}", params)
+    return int(row[0])

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from node.storage.das_query import Query, Write, fetch_dict, fetch_dicts, fetch_page
+from node.storage.das_query import Query, Write, count_rows, fetch_dict, fetch_dicts, fetch_page
 
 # -- statements ------------------------------------------------------------------------------
 
@@ -80,6 +80,10 @@ async def statements(q: Query, person_id: int | None, period: str | None, limit:
         "s.number", limit, offset,
         "number, person, period, issued_on, minutes, cents, corrects, superseded_by",
     )
+
+
+async def statements_total(q: Query, person_id: int | None, period: str | None) -> int:
+    return await count_rows(q, "das_statements s", (("s.person_id", person_id), ("s.period", period)))
 
 
 async def period_leaves(q: Query, period: str) -> list[tuple[int, bytes]]:

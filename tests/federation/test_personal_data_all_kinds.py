@@ -61,7 +61,7 @@ async def das_territory(d: str) -> tuple[str, list[bytes]]:
         await ok("das", "entry", "validate", "--data", d, e, "--by", "xq-coordo")
         needles += [pseud.encode(), name.encode(), lid.encode(), note.encode()]
     await ok("das", "statements", "--data", d, "--period", "2026-Q1", "--issue")
-    for period in ("2026-Q1", "2026-Q1", "2026"):  # the second Q1 summary is a correction of the first
+    for period in ("2026-Q1", "2026-Q1", "2026-02"):  # the second Q1 summary is a correction of the first
         await ok("das", "summary", "publish", "--data", d, "--period", period)
     return pid, needles
 

@@ -57,7 +57,7 @@ async def test_issue_commands_exactly_as_written(make_node, tmp_path: Path) -> N
     assert "25,00 local" in html  # 150 min at level 1 (1000 cents/h)
     en = await cli("das", "statement", "--data", d, "--number", "1", "--format", "html", "--lang", "en")
     assert "Societal Activity Statement" in en and "2:30" in en and "25.00 local" in en
-    csv_text = await cli("das", "statement", "--data", d, "--number", "1", "--format", "csv")
+    csv_text = await cli("das", "statement", "--data", d, "--number", "1", "--format", "csv", "--lang", "en")
     assert csv_text.splitlines()[0].startswith("statement,period,holder") and ",150," in csv_text
     st = json.loads(await cli("das", "statement", "--data", d, "--person", "p-0042", "--period", "2026-Q1", "--json"))
     assert st["number"] == 1 and st["minutes"] == 150 and st["cents"] == 2500 and not st["newly_issued"]  # final: same statement
@@ -168,7 +168,7 @@ async def test_project_states_and_employer_view(make_node) -> None:
     assert "Union" not in text and "Repair" not in text and "project" not in text and "sdg" not in text
     row = next(r for r in view["employees"] if r["person"] == "p-0001")
     assert row["used_minutes"] == 45 and row["remaining_minutes"] == 35 * 60 - 45
-    preview = json.loads(await cli("das", "summary", "preview", "--data", d, "--period", "2026-Q1"))
+    preview = json.loads(await cli("das", "summary", "preview", "--data", d, "--period", "2026-Q1", "--json"))
     assert "union" not in json.dumps(preview).lower()
 
 
