@@ -176,12 +176,6 @@ def cmd_sync(args: argparse.Namespace) -> int:
 # One example command line per group, for groups whose module gives none (shown by `GROUP --help`).
 GROUP_EXAMPLES = {
     "peer": "democite peer add http://127.0.0.1:8701",
-    "network": "democite network join network.toml",
-    "member": "democite member endorse 3f9a0c2e71b4d5a6",
-    "key": "democite key rotate",
-    "review": "democite review request --target RECORD_ID --reviewer KEY --framework democite-v1",
-    "twin": 'democite twin propose --with KEY --title "Jumelage eau" --objectives "partager les pratiques" --until 2027-12-31',
-    "fund": "democite fund pledge --amount 500",
     "evidence": "democite evidence publish",
 }
 
