@@ -89,7 +89,7 @@ ROUTES = [
         "/api/audit/export",
         export,
         "Stream an audit bundle (.dmc): logs, checkpoints with cosignatures, genesis, fork proofs; sealed footer",
-        query=(Field("author", str, required=False, max_len=64, format="hex64"),),
+        query=(Field("author", str, required=False, max_len=64),),
         tag="audit",
         responses={"200": "the bundle, application/vnd.democite.bundle"},
         produces=(CONTENT_TYPE,),

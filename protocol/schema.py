@@ -18,13 +18,14 @@ MAX_TEXT = 8192
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 
-# Text formats a field can declare. One pattern serves both the check and the API document, and
-# each is loose on purpose: the area's own parser still says precisely what is wrong in a value
-# that has the right shape (a 13th month, a 30th of February).
+# Text formats a field can declare. One pattern serves both the check and the API document (so a
+# generated request that fits the document is not refused for its shape); the area's own parser
+# still says precisely what is wrong in a value of the right shape (a 30th of February).
+_YEAR = "(19|[2-9][0-9])[0-9]{2}"  # 1900-9999, as protocol.das.parse_period
 FORMATS: Mapping[str, str] = MappingProxyType({
     "date": "[0-9]{4}-[0-9]{2}-[0-9]{2}",
-    "period": "[0-9]{4}(-(Q[1-4]|[0-9]{2}))?",
-    "quarter": "[0-9]{4}-Q[1-4]",
+    "period": _YEAR + "(-(Q[1-4]|0[1-9]|1[0-2]))?",
+    "quarter": _YEAR + "-Q[1-4]",
     "hex64": "[0-9a-fA-F]{64}",
 })
 FORMAT_HINTS: Mapping[str, str] = MappingProxyType({

@@ -33,7 +33,7 @@ Handler = Callable[[web.Request, dict[str, Any]], Awaitable[Any]]
 
 
 MAX_JSON_DEPTH = 32  # a record body may nest 16 levels (protocol.encoding); the request adds a few
-PATH_TEXT = 200  # an undeclared path parameter is text of at most this many characters
+URL_TEXT = 200  # a path or query text with no declared length: the whole request line stays under 8 KiB
 PATH_PARAMS = web.RequestKey("path_params", dict)
 _PATH_VARS = re.compile(r"{(\w+)}")
 _INTEGER = re.compile(r"-?[0-9]+")
@@ -61,7 +61,15 @@ class Route:
     def path_params(self) -> tuple[Field, ...]:
         """Every parameter of the path, declared or not: all are checked before the handler runs."""
         declared = {f.name: f for f in self.path_fields}
-        return tuple(declared.get(n, Field(n, str, max_len=PATH_TEXT, min=1)) for n in _PATH_VARS.findall(self.path))
+        return tuple(_in_url(declared.get(n, Field(n, str, min=1))) for n in _PATH_VARS.findall(self.path))
+
+    def query_params(self) -> tuple[Field, ...]:
+        return tuple(_in_url(f) for f in self.query)
+
+
+def _in_url(f: Field) -> Field:
+    # percent-encoded, one character takes up to 12 bytes of a request line aiohttp caps at 8 KiB
+    return replace(f, max_len=URL_TEXT) if f.type is str and f.max_len is None else f
 
 
 def declare_path(routes: Sequence[Route], *fields: Field) -> list[Route]:
@@ -205,6 +213,10 @@ async def _read_body(request: web.Request, schema: Schema) -> dict[str, Any] | w
             return error_response(400, "invalid_json", f"request body is not valid JSON: {str(exc)[:100]}")
     if not isinstance(body, dict):
         return error_response(400, "invalid_body", "request body must be a JSON object")
+    for f in schema.fields:  # JSON Schema counts 35.0 as an integer: so does the API
+        value = body.get(f.name)
+        if f.type is int and isinstance(value, float) and value.is_integer():
+            body[f.name] = int(value)
     found = _json_problem(body)
     if found is not None:
         name, problem, code = found
@@ -217,7 +229,7 @@ async def _read_body(request: web.Request, schema: Schema) -> dict[str, Any] | w
 
 def _wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     body_schema = Schema(f"{route.method} {route.path}", route.body)
-    query_fields = {f.name: f for f in route.query}
+    query_fields = {f.name: f for f in route.query_params()}
     path_fields = route.path_params()
 
     async def handler(request: web.Request) -> web.StreamResponse:

@@ -88,7 +88,7 @@ def document(routes: Sequence[Route], version: str) -> dict[str, Any]:
             },
         }
         params = [{"name": f.name, "in": "path", "required": True, "schema": field_schema(f)} for f in r.path_params()]
-        params += [{"name": f.name, "in": "query", "required": f.required, "schema": field_schema(f)} for f in r.query]
+        params += [{"name": f.name, "in": "query", "required": f.required, "schema": field_schema(f)} for f in r.query_params()]
         if params:
             op["parameters"] = params
         if r.body:
