@@ -10,6 +10,7 @@ with its own event loop, since schemathesis calls are blocking.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -93,17 +95,17 @@ def seed(base: str, token: str) -> None:
     post(f"/api/pacte/{pact}/partners", {"org": "Biocoop", "kind": "company"})
 
 
-def test_admin_api_matches_its_document(tmp_path: Path) -> None:
+def test_admin_api_matches_its_document(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
     data = tmp_path / "node"
     init_node(data, "Territoire", "127.0.0.1:0")
-    with node_in_thread(data) as rn:
+    with node_in_thread(data) as rn, requests.Session() as session:
         base = rn.api_url.rstrip("/")
         seed(base, rn.token)
         schema = schemathesis.openapi.from_url(base + "/api/openapi.json")
         # the token is sent with every request: invalid data goes in parameters and bodies, not in it
         schema.config.generation.update(with_security_parameters=False)
         auth = {"Authorization": f"Bearer {rn.token}"}
-        session = requests.Session()
         counted = {"requests": 0, "operations": 0}
         failures: list[str] = []
         started = time.monotonic()
@@ -137,3 +139,5 @@ def test_admin_api_matches_its_document(tmp_path: Path) -> None:
         print(f"schemathesis: {counted['requests']} requests over {counted['operations']} operations in {elapsed:.1f} s")
         assert counted["operations"] > 80
         assert not failures, "\n\n".join(failures)
+    traces = [r.getMessage() for r in caplog.records if r.exc_info or "internal error" in r.getMessage()]
+    assert not traces, traces
