@@ -4,7 +4,7 @@ from federation import fund, review, twinning
 from node.api.framework import declare_path
 from protocol.schema import Field
 
-# twinning and grant ids are record ids; a review framework's id is a name (left as text)
+# twinning and grant ids are record ids; a review framework's id is a name, a twinning action a
+# word its handler checks (both left as text)
 _ID = Field("id", str, format="hex64")
-_ACTION = Field("action", str, max_len=16, choices=frozenset({"accept", "decline", "milestone", "hours", "report"}))
-ROUTES = [*review.ROUTES, *declare_path([*twinning.ROUTES, *fund.ROUTES], _ID, _ACTION)]
+ROUTES = [*review.ROUTES, *declare_path([*twinning.ROUTES, *fund.ROUTES], _ID)]
