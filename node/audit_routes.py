@@ -92,5 +92,6 @@ ROUTES = [
         query=(Field("author", str, required=False, max_len=64),),
         tag="audit",
         responses={"200": "the bundle, application/vnd.democite.bundle"},
+        produces=(CONTENT_TYPE,),
     ),
 ]

@@ -130,7 +130,7 @@ ROUTES = [
             Field("offset", int, required=False),
         ),
     ),
-    Route("GET", "/api/records/{id}", record, "One record by id"),
+    Route("GET", "/api/records/{id}", record, "One record by id", path_fields=(Field("id", str, format="hex64"),)),
     Route("GET", "/api/forks", forks, "Fork proofs held by this node"),
     Route(
         "GET",

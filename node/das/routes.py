@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from node.api.framework import Route, node_of
+from node.api.framework import Route, declare_path, node_of, path_value
 from node.das import render, rules
 from node.das.importer import ImportRefused, run_import
 from node.das.service import DasService
@@ -24,14 +24,12 @@ def svc(request: web.Request) -> DasService:
 
 
 def _int(request: web.Request, name: str) -> int:
-    try:
-        return int(request.match_info[name])
-    except ValueError:
-        raise Invalid(f"'{request.match_info[name][:20]}' is not a number") from None
+    number: int = path_value(request, name)  # declared below: the framework refused anything else
+    return number
 
 
-def S(name: str, required: bool = True, max_len: int = 200, choices: tuple[str, ...] | None = None) -> Field:
-    return Field(name, str, required=required, max_len=max_len, choices=frozenset(choices) if choices else None)
+def S(name: str, required: bool = True, max_len: int = 200, choices: tuple[str, ...] | None = None, fmt: str | None = None) -> Field:
+    return Field(name, str, required=required, max_len=max_len, choices=frozenset(choices) if choices else None, format=fmt)
 
 
 def I(name: str, required: bool = True, lo: int | None = None, hi: int | None = None) -> Field:  # noqa: E743
@@ -264,13 +262,14 @@ async def attach(r: web.Request, b: dict[str, Any]) -> Any:
 FMT = S("format", False, 8, ("json", "csv", "html"))
 LANG = S("lang", False, 2, ("fr", "en"))
 PAGE = (I("limit", False, 1, 100_000), I("offset", False, 0))
+DOCS = ("text/csv", "text/html")
 
 ROUTES = [
     Route("POST", "/api/das/employers", employer_add, "Add an employer (private or public)", (S("name"), S("kind", choices=rules.EMPLOYER_KINDS)), tag=TAG),
     Route("GET", "/api/das/employers", employer_list, "Employers", tag=TAG),
     Route("GET", "/api/das/employers/{ref}/view", employer_view,
           "An employer's view: hours used against each employee's quota, never projects or causes",
-          query=(S("period", False, 16),), tag=TAG),
+          query=(S("period", False, 16, fmt="period"),), tag=TAG),
     Route("POST", "/api/das/persons", person_add, "Add a person (pseudonym, status, optional employer and name)",
           (S("pseudonym", max_len=100), S("status", choices=rules.STATUSES), S("employer", False), S("name", False),
            S("local_id", False, 40)), tag=TAG),
@@ -278,25 +277,27 @@ ROUTES = [
     Route("GET", "/api/das/persons/{ref}", person_get, "One person with competence profiles and contracts", tag=TAG),
     Route("POST", "/api/das/persons/{ref}/profile", person_profile,
           "Record a new version of a person's competence profile, with its agreement date and parties",
-          (Field("competences", list, max_len=100), S("agreed_on", False, 10), Field("parties", list, required=False, items=str, max_len=3)), tag=TAG),
+          (Field("competences", list, max_len=100), S("agreed_on", False, 10, fmt="date"), Field("parties", list, required=False, items=str, max_len=3)), tag=TAG),
     Route("GET", "/api/das/persons/{ref}/export", person_export, "All of one person's data (access and portability)", tag=TAG),
     Route("POST", "/api/das/persons/{ref}/erase", person_erase,
           "Erase a person's personal data; published records stay valid (their salts are destroyed)", (B("confirm"),), tag=TAG),
     Route("POST", "/api/das/contracts", contract_add, "Add a three-party DAS contract (accepted by every party unless pending)",
-          (S("person", max_len=100), I("hours", False, 1, 10_000), I("minutes", False, 1, 600_000), S("from", max_len=10), S("to", max_len=10), S("employer", False),
+          (S("person", max_len=100), I("hours", False, 1, 10_000), I("minutes", False, 1, 600_000), S("from", max_len=10, fmt="date"),
+           S("to", max_len=10, fmt="date"), S("employer", False),
            S("mode", False, 8, rules.MODES), I("leave_day_minutes", False, 60, 720), B("pending")), tag=TAG),
     Route("GET", "/api/das/contracts", contract_list, "Current contracts with allocation per quarter and hours used",
           query=(S("person", False, 100),), tag=TAG),
     Route("GET", "/api/das/contracts/{no}", contract_get, "A contract's versions and flexibility agreements", tag=TAG),
     Route("POST", "/api/das/contracts/{no}/accept", contract_accept, "Record one party's acceptance of the current version",
-          (S("party", choices=rules.PARTIES), S("on", False, 10)), tag=TAG),
+          (S("party", choices=rules.PARTIES), S("on", False, 10, fmt="date")), tag=TAG),
     Route("POST", "/api/das/contracts/{no}/amend", contract_amend, "Amend a contract: a new version, never an edit",
-          (I("hours", False, 1, 10_000), I("minutes", False, 1, 600_000), S("from", False, 10), S("to", False, 10), S("mode", False, 8, rules.MODES), S("reason", max_len=500),
+          (I("hours", False, 1, 10_000), I("minutes", False, 1, 600_000), S("from", False, 10, fmt="date"), S("to", False, 10, fmt="date"),
+           S("mode", False, 8, rules.MODES), S("reason", max_len=500),
            B("pending")), tag=TAG),
     Route("POST", "/api/das/contracts/{no}/flex", contract_flex,
           "A flexibility agreement: move hours between two quarters by mutual consent (the total never changes)",
-          (S("from", max_len=7), S("to", max_len=7), I("hours", False, 1, 10_000), I("minutes", False, 1, 600_000),
-           Field("parties", list, items=str, max_len=3), S("on", False, 10), S("reason", False, 500)), tag=TAG),
+          (S("from", max_len=7, fmt="quarter"), S("to", max_len=7, fmt="quarter"), I("hours", False, 1, 10_000), I("minutes", False, 1, 600_000),
+           Field("parties", list, items=str, max_len=3), S("on", False, 10, fmt="date"), S("reason", False, 500)), tag=TAG),
     Route("POST", "/api/das/projects", project_add, "Propose a project of general interest (SDG 1-17)",
           (S("title", max_len=300), I("sdg", lo=1, hi=17), S("coordinator", False, 100), S("kind", False, 30, rules.PROJECT_KINDS),
            S("theme", False, 20, rules.THEMES)), tag=TAG),
@@ -304,11 +305,11 @@ ROUTES = [
     Route("GET", "/api/das/projects/{id}", project_get, "One project with its history", tag=TAG),
     Route("POST", "/api/das/projects/{id}/validate", _transition(rules.ProjectEvent.VALIDATE),
           "proposed → validated, citing the territorial assembly's decision",
-          (S("decision", max_len=300), S("date", False, 10), S("note", False, 500)), tag=TAG),
+          (S("decision", max_len=300), S("date", False, 10, fmt="date"), S("note", False, 500)), tag=TAG),
     Route("POST", "/api/das/projects/{id}/activate", _transition(rules.ProjectEvent.ACTIVATE), "validated → active", (S("note", False, 500),), tag=TAG),
     Route("POST", "/api/das/projects/{id}/close", _transition(rules.ProjectEvent.CLOSE), "→ closed (final)", (S("note", False, 500),), tag=TAG),
     Route("POST", "/api/das/entries", entry_add, "Record time given to a project (pending until its coordinator validates it)",
-          (S("person", max_len=100), Field("project", int, min=1), S("date", max_len=10), I("minutes", lo=1, hi=rules.MAX_ENTRY_MINUTES),
+          (S("person", max_len=100), Field("project", int, min=1), S("date", max_len=10, fmt="date"), I("minutes", lo=1, hi=rules.MAX_ENTRY_MINUTES),
            S("competence", False, 300), S("note", False, 500)), tag=TAG),
     Route("GET", "/api/das/entries", entry_list, "Activity entries",
           query=(S("person", False, 100), I("project", False, 1), S("status", False, 10), *PAGE), tag=TAG),
@@ -320,25 +321,27 @@ ROUTES = [
           (I("minutes", lo=0, hi=rules.MAX_ENTRY_MINUTES), S("reason", max_len=500)), tag=TAG),
     Route("POST", "/api/das/statements", statement_issue,
           "Issue (or show) a person's statement for a period; --correct issues a correction referencing the old one",
-          (S("person", max_len=100), S("period", max_len=10), B("correct"), FMT, LANG), tag=TAG),
+          (S("person", max_len=100), S("period", max_len=10, fmt="period"), B("correct"), FMT, LANG), tag=TAG, produces=DOCS),
     Route("POST", "/api/das/statements/issue", statement_issue_all, "Issue every person's statement of a period, in one transaction",
-          (S("period", max_len=10), B("correct")), tag=TAG),
-    Route("GET", "/api/das/statements", statement_list, "Issued statements", query=(S("person", False, 100), S("period", False, 10), *PAGE), tag=TAG),
+          (S("period", max_len=10, fmt="period"), B("correct")), tag=TAG),
+    Route("GET", "/api/das/statements", statement_list, "Issued statements", query=(S("person", False, 100), S("period", False, 10, fmt="period"), *PAGE), tag=TAG),
     Route("GET", "/api/das/statements/{number}", statement_get, "One statement as JSON, CSV or printable HTML (fr, en)",
-          query=(FMT, LANG), tag=TAG),
+          query=(FMT, LANG), tag=TAG, produces=DOCS),
     Route("GET", "/api/das/statements/{number}/proof", prove,
           "A disclosure proving one statement is counted in a published summary, without revealing any other", tag=TAG),
     Route("POST", "/api/das/statements/{number}/attach", attach,
           "The same disclosure, also kept to be included in this node's audit exports (`democite export`)", tag=TAG),
     Route("POST", "/api/das/import", import_csv, "Bulk CSV import in one transaction (NDJSON progress, then a report)",
           (S("path", False, 4096), Field("content", str, required=False, max_len=64 * 1024 * 1024),
-           S("kind", False, 12, ("employers", "persons", "contracts", "entries"))), tag=TAG),
+           S("kind", False, 12, ("employers", "persons", "contracts", "entries"))), tag=TAG, produces=("application/x-ndjson",)),
     Route("POST", "/api/das/ledger/spend", ledger_spend, "A person spends local currency at a local service",
           (S("person", max_len=100), I("cents", lo=1, hi=10**9), S("merchant", max_len=80), S("memo", False, 200)), tag=TAG),
     Route("GET", "/api/das/ledger/balance", ledger_balance, "Balances (one person, or every account)", query=(S("person", False, 100),), tag=TAG),
-    Route("GET", "/api/das/ledger/export", ledger_export, "Every ledger movement as CSV for the local currency's operator", tag=TAG),
-    Route("POST", "/api/das/summaries", summary_publish, "Publish the signed, k-anonymous das.summary of a period", (S("period", max_len=10),), tag=TAG),
+    Route("GET", "/api/das/ledger/export", ledger_export, "Every ledger movement as CSV for the local currency's operator", tag=TAG, produces=("text/csv",)),
+    Route("POST", "/api/das/summaries", summary_publish, "Publish the signed, k-anonymous das.summary of a period", (S("period", max_len=10, fmt="period"),), tag=TAG),
     Route("GET", "/api/das/summaries/preview", summary_preview, "What a summary of this period would publish (nothing signed)",
-          query=(S("period", max_len=10),), tag=TAG),
-    Route("GET", "/api/das/summaries", summary_list, "Summaries this node published", query=(S("period", False, 10),), tag=TAG),
+          query=(S("period", max_len=10, fmt="period"),), tag=TAG),
+    Route("GET", "/api/das/summaries", summary_list, "Summaries this node published", query=(S("period", False, 10, fmt="period"),), tag=TAG),
 ]
+# numbers in paths are SQLite row numbers: the framework checks them before any handler reads them
+ROUTES = declare_path(ROUTES, I("no", lo=1), I("id", lo=1), I("number", lo=1))

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from node.api.framework import Route, node_of
+from node.api.framework import Route, declare_path, node_of
 from node.errors import Invalid
 from node.ids import parse_id
 from node.pacte.service import PacteService
@@ -163,6 +163,7 @@ ROUTES = [
         "A pact's full history (every record), as JSON or CSV",
         query=(Field("format", str, required=False, choices=frozenset({"json", "csv"})),),
         tag=_T,
+        produces=("text/csv",),
     ),
     Route(
         "POST",
@@ -173,7 +174,7 @@ ROUTES = [
             Field("org", str, max_len=200, min=1),
             Field("kind", str, choices=ORG_KINDS),
             Field("contact_role", str, required=False, max_len=200),
-            Field("since", str, required=False, max_len=10),
+            Field("since", str, required=False, max_len=10, format="date"),
         ),
         tag=_T,
     ),
@@ -199,7 +200,7 @@ ROUTES = [
         body=(
             Field("partner", str, max_len=200, min=1),
             Field("deliverable", str, max_len=1000, min=1),
-            Field("due", str, max_len=10),
+            Field("due", str, max_len=10, format="date"),
             Field("indicator", str, required=False, max_len=200),
         ),
         tag=_T,
@@ -252,9 +253,9 @@ ROUTES = [
         "Issue a Certificate of Territorial Utility (W3C VC, eddsa-jcs-2022) citing evidence",
         body=(
             Field("org", str, max_len=200, min=1),
-            Field("evidence", list, items=str, max_len=64, min=1),
-            Field("until", str, max_len=10),
-            Field("from", str, required=False, max_len=10),
+            Field("evidence", list, items=str, max_len=64, min=1, format="hex64"),
+            Field("until", str, max_len=10, format="date"),
+            Field("from", str, required=False, max_len=10, format="date"),
         ),
         tag=_T,
     ),
@@ -263,7 +264,7 @@ ROUTES = [
         "/api/pacte/certificates/{id}/renew",
         renew,
         "Renew a certificate with a new end date (the old one is marked renewed)",
-        body=(Field("until", str, max_len=10),),
+        body=(Field("until", str, max_len=10, format="date"),),
         tag=_T,
     ),
     Route(
@@ -276,3 +277,4 @@ ROUTES = [
     ),
     Route("POST", "/api/pacte/rebuild", rebuild, "Rebuild the pact tables from the logs alone", tag=_T),
 ]
+ROUTES = declare_path(ROUTES, Field("id", str, format="hex64"))  # every {id} is a record id
