@@ -40,7 +40,7 @@ async def test_bad_period_names_the_field_and_the_forms(make_node) -> None:
     for argv in (("das", "statements", "--data", d, "--period", "2026-13"), ("das", "summary", "preview", "--data", d, "--period", "2026-13"),
                  ("das", "summary", "publish", "--data", d, "--period", "2026-13")):
         err = await refused(*argv)
-        assert "field 'period'" in err and "YYYY, YYYY-Qn or YYYY-MM" in err and "month" in err, err
+        assert "'period'" in err and "YYYY, YYYY-Qn or YYYY-MM" in err, err
     status, r = await call_api(rn, "GET", "/api/das/summaries/preview", period="0999")
     assert status == 400 and "YYYY-Qn" in r["error"]["message"]
 
