@@ -1,0 +1,214 @@
+"""Connection-level defences of the peer socket, below HTTP: how many connections, for how long.
+
+Every connection the peer socket accepts goes through `Connections`: over the total cap or the
+cap of its source address it is closed at once (so a flood can never use up the process's open
+files), and one with no request in progress (slow headers, idle keep-alive) is closed after
+`header_timeout_s`. `RepeatFilter` keeps a storm of identical log lines (say, accept() failing
+with "Too many open files") to one line and a count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import resource
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+FD_RESERVE = 128  # files kept for the database, logs, outgoing peer calls and the admin socket
+MIN_CONNECTIONS = 16
+
+
+def connection_cap(configured: int) -> int:
+    """The configured total, lowered to stay below the process's open-file limit."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return configured
+    return max(MIN_CONNECTIONS, min(configured, soft - FD_RESERVE))
+
+
+@dataclass(slots=True)
+class Connections:
+    """Open connections of the peer socket by source address, and what was refused or cut."""
+
+    max_total: int
+    max_per_address: int
+    header_timeout_s: float
+    by_address: dict[str, int] = field(default_factory=dict)
+    total: int = 0
+    refused: int = 0
+    timed_out: int = 0
+    _guards: dict[asyncio.BaseTransport, _Guarded] = field(default_factory=dict)
+
+    def protocol(self, inner: Callable[[], asyncio.Protocol]) -> Callable[[], asyncio.Protocol]:
+        return lambda: _Guarded(self, inner)
+
+    def busy(self, transport: asyncio.BaseTransport | None) -> None:
+        """A request is being handled on this connection: no idle deadline until it ends."""
+        g = self._guards.get(transport) if transport is not None else None
+        if g is not None:
+            g.disarm()
+
+    def idle(self, transport: asyncio.BaseTransport | None) -> None:
+        g = self._guards.get(transport) if transport is not None else None
+        if g is not None:
+            g.arm()
+
+    def _admit(self, addr: str) -> bool:
+        if self.total >= self.max_total or self.by_address.get(addr, 0) >= self.max_per_address:
+            self.refused += 1
+            return False
+        self.total += 1
+        self.by_address[addr] = self.by_address.get(addr, 0) + 1
+        return True
+
+    def _release(self, addr: str) -> None:
+        self.total -= 1
+        left = self.by_address[addr] - 1
+        if left:
+            self.by_address[addr] = left
+        else:
+            del self.by_address[addr]
+
+
+class GuardedSite(web.SockSite):
+    """aiohttp's SockSite with every accepted connection going through `Connections` first."""
+
+    def __init__(self, runner: web.BaseRunner, sock: socket.socket, conns: Connections) -> None:
+        super().__init__(runner, sock)
+        self._conns = conns
+
+    async def start(self) -> None:
+        await web.BaseSite.start(self)  # registers the site with its runner, which stops it
+        server = self._runner.server
+        assert server is not None
+        self._server = await asyncio.get_running_loop().create_server(
+            self._conns.protocol(server), sock=self._sock, backlog=self._backlog
+        )
+
+
+CONNECTIONS = web.AppKey("connections", Connections)
+
+
+class _Guarded(asyncio.Protocol):
+    """Wraps aiohttp's protocol for one connection: counts it, and cuts it when idle too long."""
+
+    def __init__(self, conns: Connections, inner: Callable[[], asyncio.Protocol]) -> None:
+        self._conns = conns
+        self._make_inner = inner
+        self._inner: asyncio.Protocol | None = None
+        self._transport: asyncio.Transport | None = None
+        self._addr = ""
+        self._timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        peer = transport.get_extra_info("peername")
+        self._addr = str(peer[0]) if peer else ""
+        if not self._conns._admit(self._addr):
+            transport.abort()  # frees the file at once; nothing was read, nothing to answer
+            return
+        self._transport = transport
+        self._conns._guards[transport] = self
+        self._inner = self._make_inner()
+        self._inner.connection_made(transport)
+        self.arm()
+
+    def arm(self) -> None:
+        self.disarm()
+        if self._transport is not None:
+            self._timer = asyncio.get_running_loop().call_later(self._conns.header_timeout_s, self._expire)
+
+    def disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _expire(self) -> None:
+        self._timer = None
+        if self._transport is not None:
+            self._conns.timed_out += 1
+            self._transport.abort()
+
+    def data_received(self, data: bytes) -> None:
+        if self._inner is not None:
+            self._inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self._inner.eof_received() if self._inner is not None else None
+
+    def pause_writing(self) -> None:
+        if self._inner is not None:
+            self._inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        if self._inner is not None:
+            self._inner.resume_writing()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.disarm()
+        if self._transport is None:
+            return
+        self._conns._guards.pop(self._transport, None)
+        self._transport = None
+        self._conns._release(self._addr)
+        if self._inner is not None:
+            self._inner.connection_lost(exc)
+
+
+class RepeatFilter(logging.Filter):
+    """Lets the first of identical log records through, then one line per `period_s` saying how
+    many were held back: a fault that repeats thousands of times a second stays readable."""
+
+    def __init__(self, period_s: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.period_s = period_s
+        self._clock = clock
+        self._seen: dict[tuple[str, int, str], tuple[float, int]] = {}  # key -> (last shown, held back)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        key = (record.name, record.levelno, text)
+        now = self._clock()
+        shown = self._seen.get(key)
+        if shown is None or now - shown[0] >= self.period_s:
+            if len(self._seen) > 1000:
+                self._seen.clear()
+            self._seen[key] = (now, 0)
+            if shown is not None and shown[1]:
+                record.msg = f"{text} (repeated {shown[1]} times in the last {now - shown[0]:.0f} s)"
+                record.args = None
+                record.exc_info = None  # the first one carried the traceback
+                record.exc_text = None
+            return True
+        self._seen[key] = (shown[0], shown[1] + 1)
+        return False
+
+    def flush(self, log: logging.Logger) -> None:
+        """Say what is still held back (at stop): nothing is silently lost."""
+        now = self._clock()
+        for (name, level, msg), (at, n) in self._seen.items():
+            if n:
+                log.log(level, "%s: message repeated %d times in the last %.0f s: %s", name, n, now - at, msg)
+        self._seen.clear()
+
+
+# where a flood from outside can make lines repeat: the event loop (accept errors), the HTTP server
+FILTERED_LOGGERS = ("asyncio", "aiohttp.server", "aiohttp.web", "democite.peer")
+
+
+def install_filter(period_s: float = 60.0) -> RepeatFilter:
+    f = RepeatFilter(period_s)
+    for name in FILTERED_LOGGERS:
+        logging.getLogger(name).addFilter(f)
+    return f
+
+
+def remove_filter(f: RepeatFilter) -> None:
+    for name in FILTERED_LOGGERS:
+        logging.getLogger(name).removeFilter(f)
+    f.flush(logging.getLogger("democite.node"))
