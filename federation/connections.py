@@ -191,10 +191,10 @@ class RepeatFilter(logging.Filter):
     def flush(self, log: logging.Logger) -> None:
         """Say what is still held back (at stop): nothing is silently lost."""
         now = self._clock()
-        for (name, level, msg), (at, n) in self._seen.items():
+        held, self._seen = self._seen, {}
+        for (name, level, msg), (at, n) in held.items():
             if n:
                 log.log(level, "%s: message repeated %d times in the last %.0f s: %s", name, n, now - at, msg)
-        self._seen.clear()
 
 
 # where a flood from outside can make lines repeat: the event loop (accept errors), the HTTP server
