@@ -38,6 +38,7 @@ class Connections:
     max_total: int
     max_per_address: int
     header_timeout_s: float
+    barred: Callable[[str], bool] = lambda addr: False  # an address refused for now (see server)
     by_address: dict[str, int] = field(default_factory=dict)
     total: int = 0
     refused: int = 0
@@ -59,7 +60,7 @@ class Connections:
             g.arm()
 
     def _admit(self, addr: str) -> bool:
-        if self.total >= self.max_total or self.by_address.get(addr, 0) >= self.max_per_address:
+        if self.total >= self.max_total or self.by_address.get(addr, 0) >= self.max_per_address or self.barred(addr):
             self.refused += 1
             return False
         self.total += 1

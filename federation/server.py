@@ -103,12 +103,23 @@ def _charge_key(limits: Budgets, key: bytes, size: int, now: int) -> bool:
     return b.requests <= limits.max_requests and b.bytes <= limits.max_bytes
 
 
+def _stamp(stamps: dict[K, int], key: K, now: int, window_ms: int) -> None:
+    stamps.pop(key, None)  # re-inserted last: ordered by time
+    stamps[key] = now
+    if len(stamps) > MAX_BUDGETS:
+        _evict(stamps, now - window_ms, lambda t: t)
+
+
 def _prove(limits: Budgets, addr: str, key: bytes, now: int) -> None:
-    proven = limits.proven
-    proven.pop((addr, key), None)  # re-inserted last: ordered by time
-    proven[(addr, key)] = now
-    if len(proven) > MAX_BUDGETS:
-        _evict(proven, now - limits.window_ms, lambda t: t)
+    _stamp(limits.proven, (addr, key), now, limits.window_ms)
+    _stamp(limits.proven_addresses, addr, now, limits.window_ms)
+
+
+def address_barred(limits: Budgets, addr: str, now: int) -> bool:
+    """An address over its budget of unverified requests from which no key verified lately: its
+    connections are closed as they are accepted, which costs less than any HTTP answer."""
+    t = limits.proven_addresses.get(addr)
+    return _address_over(limits, addr, now) and (t is None or now - t > limits.window_ms)
 
 
 def _is_proven(limits: Budgets, addr: str, key: bytes, now: int) -> bool:
@@ -137,7 +148,7 @@ def _early_refusal(request: web.Request, limits: Budgets, addr: str, claimed: by
     fed = request.app[NODE].config.federation
     limit = fed.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
-        _charge_address(limits, addr, 0, now)
+        _charge_address(limits, addr, request.content_length, now)  # aiohttp drains some of it
         return _closing(error_response(413, "too_large", f"request body over {limit} bytes; send smaller pages"))
     if claimed and _key_over(limits, claimed, now):
         # only requests this key signed spend its budget: a forger cannot get here on its behalf
@@ -156,7 +167,7 @@ def _early_refusal(request: web.Request, limits: Budgets, addr: str, claimed: by
         # no part in any of these checks, so it is never read
         verify_request(dict(h), request.method, request.path, b"", now, skew_ms)
     except ProtocolError as exc:
-        _charge_address(limits, addr, 0, now)
+        _charge_address(limits, addr, request.content_length or 0, now)
         return _closing(error_response(_status(exc.code), str(exc.code), exc.message))
     return None
 
@@ -197,7 +208,7 @@ async def peer_guard(request: web.Request, handler: PeerHandler) -> web.StreamRe
         request.app[NONCES].check_and_remember(signed, now)
     except ProtocolError as exc:
         _charge_address(limits, addr, len(body), now)
-        return error_response(_status(exc.code), str(exc.code), exc.message)
+        return _closing(error_response(_status(exc.code), str(exc.code), exc.message))
     _prove(limits, addr, signed.key, now)
     if not _charge_key(limits, signed.key, len(body), now):
         return error_response(429, "rate_limited", "too many requests from this peer: slow down and retry later")

@@ -46,12 +46,14 @@ class Budgets:
     nothing, so it never spends that key's budget. Everything that does not verify (unsigned,
     stale, forged, replayed) is charged to its source address in `per_address`, with lower limits.
     `proven` remembers which (address, key) pairs verified lately, so an honest peer that shares
-    its address with a flooder (NAT, one host) is not refused with it.
+    its address with a flooder (NAT, one host) is not refused with it. An address over its budget
+    where no key verified lately has its new connections closed at once, before any HTTP.
     """
 
     per_peer: dict[bytes, PeerBudget] = field(default_factory=dict)
     per_address: dict[str, PeerBudget] = field(default_factory=dict)
     proven: dict[tuple[str, bytes], int] = field(default_factory=dict)
+    proven_addresses: dict[str, int] = field(default_factory=dict)  # address -> last time any key verified
     window_ms: int = 10_000
     max_requests: int = 2_000
     max_bytes: int = 256 * 1024 * 1024
