@@ -13,12 +13,17 @@ import asyncio
 import logging
 import resource
 import socket
+import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 
+log = logging.getLogger("democite.peer")
+ACCEPT_BATCH = 64  # connections accepted per wake-up, so one busy socket cannot hold the loop
+ACCEPT_RETRY_S = 1.0
 FD_RESERVE = 128  # files kept for the database, logs, outgoing peer calls and the admin socket
 MIN_CONNECTIONS = 16
 
@@ -59,8 +64,11 @@ class Connections:
         if g is not None:
             g.arm()
 
+    def full(self, addr: str) -> bool:
+        return self.total >= self.max_total or self.by_address.get(addr, 0) >= self.max_per_address or self.barred(addr)
+
     def _admit(self, addr: str) -> bool:
-        if self.total >= self.max_total or self.by_address.get(addr, 0) >= self.max_per_address or self.barred(addr):
+        if self.full(addr):
             self.refused += 1
             return False
         self.total += 1
@@ -77,19 +85,68 @@ class Connections:
 
 
 class GuardedSite(web.SockSite):
-    """aiohttp's SockSite with every accepted connection going through `Connections` first."""
+    """aiohttp's SockSite with its own accept loop: a connection that `Connections` would refuse
+    is closed right after accept(), before asyncio builds a transport and a task for it (what a
+    flood of reconnections costs the node is then two system calls each)."""
 
     def __init__(self, runner: web.BaseRunner, sock: socket.socket, conns: Connections) -> None:
         super().__init__(runner, sock)
         self._conns = conns
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._retry: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def start(self) -> None:
         await web.BaseSite.start(self)  # registers the site with its runner, which stops it
+        self._loop = asyncio.get_running_loop()
+        self._sock.setblocking(False)
+        self._loop.add_reader(self._sock, self._accept)
+
+    async def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.remove_reader(self._sock)
+            if self._retry is not None:
+                self._retry.cancel()
+            self._loop = None
+        await super().stop()
+
+    def _resume(self) -> None:
+        self._retry = None
+        if self._loop is not None:
+            self._loop.add_reader(self._sock, self._accept)
+
+    def _accept(self) -> None:
+        loop = self._loop
+        assert loop is not None
+        for _ in range(ACCEPT_BATCH):
+            try:
+                conn, addr = self._sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                # out of files or memory: the caps should prevent it; pause rather than spin
+                log.error("cannot accept peer connections (%s); trying again in %.0f s", exc.strerror, ACCEPT_RETRY_S)
+                loop.remove_reader(self._sock)
+                self._retry = loop.call_later(ACCEPT_RETRY_S, self._resume)
+                return
+            host = str(addr[0]) if isinstance(addr, tuple) else ""
+            if self._conns.full(host):
+                self._conns.refused += 1
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # reset, no TIME_WAIT
+                conn.close()
+                continue
+            conn.setblocking(False)
+            task = loop.create_task(self._serve(conn))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _serve(self, conn: socket.socket) -> None:
         server = self._runner.server
-        assert server is not None
-        self._server = await asyncio.get_running_loop().create_server(
-            self._conns.protocol(server), sock=self._sock, backlog=self._backlog
-        )
+        assert server is not None and self._loop is not None
+        try:
+            await self._loop.connect_accepted_socket(self._conns.protocol(server), conn)
+        except OSError:
+            conn.close()  # gone before we could serve it
 
 
 CONNECTIONS = web.AppKey("connections", Connections)
