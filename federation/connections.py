@@ -10,6 +10,7 @@ with "Too many open files") to one line and a count.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import resource
 import socket
@@ -20,12 +21,27 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 log = logging.getLogger("democite.peer")
 ACCEPT_BATCH = 64  # connections accepted per wake-up, so one busy socket cannot hold the loop
 ACCEPT_RETRY_S = 1.0
 FD_RESERVE = 128  # files kept for the database, logs, outgoing peer calls and the admin socket
 MIN_CONNECTIONS = 16
+
+
+def address_key(host: str) -> str:
+    """Who a source address stands for: IPv4 as is, IPv6 by its /64 (one subscriber's network,
+    where taking a fresh address costs nothing), an IPv4-mapped IPv6 address as the IPv4 one."""
+    if ":" not in host:
+        return host
+    try:
+        ip = ipaddress.IPv6Address(host.split("%", 1)[0])
+    except ValueError:
+        return host
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.IPv6Network((ip, 64), strict=False).network_address) + "/64"
 
 
 def connection_cap(configured: int) -> int:
@@ -129,7 +145,7 @@ class GuardedSite(web.SockSite):
                 loop.remove_reader(self._sock)
                 self._retry = loop.call_later(ACCEPT_RETRY_S, self._resume)
                 return
-            host = str(addr[0]) if isinstance(addr, tuple) else ""
+            host = address_key(str(addr[0])) if isinstance(addr, tuple) else ""
             if self._conns.full(host):
                 self._conns.refused += 1
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # reset, no TIME_WAIT
@@ -166,7 +182,7 @@ class _Guarded(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         peer = transport.get_extra_info("peername")
-        self._addr = str(peer[0]) if peer else ""
+        self._addr = address_key(str(peer[0])) if peer else ""
         if not self._conns._admit(self._addr):
             transport.abort()  # frees the file at once; nothing was read, nothing to answer
             return
@@ -229,6 +245,14 @@ class RepeatFilter(logging.Filter):
         self._seen: dict[tuple[str, int, str], tuple[float, int]] = {}  # key -> (last shown, held back)
 
     def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            # aiohttp logs every malformed request with its traceback and the sender's address:
+            # one short line is enough, and the same line for everyone can be counted
+            lines = str(exc.message or "").strip().splitlines()
+            record.msg, record.args = "refused a malformed HTTP request (%s: %s)", (exc.code, lines[0].rstrip(":") if lines else "")
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.INFO, "INFO"
         text = record.getMessage()
         key = (record.name, record.levelno, text)
         now = self._clock()

@@ -19,6 +19,7 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestPayloadError
 
 from federation.bodies import read_capped
+from federation.connections import address_key
 from federation.membership import MEMBERSHIP
 from federation.state import BUDGETS, NONCES, Budgets, PeerBudget
 from federation.sync import MAX_FORKS, SyncReport, witness_wire
@@ -184,7 +185,7 @@ async def peer_guard(request: web.Request, handler: PeerHandler) -> web.StreamRe
     fed = node.config.federation
     limits = request.app[BUDGETS]
     limit = fed.max_body_bytes
-    addr = request.remote or ""
+    addr = address_key(request.remote or "")
     now = node.clock()
     refusal = _early_refusal(request, limits, addr, _claimed(request.headers.get(HEADER_KEY, "")), now)
     if refusal is not None:

@@ -27,7 +27,7 @@ DEFAULT_REQUEST_SKEW_S = 60
 DEFAULT_PEER_TIMEOUT_S = 10.0
 # Defences of the peer socket against slow or idle connections (issue #10): far above what an
 # honest peer needs, low enough that a flood of slow connections cannot exhaust the node's files.
-DEFAULT_HEADER_TIMEOUT_S = 15.0
+DEFAULT_HEADER_TIMEOUT_S = 20.0  # above the 15 s aiohttp clients keep idle connections for reuse
 DEFAULT_BODY_TIMEOUT_S = 60.0
 DEFAULT_MAX_CONNECTIONS = 1000
 DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 64

@@ -11,7 +11,7 @@ import secrets
 import aiohttp
 import pytest
 
-from federation.connections import CONNECTIONS, RepeatFilter
+from federation.connections import CONNECTIONS, RepeatFilter, address_key
 from federation.state import BUDGETS
 from node import config as config_mod
 from node.errors import ConfigError
@@ -211,3 +211,25 @@ def test_connection_options_are_validated(tmp_path) -> None:
     cfg = config_mod.from_mapping(tmp_path, {})
     assert cfg.federation.body_timeout_s > 0 and cfg.federation.max_connections > cfg.federation.max_connections_per_address
 
+
+
+async def test_malformed_http_is_one_short_line_without_traceback(make_node, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    a = await make_node("A")
+    port = int(a.peer_url.rsplit(":", 1)[1])
+    for _ in range(3):
+        r, w = await asyncio.open_connection("127.0.0.1", port)
+        w.write(b"POST /fed/v1/heads HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: -5\r\n\r\n")
+        await w.drain()
+        assert (await _closed_within(r, 10)).startswith(b"HTTP/1.0 400")
+        w.close()
+    lines = [rec.getMessage() for rec in caplog.records if rec.name == "aiohttp.server"]
+    assert len(lines) == 1 and lines[0].startswith("refused a malformed HTTP request (400: ")  # then counted
+    assert "Traceback" not in caplog.text and "127.0.0.1" not in "".join(lines)
+
+
+def test_addresses_are_grouped_by_what_one_sender_controls() -> None:
+    assert address_key("192.0.2.7") == "192.0.2.7"
+    assert address_key("2001:db8:1:2:aaaa::1") == address_key("2001:db8:1:2:bbbb::2") == "2001:db8:1:2::/64"
+    assert address_key("2001:db8:1:3::1") != address_key("2001:db8:1:2::1")
+    assert address_key("::ffff:192.0.2.7") == "192.0.2.7"
