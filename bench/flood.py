@@ -2,15 +2,16 @@
 
 A real node (`democite run`, its open-file limit set to the usual 1,024) serves an honest member
 that calls /fed/v1/heads with signed requests, one new connection each, without pause. Each
-attack then runs for ATTACK_S seconds from its own loopback source address (127.0.0.2, .3, .4)
-in a separate process, while the honest member keeps calling:
+attack then runs for ATTACK_S seconds from its own loopback source addresses (127.0.0.2, .3,
+127.0.4.x) in a separate process, at a lower CPU priority (it stands for other machines), while the honest member keeps calling:
 
 - unsigned_bodies: 4 concurrent 8 MiB bodies, half with no signature, half with forged headers
   naming the honest member's key (the node must read, hash and refuse them, never decode them);
 - forged_key_budget: 16 workers sending small requests that name the honest member's key,
   unsigned or with a forged signature (its budget must never be spent: 0 honest 429s);
-- slow_connections: 1,100 connections that trickle their headers or their body byte by byte,
-  each reopened a second after the node closes it.
+- slow_connections: 1,100 connections from 16 addresses that trickle their headers or their
+  body byte by byte, each reopened a second after the node closes it: more than the node's
+  per-address cap (64) and, together, than its total cap (the open-file limit less a reserve).
 
 Printed: the honest p50/p99 before each attack (baseline) and during it, what was refused, and
 the node's log size. Last line: one JSON object, one entry per attack with p50_ratio and p99_ratio.
@@ -50,7 +51,8 @@ BODY = 8 * 1024 * 1024
 SLOW = 1100
 HONEST_TIMEOUT_S = 10.0
 ATTACKER_NICE = 10
-ATTACKS = {"unsigned_bodies": "127.0.0.2", "forged_key_budget": "127.0.0.3", "slow_connections": "127.0.0.4"}
+SLOW_SOURCES = 16  # slow connections come from 127.0.4.1 to .16: enough to reach the node's total cap
+ATTACKS = {"unsigned_bodies": "127.0.0.2", "forged_key_budget": "127.0.0.3", "slow_connections": "127.0.4.{}"}
 
 
 def _forged_headers(key_hex: str) -> dict[str, str]:
@@ -146,11 +148,12 @@ async def forged_key_budget(host: str, port: int, source: str, key_hex: str, unt
 
 async def slow_connections(host: str, port: int, source: str, key_hex: str, until: float, t: Tally) -> None:
     async def slot(i: int) -> None:
+        local = (source.format(1 + i % SLOW_SOURCES), 0)
         await asyncio.sleep(i * 0.002)  # about 500 new connections a second at the start
         while time.monotonic() < until:
             t.sent += 1
             try:
-                r, w = await asyncio.wait_for(asyncio.open_connection(host, port, local_addr=(source, 0)), 3)
+                r, w = await asyncio.wait_for(asyncio.open_connection(host, port, local_addr=local), 3)
             except (TimeoutError, OSError):
                 t.refused += 1
                 await asyncio.sleep(1)

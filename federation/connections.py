@@ -2,7 +2,7 @@
 
 Every connection the peer socket accepts goes through `Connections`: over the total cap or the
 cap of its source address it is closed at once (so a flood can never use up the process's open
-files), and one with no request in progress (slow headers, idle keep-alive) is closed after
+files; the last tenth of the total is kept for addresses where a member's key verified), and one with no request in progress (slow headers, idle keep-alive) is closed after
 `header_timeout_s`. `RepeatFilter` keeps a storm of identical log lines (say, accept() failing
 with "Too many open files") to one line and a count.
 """
@@ -49,7 +49,7 @@ def connection_cap(configured: int) -> int:
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft == resource.RLIM_INFINITY:
         return configured
-    return max(MIN_CONNECTIONS, min(configured, soft - FD_RESERVE))
+    return min(configured, max(MIN_CONNECTIONS, soft - FD_RESERVE))
 
 
 @dataclass(slots=True)
@@ -60,6 +60,7 @@ class Connections:
     max_per_address: int
     header_timeout_s: float
     barred: Callable[[str], bool] = lambda addr: False  # an address refused for now (see server)
+    trusted: Callable[[str], bool] = lambda addr: False  # an address from which a key verified lately
     by_address: dict[str, int] = field(default_factory=dict)
     total: int = 0
     refused: int = 0
@@ -81,7 +82,11 @@ class Connections:
             g.arm()
 
     def full(self, addr: str) -> bool:
-        return self.total >= self.max_total or self.by_address.get(addr, 0) >= self.max_per_address or self.barred(addr)
+        if self.total >= self.max_total or self.by_address.get(addr, 0) >= self.max_per_address or self.barred(addr):
+            return True
+        # the last tenth is kept for addresses that proved a key lately: slow connections from
+        # many addresses can fill the rest, not lock the members out
+        return self.total >= self.max_total - max(1, self.max_total // 10) and not self.trusted(addr)
 
     def _admit(self, addr: str) -> bool:
         if self.full(addr):

@@ -28,7 +28,7 @@ from federation.gossip import GOSSIP, Gossip
 from federation.keyrotation import finish_rotation
 from federation.membership import MEMBERSHIP, MembershipCache
 from federation.network import genesis_for
-from federation.server import add_peer_routes, address_barred, peer_guard
+from federation.server import add_peer_routes, address_barred, address_proven, peer_guard
 from federation.state import BUDGETS, NONCES, SESSION, SOCKETS, TRAFFIC, Budgets, Sockets, Traffic
 from node import audit_routes, keys
 from node.api import openapi, routes_core
@@ -97,6 +97,7 @@ def build_app(config: NodeConfig, genesis: Genesis, clock: Clock, token: str, go
     app[CONNECTIONS] = Connections(
         connection_cap(fed.max_connections), fed.max_connections_per_address, fed.header_timeout_s,
         barred=lambda addr: address_barred(app[BUDGETS], addr, clock()),
+        trusted=lambda addr: address_proven(app[BUDGETS], addr, clock()),
     )
     app[API_TOKEN] = token
     app[ALLOWED_HOSTS] = tuple(config.api.allowed_hosts)

@@ -116,11 +116,15 @@ def _prove(limits: Budgets, addr: str, key: bytes, now: int) -> None:
     _stamp(limits.proven_addresses, addr, now, limits.window_ms)
 
 
+def address_proven(limits: Budgets, addr: str, now: int) -> bool:
+    t = limits.proven_addresses.get(addr)
+    return t is not None and now - t <= limits.window_ms
+
+
 def address_barred(limits: Budgets, addr: str, now: int) -> bool:
     """An address over its budget of unverified requests from which no key verified lately: its
     connections are closed as they are accepted, which costs less than any HTTP answer."""
-    t = limits.proven_addresses.get(addr)
-    return _address_over(limits, addr, now) and (t is None or now - t > limits.window_ms)
+    return _address_over(limits, addr, now) and not address_proven(limits, addr, now)
 
 
 def _is_proven(limits: Budgets, addr: str, key: bytes, now: int) -> bool:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import resource
 import secrets
 
 import aiohttp
 import pytest
 
-from federation.connections import CONNECTIONS, RepeatFilter, address_key
+from federation.connections import CONNECTIONS, RepeatFilter, address_key, connection_cap
 from federation.state import BUDGETS
 from node import config as config_mod
 from node.errors import ConfigError
@@ -156,6 +157,28 @@ async def test_connections_over_the_cap_of_an_address_are_closed(make_node) -> N
     assert ATTACKER_ADDR not in conns.by_address  # closed connections give their place back
 
 
+async def test_the_last_connections_are_kept_for_addresses_that_proved_a_key(make_node) -> None:
+    a = await make_node("A", federation={"max_connections": 10, "max_connections_per_address": 10, "header_timeout_s": 30.0})
+    port = int(a.peer_url.rsplit(":", 1)[1])
+    body = encoding.encode({})
+
+    async def member_call() -> int:
+        return (await post(a.peer_url, "/fed/v1/heads", body, signed(MEMBER, "/fed/v1/heads", body, a.node.clock())))[0]
+
+    assert await member_call() == 200  # 127.0.0.1 has proven a key
+    held = [await asyncio.open_connection("127.0.0.1", port, local_addr=(ATTACKER_ADDR, 0)) for _ in range(9)]
+    try:
+        r, w = await asyncio.open_connection("127.0.0.1", port, local_addr=(ATTACKER_ADDR, 0))
+        assert await _closed_within(r, 10) == b""
+        w.close()
+    except ConnectionResetError:
+        pass
+    assert a.app[CONNECTIONS].refused == 1 and a.app[CONNECTIONS].total == 9
+    assert await member_call() == 200  # the reserved tenth
+    for _, hw in held:
+        hw.close()
+
+
 async def test_a_client_leaving_mid_body_is_one_short_line(make_node, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
     a = await make_node("A")
@@ -208,6 +231,9 @@ def test_connection_options_are_validated(tmp_path) -> None:
         config_mod.from_mapping(tmp_path, {"federation": {"header_timeout_s": 0}})
     with pytest.raises(ConfigError, match="max_connections_per_address"):
         config_mod.from_mapping(tmp_path, {"federation": {"max_connections": 10, "max_connections_per_address": 11}})
+    assert connection_cap(10) == 10  # never above what the operator chose
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    assert connection_cap(10**9) <= max(soft - 128, 16)  # nor at the process's open-file limit
     cfg = config_mod.from_mapping(tmp_path, {})
     assert cfg.federation.body_timeout_s > 0 and cfg.federation.max_connections > cfg.federation.max_connections_per_address
 
