@@ -104,21 +104,21 @@ def _charge_key(limits: Budgets, key: bytes, size: int, now: int) -> bool:
     return b.requests <= limits.max_requests and b.bytes <= limits.max_bytes
 
 
-def _stamp(stamps: dict[K, int], key: K, now: int, window_ms: int) -> None:
+def _stamp(stamps: dict[K, int], key: K, now: int, keep_ms: int) -> None:
     stamps.pop(key, None)  # re-inserted last: ordered by time
     stamps[key] = now
     if len(stamps) > MAX_BUDGETS:
-        _evict(stamps, now - window_ms, lambda t: t)
+        _evict(stamps, now - keep_ms, lambda t: t)
 
 
 def _prove(limits: Budgets, addr: str, key: bytes, now: int) -> None:
-    _stamp(limits.proven, (addr, key), now, limits.window_ms)
-    _stamp(limits.proven_addresses, addr, now, limits.window_ms)
+    _stamp(limits.proven, (addr, key), now, limits.proven_ms)
+    _stamp(limits.proven_addresses, addr, now, limits.proven_ms)
 
 
 def address_proven(limits: Budgets, addr: str, now: int) -> bool:
     t = limits.proven_addresses.get(addr)
-    return t is not None and now - t <= limits.window_ms
+    return t is not None and now - t <= limits.proven_ms
 
 
 def address_barred(limits: Budgets, addr: str, now: int) -> bool:
@@ -129,7 +129,7 @@ def address_barred(limits: Budgets, addr: str, now: int) -> bool:
 
 def _is_proven(limits: Budgets, addr: str, key: bytes, now: int) -> bool:
     t = limits.proven.get((addr, key))
-    return t is not None and now - t <= limits.window_ms
+    return t is not None and now - t <= limits.proven_ms
 
 
 def _claimed(header: str) -> bytes:

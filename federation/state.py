@@ -60,6 +60,7 @@ class Budgets:
     max_signatures: int = 50_000
     max_unverified_requests: int = 500
     max_unverified_bytes: int = 32 * 1024 * 1024
+    proven_ms: int = 600_000  # how long a verified (address, key) counts: well above a gossip interval
 
 
 SESSION = web.AppKey("session", aiohttp.ClientSession)
