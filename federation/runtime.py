@@ -23,11 +23,12 @@ from aiohttp import web
 
 from federation import admin as federation_admin
 from federation import coop_routes, evidence, network_admin
+from federation.connections import CONNECTIONS, Connections, GuardedSite, connection_cap, install_filter, remove_filter
 from federation.gossip import GOSSIP, Gossip
 from federation.keyrotation import finish_rotation
 from federation.membership import MEMBERSHIP, MembershipCache
 from federation.network import genesis_for
-from federation.server import add_peer_routes, peer_guard
+from federation.server import add_peer_routes, address_barred, address_proven, peer_guard
 from federation.state import BUDGETS, NONCES, SESSION, SOCKETS, TRAFFIC, Budgets, Sockets, Traffic
 from node import audit_routes, keys
 from node.api import openapi, routes_core
@@ -78,7 +79,12 @@ async def by_socket(request: web.Request, handler: Callable[[web.Request], Await
         return response
     if not shared and on_api_socket:
         return error_response(404, "not_found", "only /api/ is served on the admin port")
-    return await peer_guard(request, handler)
+    conns = request.app[CONNECTIONS]
+    conns.busy(request.transport)  # a request in progress is bounded by its body deadline instead
+    try:
+        return await peer_guard(request, handler)
+    finally:
+        conns.idle(request.transport)
 
 
 def build_app(config: NodeConfig, genesis: Genesis, clock: Clock, token: str, gossip: bool = True) -> web.Application:
@@ -87,6 +93,12 @@ def build_app(config: NodeConfig, genesis: Genesis, clock: Clock, token: str, go
     app[NONCES] = NonceWindow(window_ms=config.federation.request_skew_s * 1000)
     app[BUDGETS] = Budgets()
     app[TRAFFIC] = Traffic()
+    fed = config.federation
+    app[CONNECTIONS] = Connections(
+        connection_cap(fed.max_connections), fed.max_connections_per_address, fed.header_timeout_s,
+        barred=lambda addr: address_barred(app[BUDGETS], addr, clock()),
+        trusted=lambda addr: address_proven(app[BUDGETS], addr, clock()),
+    )
     app[API_TOKEN] = token
     app[ALLOWED_HOSTS] = tuple(config.api.allowed_hosts)
     app[MEMBERSHIP] = MembershipCache(genesis)
@@ -194,6 +206,7 @@ async def running_node(
     lock_fd = _lock(config.data_dir)
     socks: list[socket.socket] = []
     runner: web.AppRunner | None = None
+    repeats = install_filter()
     try:
         host, port = config.listen
         peer_sock = _bind(host, port)
@@ -210,13 +223,14 @@ async def running_node(
         app = build_app(config, genesis, clock, token, gossip)
         app[SOCKETS].peer_port = real_port
         app[SOCKETS].api_host, app[SOCKETS].api_port = api_sock.getsockname()[:2]
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        # aiohttp's own idle deadline as a second line behind the connection guard's
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, keepalive_timeout=config.federation.header_timeout_s)
         await runner.setup()
         api_url = f"http://{_url_host(ahost)}:{app[SOCKETS].api_port}"
         if not same:
             await web.SockSite(runner, api_sock).start()
         _write_api_file(config.data_dir, api_url)
-        await web.SockSite(runner, peer_sock).start()
+        await GuardedSite(runner, peer_sock, app[CONNECTIONS]).start()
         log.info("node %s listening on %s (admin API %s)", config.node.name, config.public_url, api_url)
         yield RunningNode(app, config, api_url, f"http://{_url_host(host)}:{real_port}", token)
     finally:
@@ -228,6 +242,7 @@ async def running_node(
             for s in socks:
                 s.close()
             os.close(lock_fd)
+            remove_filter(repeats)
 
 
 def _url_host(host: str) -> str:

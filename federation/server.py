@@ -1,35 +1,46 @@
 """Peer-facing endpoints under /fed/v1/: msgpack in, msgpack out, every input bounded first.
 
-Order of checks on every request: size, then the per-peer budget, then structure (canonical
-msgpack), then the request signature, and only then the database.
+Order of checks on every request, cheapest first and nothing decoded before the signature
+verifies: size and budgets (a key's budget is only ever spent by requests that key signed;
+everything else by the source address), the signature headers, the body (with a deadline), the
+signature over it, then structure (canonical msgpack), and only then the database. Large bodies
+are hashed and decoded in a worker thread, off the event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from collections.abc import Awaitable, Callable
-from typing import Any
+import logging
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, TypeVar
 
 from aiohttp import web
+from aiohttp.web_protocol import RequestPayloadError
 
 from federation.bodies import read_capped
+from federation.connections import address_key
 from federation.membership import MEMBERSHIP
-from federation.state import BUDGETS, NONCES, PeerBudget
+from federation.state import BUDGETS, NONCES, Budgets, PeerBudget
 from federation.sync import MAX_FORKS, SyncReport, witness_wire
 from node.api.framework import NODE, error_response
 from protocol import encoding
 from protocol.errors import ErrorCode, ProtocolError
-from protocol.httpsig import verify_request
+from protocol.httpsig import HEADER_KEY, HEADER_NONCE, HEADER_SIG, HEADER_TS, SignedRequest, verify_request
 from protocol.messages import CheckpointRequest, HeadEntry, Info, RecordsRequest
 from protocol.reconcile import Reconciler, head_item
 
+log = logging.getLogger("democite.peer")
 MSGPACK = "application/msgpack"
 PEER_KEY = web.RequestKey("peer_key", bytes)
 PEER_MSG = web.RequestKey("peer_msg", object)
 MAX_PUSH = 1000
 OPEN_PATHS = ("/fed/v1/info",)  # what a non-member may still call: enough to learn it is not admitted
+SIGNATURE_HEADERS = (HEADER_KEY, HEADER_TS, HEADER_NONCE, HEADER_SIG)
+OFFLOAD_BYTES = 256 * 1024  # bodies above this are hashed and decoded in a worker thread
 
 PeerHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+K = TypeVar("K", bound=Hashable)
 
 
 def _status(code: ErrorCode) -> int:
@@ -45,32 +56,129 @@ def _status(code: ErrorCode) -> int:
 MAX_BUDGETS = 10_000
 
 
-def _evict(budgets: dict[bytes, PeerBudget], horizon: int) -> None:
+def _evict(budgets: dict[K, Any], horizon: int, stamp: Callable[[Any], int]) -> None:
     """Forget expired windows first, then the oldest ones: a flood of fresh keys cannot reset
     the budgets of peers that are still inside their window."""
-    for k in [k for k, b in budgets.items() if b.window_start_ms < horizon]:
+    for k in [k for k, b in budgets.items() if stamp(b) < horizon]:
         del budgets[k]
     while len(budgets) > MAX_BUDGETS:
         del budgets[next(iter(budgets))]
 
 
-def budget_key(claimed: str) -> bytes:
-    """One budget per key whatever its spelling (case, spaces): the header is not verified yet."""
-    return claimed.strip().lower()[:64].encode()
-
-
-def _charge(request: web.Request, key: bytes, size: int, now: int) -> bool:
-    limits = request.app[BUDGETS]
-    budgets = limits.per_peer
+def _window(budgets: dict[K, PeerBudget], key: K, now: int, window_ms: int) -> PeerBudget:
+    """The budget of `key` in the current window (a fresh one when its window ended)."""
     b = budgets.get(key)
-    if b is None or now - b.window_start_ms > limits.window_ms:
+    if b is None or now - b.window_start_ms > window_ms:
         if len(budgets) > MAX_BUDGETS:
-            _evict(budgets, now - limits.window_ms)
+            _evict(budgets, now - window_ms, lambda x: x.window_start_ms)
         budgets.pop(key, None)  # re-inserted last: the dict stays ordered by window start
         b = budgets[key] = PeerBudget(now)
+    return b
+
+
+def _key_over(limits: Budgets, key: bytes, now: int) -> bool:
+    b = limits.per_peer.get(key)
+    return b is not None and now - b.window_start_ms <= limits.window_ms and (
+        b.requests >= limits.max_requests or b.bytes > limits.max_bytes
+    )
+
+
+def _address_over(limits: Budgets, addr: str, now: int) -> bool:
+    b = limits.per_address.get(addr)
+    return b is not None and now - b.window_start_ms <= limits.window_ms and (
+        b.requests >= limits.max_unverified_requests or b.bytes > limits.max_unverified_bytes
+    )
+
+
+def _charge_address(limits: Budgets, addr: str, size: int, now: int) -> None:
+    """What did not verify is charged to where it came from: no key was proven."""
+    b = _window(limits.per_address, addr, now, limits.window_ms)
+    b.requests += 1
+    b.bytes += size
+
+
+def _charge_key(limits: Budgets, key: bytes, size: int, now: int) -> bool:
+    b = _window(limits.per_peer, key, now, limits.window_ms)
     b.requests += 1
     b.bytes += size
     return b.requests <= limits.max_requests and b.bytes <= limits.max_bytes
+
+
+def _stamp(stamps: dict[K, int], key: K, now: int, keep_ms: int) -> None:
+    stamps.pop(key, None)  # re-inserted last: ordered by time
+    stamps[key] = now
+    if len(stamps) > MAX_BUDGETS:
+        _evict(stamps, now - keep_ms, lambda t: t)
+
+
+def _prove(limits: Budgets, addr: str, key: bytes, now: int) -> None:
+    _stamp(limits.proven, (addr, key), now, limits.proven_ms)
+    _stamp(limits.proven_addresses, addr, now, limits.proven_ms)
+
+
+def address_proven(limits: Budgets, addr: str, now: int) -> bool:
+    t = limits.proven_addresses.get(addr)
+    return t is not None and now - t <= limits.proven_ms
+
+
+def address_barred(limits: Budgets, addr: str, now: int) -> bool:
+    """An address over its budget of unverified requests from which no key verified lately: its
+    connections are closed as they are accepted, which costs less than any HTTP answer."""
+    return _address_over(limits, addr, now) and not address_proven(limits, addr, now)
+
+
+def _is_proven(limits: Budgets, addr: str, key: bytes, now: int) -> bool:
+    t = limits.proven.get((addr, key))
+    return t is not None and now - t <= limits.proven_ms
+
+
+def _claimed(header: str) -> bytes:
+    """The key a request names, as bytes (empty when it names none or garbage): not proven yet."""
+    if len(header) != 64:
+        return b""
+    try:
+        return bytes.fromhex(header)
+    except ValueError:
+        return b""
+
+
+def _closing(resp: web.Response) -> web.Response:
+    """Refused before its body was read: the connection is closed rather than drained."""
+    resp.force_close()
+    return resp
+
+
+def _early_refusal(request: web.Request, limits: Budgets, addr: str, claimed: bytes, now: int) -> web.Response | None:
+    """Refusals that need neither the body nor a signature check: they cost almost nothing."""
+    fed = request.app[NODE].config.federation
+    limit = fed.max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        _charge_address(limits, addr, request.content_length, now)  # aiohttp drains some of it
+        return _closing(error_response(413, "too_large", f"request body over {limit} bytes; send smaller pages"))
+    if claimed and _key_over(limits, claimed, now):
+        # only requests this key signed spend its budget: a forger cannot get here on its behalf
+        return _closing(error_response(429, "rate_limited", "too many requests from this peer: slow down and retry later"))
+    if _address_over(limits, addr, now) and not (claimed and _is_proven(limits, addr, claimed, now)):
+        return _closing(error_response(
+            429, "rate_limited", "too many unsigned or badly signed requests from this address: slow down and retry later"
+        ))
+    skew_ms = fed.request_skew_s * 1000
+    h = request.headers
+    ts = h.get(HEADER_TS, "")
+    if all(k in h for k in SIGNATURE_HEADERS) and ts.isdigit() and abs(now - int(ts)) <= skew_ms:
+        return None
+    try:
+        # missing, malformed or stale headers: refused with the exact error, and the body plays
+        # no part in any of these checks, so it is never read
+        verify_request(dict(h), request.method, request.path, b"", now, skew_ms)
+    except ProtocolError as exc:
+        _charge_address(limits, addr, request.content_length or 0, now)
+        return _closing(error_response(_status(exc.code), str(exc.code), exc.message))
+    return None
+
+
+async def _off_loop_if_large(size: int, fn: Callable[..., Any], *args: Any) -> Any:
+    return await asyncio.to_thread(fn, *args) if size > OFFLOAD_BYTES else fn(*args)
 
 
 @web.middleware
@@ -78,21 +186,39 @@ async def peer_guard(request: web.Request, handler: PeerHandler) -> web.StreamRe
     if not request.path.startswith("/fed/"):
         return await handler(request)
     node = request.app[NODE]
-    limit = node.config.federation.max_body_bytes
-    if request.content_length is not None and request.content_length > limit:
-        return error_response(413, "too_large", f"request body over {limit} bytes; send smaller pages")
-    body = await read_capped(request.content, limit)
-    if len(body) > limit:
-        return error_response(413, "too_large", f"request body over {limit} bytes; send smaller pages")
+    fed = node.config.federation
+    limits = request.app[BUDGETS]
+    limit = fed.max_body_bytes
+    addr = address_key(request.remote or "")
     now = node.clock()
-    if not _charge(request, budget_key(request.headers.get("X-Democite-Key", "")), len(body), now):
-        return error_response(429, "rate_limited", "too many requests from this peer: slow down and retry later")
+    refusal = _early_refusal(request, limits, addr, _claimed(request.headers.get(HEADER_KEY, "")), now)
+    if refusal is not None:
+        return refusal
     try:
-        msg = encoding.decode(body, limit) if body else {}
-        signed = verify_request(
-            dict(request.headers), request.method, request.path, body, now, node.config.federation.request_skew_s * 1000
+        body = await read_capped(request.content, limit, fed.body_timeout_s)
+    except TimeoutError:
+        _charge_address(limits, addr, 0, now)
+        return _closing(error_response(408, "body_timeout", f"request body not received within {fed.body_timeout_s:g} s"))
+    except (ConnectionError, RequestPayloadError):
+        log.info("a peer disconnected before the end of its request body")
+        return _closing(error_response(400, "incomplete_body", "the request body ended early; send it again"))
+    if len(body) > limit:
+        _charge_address(limits, addr, len(body), now)
+        return _closing(error_response(413, "too_large", f"request body over {limit} bytes; send smaller pages"))
+    try:
+        signed: SignedRequest = await _off_loop_if_large(
+            len(body), verify_request, dict(request.headers), request.method, request.path, body, now,
+            fed.request_skew_s * 1000,
         )
         request.app[NONCES].check_and_remember(signed, now)
+    except ProtocolError as exc:
+        _charge_address(limits, addr, len(body), now)
+        return _closing(error_response(_status(exc.code), str(exc.code), exc.message))
+    _prove(limits, addr, signed.key, now)
+    if not _charge_key(limits, signed.key, len(body), now):
+        return error_response(429, "rate_limited", "too many requests from this peer: slow down and retry later")
+    try:
+        msg = await _off_loop_if_large(len(body), encoding.decode, body, limit) if body else {}
     except ProtocolError as exc:
         return error_response(_status(exc.code), str(exc.code), exc.message)
     if request.path not in OPEN_PATHS:
@@ -190,7 +316,7 @@ async def push(request: web.Request) -> web.Response:
     author, recs = m["author"], m["records"]
     if not isinstance(author, bytes) or len(author) != 32 or len(recs) > MAX_PUSH:
         raise ProtocolError(f"a push names a 32-byte author and carries at most {MAX_PUSH} records", ErrorCode.MALFORMED)
-    budget = request.app[BUDGETS].per_peer.get(budget_key(request[PEER_KEY].hex()))
+    budget = request.app[BUDGETS].per_peer.get(request[PEER_KEY])
     if budget is not None:
         budget.signatures += len(recs)
         if budget.signatures > request.app[BUDGETS].max_signatures:

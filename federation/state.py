@@ -40,13 +40,27 @@ class PeerBudget:
 
 @dataclass(slots=True)
 class Budgets:
-    """Per-peer budgets over a window; the limits are far above honest gossip (tests lower them)."""
+    """Budgets over a window; the limits are far above honest gossip (tests lower them).
+
+    `per_peer` is keyed by keys whose request signature verified: a header naming a key proves
+    nothing, so it never spends that key's budget. Everything that does not verify (unsigned,
+    stale, forged, replayed) is charged to its source address in `per_address`, with lower limits.
+    `proven` remembers which (address, key) pairs verified lately, so an honest peer that shares
+    its address with a flooder (NAT, one host) is not refused with it. An address over its budget
+    where no key verified lately has its new connections closed at once, before any HTTP.
+    """
 
     per_peer: dict[bytes, PeerBudget] = field(default_factory=dict)
+    per_address: dict[str, PeerBudget] = field(default_factory=dict)
+    proven: dict[tuple[str, bytes], int] = field(default_factory=dict)
+    proven_addresses: dict[str, int] = field(default_factory=dict)  # address -> last time any key verified
     window_ms: int = 10_000
     max_requests: int = 2_000
     max_bytes: int = 256 * 1024 * 1024
     max_signatures: int = 50_000
+    max_unverified_requests: int = 500
+    max_unverified_bytes: int = 32 * 1024 * 1024
+    proven_ms: int = 600_000  # how long a verified (address, key) counts: well above a gossip interval
 
 
 SESSION = web.AppKey("session", aiohttp.ClientSession)

@@ -27,6 +27,13 @@ MAX_PAGE_SIZE = 5000
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
 DEFAULT_REQUEST_SKEW_S = 60
 DEFAULT_PEER_TIMEOUT_S = 10.0
+# Defences of the peer socket against slow or idle connections (issue #10): far above what an
+# honest peer needs, low enough that a flood of slow connections cannot exhaust the node's files.
+DEFAULT_HEADER_TIMEOUT_S = 20.0  # above the 15 s aiohttp clients keep idle connections for reuse
+DEFAULT_BODY_TIMEOUT_S = 60.0
+DEFAULT_MAX_CONNECTIONS = 1000
+DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 64
+MAX_TIMEOUT_S = 3600.0
 DEFAULT_K_ANONYMITY = 10
 MIN_K_ANONYMITY = 5
 
@@ -80,6 +87,13 @@ class FederationSection:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     request_skew_s: int = DEFAULT_REQUEST_SKEW_S
     peer_timeout_s: float = DEFAULT_PEER_TIMEOUT_S
+    # a peer connection with no request in progress (slow headers, idle keep-alive) is closed after this
+    header_timeout_s: float = DEFAULT_HEADER_TIMEOUT_S
+    body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S  # a request body must arrive whole within this
+    # open peer connections, in all and from one address; the total is also kept below the
+    # process's open-file limit at start
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    max_connections_per_address: int = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +190,13 @@ def validate(cfg: NodeConfig) -> NodeConfig:
         raise ConfigError("federation.max_body_bytes must be at least 65536")
     if not 1 <= f.request_skew_s <= 3600:
         raise ConfigError("federation.request_skew_s must be between 1 and 3600")
+    for name in ("header_timeout_s", "body_timeout_s"):
+        if not 0 < getattr(f, name) <= MAX_TIMEOUT_S:
+            raise ConfigError(f"federation.{name} must be above 0 and at most {MAX_TIMEOUT_S:.0f} seconds")
+    if f.max_connections < 1:
+        raise ConfigError("federation.max_connections must be at least 1")
+    if not 1 <= f.max_connections_per_address <= f.max_connections:
+        raise ConfigError("federation.max_connections_per_address must be between 1 and federation.max_connections")
     if cfg.das.k_anonymity < MIN_K_ANONYMITY:
         raise ConfigError(f"das.k_anonymity can never be below {MIN_K_ANONYMITY}")
     if len(cfg.das.rate_cents_per_hour) != 4 or any(
