@@ -66,10 +66,10 @@ async def by_socket(request: web.Request, handler: Callable[[web.Request], Await
     socks = request.app[SOCKETS]
     sockname = request.transport.get_extra_info("sockname") if request.transport else None
     port = sockname[1] if sockname else 0
+    # the config refuses an admin address equal to the peer address, so the two never share a socket
     on_api_socket = sockname is not None and (sockname[0], port) == (socks.api_host, socks.api_port)
-    shared = socks.api_port == socks.peer_port
     if request.path.startswith("/api/"):
-        if not shared and not on_api_socket:
+        if not on_api_socket:
             return error_response(404, "not_found", "the admin API is not served on the peer port")
         response = await guard(request, handler)
         if request.method == "POST" and response.status < 300 and GOSSIP in request.app:
@@ -77,7 +77,7 @@ async def by_socket(request: web.Request, handler: Callable[[web.Request], Await
             # a cheap head check decides whether to push now
             await request.app[GOSSIP].after_admin_write()
         return response
-    if not shared and on_api_socket:
+    if on_api_socket:
         return error_response(404, "not_found", "only /api/ is served on the admin port")
     conns = request.app[CONNECTIONS]
     conns.busy(request.transport)  # a request in progress is bounded by its body deadline instead
