@@ -48,7 +48,8 @@ async def names(node: Node) -> dict[bytes, str]:
 
 async def known_territories(node: Node) -> dict[bytes, str]:
     """Every territory this node knows, by its current key, with its name when one is known: the
-    network file's founders, the keys membership votes name, the peers added, the profiles held."""
+    network file's founders, the keys membership votes name, the peers added, the profiles held,
+    and the candidates that called it with a valid request signature."""
     membership = await view(node)
     out: dict[bytes, str] = {f.key: f.name for f in genesis_for(node.config).founders}
     for k in membership.status:
@@ -56,6 +57,8 @@ async def known_territories(node: Node) -> dict[bytes, str]:
     for p in await node.peers.all():
         if p.key:
             out[p.key] = p.name or out.get(p.key, "")
+    for k in node.callers():
+        out.setdefault(k, "")
     for author, name in (await names(node)).items():
         key = membership.current(author)
         if author == key or not out.get(key):  # a territory's name is its current key's profile's

@@ -224,6 +224,7 @@ async def peer_guard(request: web.Request, handler: PeerHandler) -> web.StreamRe
     if request.path not in OPEN_PATHS:
         membership = await request.app[MEMBERSHIP].get(node)
         if not membership.accepts(signed.key):
+            node.note_caller(signed.key, now)  # a candidate knocking: its key is now known here
             return error_response(
                 403, "not_member", "this node only serves members of its network: ask the members to endorse your key"
             )

@@ -38,6 +38,8 @@ def wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+MAX_CALLERS = 256  # candidates knocking at once: far above a network's size
+
 @dataclass(slots=True)
 class IngestResult:
     accepted: int = 0
@@ -66,6 +68,9 @@ class Node:
     logs: LogStore = field(init=False)
     peers: PeerStore = field(init=False)
     _locks: dict[bytes, asyncio.Lock] = field(default_factory=dict)
+    # keys that proved themselves by a valid request signature but are not members (candidates
+    # knocking): an endorser can then name them by prefix without --unknown-key. Memory only.
+    _callers: dict[bytes, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.logs = LogStore(self.db)
@@ -83,6 +88,17 @@ class Node:
     @property
     def public_key(self) -> bytes:
         return self.identity.public_key
+
+    def note_caller(self, key: bytes, now_ms: int) -> None:
+        """Remember a key whose request signature verified (bounded: the oldest are forgotten)."""
+        self._callers.pop(key, None)
+        self._callers[key] = now_ms
+        while len(self._callers) > MAX_CALLERS:
+            del self._callers[next(iter(self._callers))]
+
+    def callers(self) -> list[bytes]:
+        """Keys that called with a valid signature while not members, the most recent last."""
+        return list(self._callers)
 
     def lock(self, author: bytes) -> asyncio.Lock:
         lock = self._locks.get(author)

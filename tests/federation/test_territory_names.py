@@ -152,3 +152,27 @@ async def test_review_request_names_reviewers(make_node) -> None:
     await ok("review", "request", "--data", da, "--target", target, "--reviewer", "quartier b")
     listed = await ok("review", "list", "--data", da, "--about", kb[:9])
     assert listed["about"] == kb
+
+
+async def test_a_candidate_that_knocked_is_known_by_its_key_prefix(make_node, tmp_path) -> None:
+    """A candidate that called with a valid signature is known to the member it called: the
+    endorser names it by prefix, without --unknown-key; a member it never called still asks."""
+    from federation.errors import FederationError
+    from federation.peering import client_for
+
+    net, (da, db) = make_network(tmp_path, ["Commune A", "Commune B"])
+    a = await make_node(data=da, federation=fed(net))
+    await make_node(data=db, federation=fed(net))
+    init_node(tmp_path / "c", "Candidate C", "127.0.0.1:0")
+    c = await make_node(data=tmp_path / "c", federation=fed(net))
+    kc = c.node.public_key.hex()
+    err = await refused("member", "endorse", "--data", str(da), kc[:12])
+    assert "no known territory's key starts with" in err
+    try:
+        await client_for(c.node, c.session, a.peer_url).heads()
+        raise AssertionError("a non-member was served")
+    except FederationError as exc:
+        assert exc.peer_code == "not_member"
+    assert (await ok("member", "endorse", "--data", str(da), kc[:12]))["candidate"] == kc
+    err = await refused("member", "endorse", "--data", str(db), kc)
+    assert "--unknown-key" in err  # B was never called by C: a full key alone is not enough there
