@@ -188,6 +188,11 @@ class _Parser(argparse.ArgumentParser):
         subs = next((a for a in self._actions if isinstance(a, argparse._SubParsersAction)), None)
         if subs is None or not message.startswith("the following arguments are required") or str(subs.metavar) not in message:
             super().error(message)
+        self.exit(2, self.overview())
+
+    def overview(self) -> str:
+        """Usage, one line per command, the example and where to read more."""
+        subs = next(a for a in self._actions if isinstance(a, argparse._SubParsersAction))
         names = [a.dest for a in subs._choices_actions]
         width = max(map(len, names))
         lines = [self.format_usage().rstrip(), "", "commands:"]
@@ -195,7 +200,7 @@ class _Parser(argparse.ArgumentParser):
         if self.epilog:
             lines += ["", self.epilog]
         lines += ["", f"`{self.prog} {subs.metavar} --help` for more on each"]
-        self.exit(2, "\n".join(lines) + "\n")
+        return "\n".join(lines) + "\n"
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -218,7 +223,7 @@ def _finish(parser: argparse.ArgumentParser) -> None:
                 _finish(sub)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> _Parser:
     parser = _Parser(
         prog="democite",
         description="Démocité: a federated node for experimenting territories (DAS, Pactes 21, peer review, twinning, fund).",
@@ -298,6 +303,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from protocol.errors import ProtocolError
 
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:  # `democite` alone asks what it can do: the command groups, on stdout, success
+        sys.stdout.write(parser.overview())
+        return 0
     args = parser.parse_args(argv)
     try:
         rc = args.func(args)

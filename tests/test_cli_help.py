@@ -66,7 +66,17 @@ def test_every_group_shows_an_example() -> None:
     assert missing == []
 
 
-@pytest.mark.parametrize("argv", [[], ["das"], ["das", "contract"], ["pacte"]], ids=lambda a: " ".join(a) or "democite")
+def test_democite_alone_lists_the_groups_and_succeeds() -> None:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli.main([]) == 0
+    text = out.getvalue()
+    assert "example: democite" in text and "--help` for more" in text
+    for group in ("das", "pacte", "peer", "log", "audit"):
+        assert f"\n  {group} " in text, group
+
+
+@pytest.mark.parametrize("argv", [["das"], ["das", "contract"], ["pacte"]], ids=lambda a: " ".join(a))
 def test_a_group_alone_lists_its_commands(argv: list[str]) -> None:
     err = io.StringIO()
     with contextlib.redirect_stderr(err), pytest.raises(SystemExit) as exc:
