@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from node.cliutil import api, data_dir, emit, short, table
+from node.cliutil import api, data_dir, emit, page_note, short, table
 from node.cliutil import command as _cmd
 
 Handler = Callable[[argparse.Namespace], int | None]
@@ -103,6 +103,7 @@ def cmd_log(args: argparse.Namespace) -> None:
             ["author", "seq", "kind", "verified", "id", "body"],
         ),
     )
+    page_note(args, len(r["records"]), r.get("total"), args.offset)
 
 
 def cmd_prove(args: argparse.Namespace) -> None:

@@ -46,8 +46,9 @@ async def log(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
     node = node_of(request)
     author = parse_key(body["author"]) if body.get("author") else None
     kinds = [body["kind"]] if body.get("kind") else []
-    recs = await node.logs.records(author, kinds, body.get("limit", 1000), body.get("offset", 0))
-    return {"records": [record_json(r) for r in recs]}
+    offset = body.get("offset", 0)
+    recs = await node.logs.records(author, kinds, body.get("limit", 1000), offset)
+    return {"records": [record_json(r) for r in recs], "total": await node.logs.count_matching(author, kinds), "offset": offset}
 
 
 async def record(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:

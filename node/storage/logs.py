@@ -46,6 +46,22 @@ class StoredRecord:
 _REC_COLS = "a.key, r.seq, r.id, r.kind, r.ts, r.raw, r.sig"
 
 
+
+def _record_filters(author: bytes | None, kinds: Sequence[str]) -> tuple[list[str], list[object]]:
+    where: list[str] = []
+    params: list[object] = []
+    if author is not None:
+        where.append("a.key = ?")
+        params.append(author)
+    if kinds:
+        where.append("(" + " OR ".join("r.kind GLOB ?" for _ in kinds) + ")")
+        params += list(kinds)
+    return where, params
+
+
+def _where(conditions: list[str]) -> str:
+    return " WHERE " + " AND ".join(conditions) if conditions else ""
+
 class LogStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -168,20 +184,19 @@ class LogStore:
     async def records(
         self, author: bytes | None = None, kinds: Sequence[str] = (), limit: int = 1000, offset: int = 0
     ) -> list[StoredRecord]:
-        where: list[str] = []
-        params: list[object] = []
-        if author is not None:
-            where.append("a.key = ?")
-            params.append(author)
-        if kinds:
-            where.append("(" + " OR ".join("r.kind GLOB ?" for _ in kinds) + ")")
-            params += list(kinds)
-        sql = f"SELECT {_REC_COLS} FROM records r JOIN authors a ON a.ref = r.author_ref"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        where, params = _record_filters(author, kinds)
+        sql = f"SELECT {_REC_COLS} FROM records r JOIN authors a ON a.ref = r.author_ref{_where(where)}"
         sql += " ORDER BY r.ts, a.key, r.seq LIMIT ? OFFSET ?"
         rows = await self.db.fetchall(sql, [*params, limit, offset])
         return [_rec(r) for r in rows]
+
+    async def count_matching(self, author: bytes | None = None, kinds: Sequence[str] = ()) -> int:
+        """How many records `records(author, kinds)` pages over (its pages say "N of TOTAL shown")."""
+        where, params = _record_filters(author, kinds)
+        row = await self.db.fetchone(
+            f"SELECT COUNT(*) FROM records r JOIN authors a ON a.ref = r.author_ref{_where(where)}", params
+        )
+        return int(row[0])
 
     async def count_records(self) -> int:
         row = await self.db.fetchone("SELECT COALESCE(SUM(size), 0) FROM authors")

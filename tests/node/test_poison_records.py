@@ -29,3 +29,19 @@ async def test_log_view_survives_a_record_with_a_msgpack_timestamp(make_node: Ma
     assert shown[0]["verified"] is False
     status, one = await call_api(rn, "GET", f"/api/records/{rec['id']}")
     assert status == 200 and one["undecodable"]
+
+
+async def test_log_says_how_many_records_are_not_shown(make_node) -> None:
+    from tests.conftest import run_cli
+
+    rn = await make_node()
+    d = str(rn.config.data_dir)
+    for i in range(4):
+        await call_api(rn, "POST", "/api/publish", {"kind": "note", "body": {"text": f"n{i}"}})
+    status, page = await call_api(rn, "GET", "/api/log", limit=2)
+    held = page["total"]
+    assert status == 200 and len(page["records"]) == 2 and held >= 5  # the profile and the four notes
+    rc, out, err = await run_cli("log", "--data", d, "--limit", "2")
+    assert rc == 0 and f"2 of {held} shown; use --offset 2 to see more" in err
+    rc, out, err = await run_cli("log", "--data", d, "--limit", "2", "--offset", str(held - 2))
+    assert rc == 0 and "shown" not in err  # the last page says nothing more
