@@ -299,9 +299,7 @@ def _extensions() -> Sequence[Callable[[Any], None]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from federation.errors import FederationError
-    from node.errors import NodeError
-    from protocol.errors import ProtocolError
+    from protocol.errors import DemociteError
 
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -311,7 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         rc = args.func(args)
-    except (NodeError, ProtocolError, FederationError) as exc:
+    except DemociteError as exc:
         print(f"democite: error: {exc.message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

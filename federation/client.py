@@ -1,4 +1,8 @@
-"""The only module that calls other nodes: signed msgpack requests over HTTP, bounded answers."""
+"""The only module that calls other nodes: signed msgpack requests over HTTP, bounded answers.
+
+It is also the boundary where a peer's faults get their types: no answer is PeerUnreachable, an
+error answer PeerRefused, an unreadable or out-of-shape answer RemoteError (`peer_data`).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from typing import Any
 import aiohttp
 
 from federation.bodies import read_capped
-from federation.errors import FederationError, FedErrorCode, PeerUnreachable
+from federation.errors import PeerRefused, PeerUnreachable, RemoteError, peer_data
 from federation.state import Traffic
 from protocol import encoding
 from protocol.errors import ProtocolError
@@ -52,57 +56,52 @@ class PeerClient:
         try:
             async with self.session.post(self.url + path, data=body, headers=headers, timeout=self.timeout) as resp:
                 if resp.content_length is not None and resp.content_length > self.max_body:
-                    raise FederationError(f"peer {self.url} announced more than {self.max_body} bytes", FedErrorCode.BAD_RESPONSE)
+                    raise RemoteError(f"peer {self.url} announced more than {self.max_body} bytes")
                 data = await read_capped(resp.content, self.max_body)
                 self.traffic.received += len(data) + 150
                 if len(data) > self.max_body:
-                    raise FederationError(f"peer {self.url} sent more than {self.max_body} bytes", FedErrorCode.BAD_RESPONSE)
+                    raise RemoteError(f"peer {self.url} sent more than {self.max_body} bytes")
                 if resp.status != 200:
-                    raise _refusal(self.url, resp.status, data)
+                    raise _refusal(self.url, resp.status, data, resp.content_type)
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise PeerUnreachable(f"cannot reach peer {self.url}: {type(exc).__name__}; is it running?") from None
-        try:
+        with peer_data(self.url, "answered garbage", RemoteError):
             return encoding.decode(data, self.max_body)
-        except ProtocolError as exc:
-            raise FederationError(f"peer {self.url} answered garbage: {exc.message}", FedErrorCode.BAD_RESPONSE) from None
 
     async def info(self) -> Info:
-        try:
-            return Info.from_wire(await self.call("/fed/v1/info", {}))
-        except ProtocolError as exc:
-            raise FederationError(f"peer {self.url} sent a bad info: {exc.message}") from None
+        answer = await self.call("/fed/v1/info", {})
+        with peer_data(self.url, "sent a bad info", RemoteError):
+            return Info.from_wire(answer)
 
     async def heads(self) -> list[HeadEntry]:
         m = await self.call("/fed/v1/heads", {})
-        try:
+        with peer_data(self.url, "sent bad heads", RemoteError):
             if not isinstance(m, dict) or not isinstance(m.get("heads"), list):
                 raise ProtocolError("heads answer is {heads: [...]}")
             return [HeadEntry.from_wire(h) for h in m["heads"]]
-        except ProtocolError as exc:
-            raise FederationError(f"peer {self.url} sent bad heads: {exc.message}") from None
 
     async def records(self, author: bytes, start: int, limit: int) -> list[Any]:
         m = await self.call("/fed/v1/records", RecordsRequest(author, start, limit).to_wire())
         if not isinstance(m, dict) or not isinstance(m.get("records"), list):
-            raise FederationError(f"peer {self.url} sent a bad page of records")
+            raise RemoteError(f"peer {self.url} sent a bad page of records")
         return list(m["records"])
 
     async def checkpoint(self, author: bytes, since: int) -> dict[str, Any]:
         m = await self.call("/fed/v1/checkpoint", CheckpointRequest(author, since).to_wire())
         if not isinstance(m, dict):
-            raise FederationError(f"peer {self.url} sent a bad checkpoint answer")
+            raise RemoteError(f"peer {self.url} sent a bad checkpoint answer")
         return m
 
     async def forks(self) -> list[Any]:
         m = await self.call("/fed/v1/forks", {})
         if not isinstance(m, dict) or not isinstance(m.get("forks"), list):
-            raise FederationError(f"peer {self.url} sent a bad fork list")
+            raise RemoteError(f"peer {self.url} sent a bad fork list")
         return list(m["forks"])
 
     async def reconcile(self, message: bytes) -> bytes:
         m = await self.call("/fed/v1/reconcile", {"m": message})
         if not isinstance(m, dict) or not isinstance(m.get("m"), bytes):
-            raise FederationError(f"peer {self.url} sent a bad reconciliation answer")
+            raise RemoteError(f"peer {self.url} sent a bad reconciliation answer")
         return bytes(m["m"])
 
     async def push(self, author: bytes, records: list[list[bytes]], checkpoint: list[Any] | None = None) -> dict[str, Any]:
@@ -111,18 +110,16 @@ class PeerClient:
             msg["checkpoint"], msg["cosigs"] = checkpoint
         m = await self.call("/fed/v1/push", msg)
         if not isinstance(m, dict):
-            raise FederationError(f"peer {self.url} sent a bad push answer")
+            raise RemoteError(f"peer {self.url} sent a bad push answer")
         return m
 
     async def proof(self, record: bytes, checkpoint: bytes | int | None = None, author: bytes | None = None) -> InclusionProof:
         """The inclusion proof of a record, verified here: a peer that lies is caught, not believed."""
         m = await self.call("/fed/v1/proof", ProofRequest(record, checkpoint).to_wire())
-        try:
+        with peer_data(self.url, "sent a bad inclusion proof", RemoteError):
             proof = open_inclusion_proof(m, author)
-        except ProtocolError as exc:
-            raise FederationError(f"peer {self.url} sent a bad inclusion proof: {exc.message}", FedErrorCode.BAD_RESPONSE) from None
         if proof.record.id != record:
-            raise FederationError(f"peer {self.url} proved another record than the one asked", FedErrorCode.BAD_RESPONSE)
+            raise RemoteError(f"peer {self.url} proved another record than the one asked")
         return proof
 
     async def post(self, path: str, msg: Any) -> Any:
@@ -130,11 +127,14 @@ class PeerClient:
         return await self.call(path, msg)
 
 
-def _refusal(url: str, status: int, data: bytes) -> FederationError:
+def _refusal(url: str, status: int, data: bytes, content_type: str) -> PeerRefused:
+    """The peer's error answer: msgpack `{"error": {"code", "message"}}`, or the same in JSON from a
+    peer on a version before msgpack errors (kept while such peers may still answer)."""
     code, message = "", f"HTTP {status}"
     try:
-        err = json.loads(data)["error"]
+        doc = encoding.decode(data) if content_type == MSGPACK else json.loads(data)
+        err = doc["error"]
         code, message = str(err["code"])[:64], str(err["message"])[:300]
-    except (ValueError, KeyError, TypeError):
+    except (ProtocolError, ValueError, KeyError, TypeError):
         pass
-    return FederationError(f"peer {url} refused: {message}", FedErrorCode.REFUSED, peer_code=code)
+    return PeerRefused(f"peer {url} refused: {message}", peer_code=code)

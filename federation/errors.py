@@ -1,8 +1,17 @@
-"""The federation's exception tree: what went wrong with a peer, by code."""
+"""The federation's subtree of `protocol.errors.DemociteError` (the whole tree is drawn there).
+
+Local or remote: a `RemoteError` means the peer is to blame (its answer is unreadable, fails
+verification, or is a refusal); anything else is ours or the network's. `peer_data` is the one
+place a peer's bad data, found by protocol code, becomes the peer's fault.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
+
+from protocol.errors import DemociteError, ProtocolError
 
 
 class FedErrorCode(StrEnum):
@@ -13,16 +22,16 @@ class FedErrorCode(StrEnum):
     MISBEHAVED = "peer_misbehaved"
     RATE_LIMITED = "rate_limited"
     NOT_MEMBER = "not_member"
+    # refusals of the peer API's HTTP edge while it reads a request
+    BODY_TIMEOUT = "body_timeout"
+    INCOMPLETE_BODY = "incomplete_body"
 
 
-class FederationError(Exception):
-    code = FedErrorCode.BAD_RESPONSE
+class FederationError(DemociteError):
+    code: FedErrorCode = FedErrorCode.BAD_RESPONSE
 
     def __init__(self, message: str, code: FedErrorCode | None = None, peer_code: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
+        super().__init__(message, code)
         self.peer_code = peer_code  # the code the peer answered with, when it refused
 
 
@@ -30,7 +39,29 @@ class PeerUnreachable(FederationError):
     code = FedErrorCode.UNREACHABLE
 
 
-class PeerMisbehaved(FederationError):
+class RemoteError(FederationError):
+    """The peer is to blame: its answer is unreadable or not the shape the protocol gives it."""
+
+    code = FedErrorCode.BAD_RESPONSE
+
+
+class PeerMisbehaved(RemoteError):
     """The peer sent data that fails verification: it loses score."""
 
     code = FedErrorCode.MISBEHAVED
+
+
+class PeerRefused(RemoteError):
+    """The peer answered with an error; `peer_code` is its code (`not_member`, `rate_limited`, ...)."""
+
+    code = FedErrorCode.REFUSED
+
+
+@contextmanager
+def peer_data(url: str, what: str, error: type[RemoteError] = PeerMisbehaved) -> Iterator[None]:
+    """Around code that checks what peer `url` sent: a ProtocolError raised inside is the peer's
+    fault, re-raised as `error` ("peer URL <what>: <the protocol's message>")."""
+    try:
+        yield
+    except ProtocolError as exc:
+        raise error(f"peer {url} {what}: {exc.message}") from None

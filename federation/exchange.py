@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from federation.client import PeerClient
-from federation.errors import PeerMisbehaved
+from federation.errors import PeerMisbehaved, peer_data
 from federation.membership import MembershipCache
 from federation.sync import SyncReport, counts_as_witness, open_round, pull_heads
 from node.service import Node
@@ -46,10 +46,8 @@ async def exchange(node: Node, client: PeerClient, cache: MembershipCache, adver
         answer = await client.reconcile(msg)
         if done(answer):
             break
-        try:
+        with peer_data(client.url, "broke the reconciliation"):
             msg = rec.receive(answer)
-        except ProtocolError as exc:
-            raise PeerMisbehaved(f"peer {client.url} broke the reconciliation: {exc.message}") from None
         if done(msg):
             break
     else:
@@ -57,10 +55,8 @@ async def exchange(node: Node, client: PeerClient, cache: MembershipCache, adver
     theirs: dict[bytes, int] = {}
     wanted: list[HeadEntry] = []
     for item in rec.need.values():
-        try:
+        with peer_data(client.url, "sent a bad head"):
             author, size, prefix = head_of(item)
-        except ProtocolError as exc:
-            raise PeerMisbehaved(f"peer {client.url} sent a bad head: {exc.message}") from None
         theirs[author] = size
         if advertised is not None and size > advertised.get(author, 0):
             advertised[author] = size

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from node.api.framework import NODE, error_response
-from node.errors import NodeError
+from node.api.framework import NODE
 from protocol import encoding
 from protocol.proof import ProofRequest
 
@@ -23,10 +22,8 @@ def add_route(app: web.Application, peer_msg: web.RequestKey[object]) -> None:
     async def proof(request: web.Request) -> web.Response:
         node = request.app[NODE]
         req = ProofRequest.from_wire(request[peer_msg])
-        try:
-            bundle = await node.prove_record(req.record, req.checkpoint)
-        except NodeError as exc:  # not found, not covered yet: the guard maps only protocol errors
-            return error_response(exc.status, str(exc.code), exc.message)
+        # not found, not covered yet: a NodeError the guard answers (404, 400) like any refusal
+        bundle = await node.prove_record(req.record, req.checkpoint)
         return web.Response(body=encoding.encode(bundle.to_wire()), content_type=MSGPACK)
 
     app.router.add_post(PATH, proof)

@@ -34,7 +34,7 @@ from node import audit_routes, keys
 from node.api import openapi, routes_core
 from node.api.framework import ALLOWED_HOSTS, API_TOKEN, NODE, Route, add_routes, error_response, guard
 from node.config import NodeConfig
-from node.errors import NodeError
+from node.errors import NodeError, NodeErrorCode
 from node.service import Clock, Node, ensure_profile, wall_clock_ms
 from protocol.httpsig import NonceWindow
 from protocol.network import Genesis
@@ -70,7 +70,7 @@ async def by_socket(request: web.Request, handler: Callable[[web.Request], Await
     on_api_socket = sockname is not None and (sockname[0], port) == (socks.api_host, socks.api_port)
     if request.path.startswith("/api/"):
         if not on_api_socket:
-            return error_response(404, "not_found", "the admin API is not served on the peer port")
+            return error_response(NodeErrorCode.NOT_FOUND, "the admin API is not served on the peer port")
         response = await guard(request, handler)
         if request.method == "POST" and response.status < 300 and GOSSIP in request.app:
             # any admin write may have published (every area publishes through the node):
@@ -78,7 +78,7 @@ async def by_socket(request: web.Request, handler: Callable[[web.Request], Await
             await request.app[GOSSIP].after_admin_write()
         return response
     if on_api_socket:
-        return error_response(404, "not_found", "only /api/ is served on the admin port")
+        return error_response(NodeErrorCode.NOT_FOUND, "only /api/ is served on the admin port")
     conns = request.app[CONNECTIONS]
     conns.busy(request.transport)  # a request in progress is bounded by its body deadline instead
     try:

@@ -4,7 +4,8 @@ Order of checks on every request, cheapest first and nothing decoded before the 
 verifies: size and budgets (a key's budget is only ever spent by requests that key signed;
 everything else by the source address), the signature headers, the body (with a deadline), the
 signature over it, then structure (canonical msgpack), and only then the database. Large bodies
-are hashed and decoded in a worker thread, off the event loop.
+are hashed and decoded in a worker thread, off the event loop. Every refusal is msgpack too,
+`{"error": {"code", "message"}}`, its status from `PEER_STATUS`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Hashable
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -20,12 +22,13 @@ from aiohttp.web_protocol import RequestPayloadError
 
 from federation.bodies import read_capped
 from federation.connections import address_key
+from federation.errors import FedErrorCode
 from federation.membership import MEMBERSHIP
 from federation.state import BUDGETS, NONCES, Budgets, PeerBudget
 from federation.sync import MAX_FORKS, SyncReport, witness_wire
-from node.api.framework import NODE, error_response
+from node.api.framework import ADMIN_STATUS, NODE
 from protocol import encoding
-from protocol.errors import ErrorCode, ProtocolError
+from protocol.errors import DemociteError, ErrorCode, ProtocolError
 from protocol.httpsig import HEADER_KEY, HEADER_NONCE, HEADER_SIG, HEADER_TS, SignedRequest, verify_request
 from protocol.messages import CheckpointRequest, HeadEntry, Info, RecordsRequest
 from protocol.reconcile import Reconciler, head_item
@@ -43,14 +46,19 @@ PeerHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 K = TypeVar("K", bound=Hashable)
 
 
-def _status(code: ErrorCode) -> int:
-    if code in (ErrorCode.STALE_REQUEST, ErrorCode.REPLAYED_REQUEST, ErrorCode.BAD_REQUEST_SIGNATURE):
-        return 401
-    if code is ErrorCode.TOO_LARGE:
-        return 413
-    if code is ErrorCode.FORK:
-        return 409
-    return 400
+# The one place the peer API picks an HTTP status: the admin API's table, where a peer's request
+# signature and a fork have their own statuses.
+PEER_STATUS: dict[str, int] = {
+    **ADMIN_STATUS,
+    ErrorCode.STALE_REQUEST: 401, ErrorCode.REPLAYED_REQUEST: 401, ErrorCode.BAD_REQUEST_SIGNATURE: 401,
+    ErrorCode.FORK: 409,
+}
+
+
+def peer_error(code: StrEnum, message: str) -> web.Response:
+    """The peer API's one error body: msgpack like its answers, the status from the code."""
+    body = encoding.encode({"error": {"code": str(code), "message": message}})
+    return web.Response(body=body, status=PEER_STATUS.get(code, 500), content_type=MSGPACK)
 
 
 MAX_BUDGETS = 10_000
@@ -154,13 +162,13 @@ def _early_refusal(request: web.Request, limits: Budgets, addr: str, claimed: by
     limit = fed.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         _charge_address(limits, addr, request.content_length, now)  # aiohttp drains some of it
-        return _closing(error_response(413, "too_large", f"request body over {limit} bytes; send smaller pages"))
+        return _closing(peer_error(ErrorCode.TOO_LARGE, f"request body over {limit} bytes; send smaller pages"))
     if claimed and _key_over(limits, claimed, now):
         # only requests this key signed spend its budget: a forger cannot get here on its behalf
-        return _closing(error_response(429, "rate_limited", "too many requests from this peer: slow down and retry later"))
+        return _closing(peer_error(FedErrorCode.RATE_LIMITED, "too many requests from this peer: slow down and retry later"))
     if _address_over(limits, addr, now) and not (claimed and _is_proven(limits, addr, claimed, now)):
-        return _closing(error_response(
-            429, "rate_limited", "too many unsigned or badly signed requests from this address: slow down and retry later"
+        return _closing(peer_error(
+            FedErrorCode.RATE_LIMITED, "too many unsigned or badly signed requests from this address: slow down and retry later"
         ))
     skew_ms = fed.request_skew_s * 1000
     h = request.headers
@@ -173,7 +181,7 @@ def _early_refusal(request: web.Request, limits: Budgets, addr: str, claimed: by
         verify_request(dict(h), request.method, request.path, b"", now, skew_ms)
     except ProtocolError as exc:
         _charge_address(limits, addr, request.content_length or 0, now)
-        return _closing(error_response(_status(exc.code), str(exc.code), exc.message))
+        return _closing(peer_error(exc.code, exc.message))
     return None
 
 
@@ -198,13 +206,13 @@ async def peer_guard(request: web.Request, handler: PeerHandler) -> web.StreamRe
         body = await read_capped(request.content, limit, fed.body_timeout_s)
     except TimeoutError:
         _charge_address(limits, addr, 0, now)
-        return _closing(error_response(408, "body_timeout", f"request body not received within {fed.body_timeout_s:g} s"))
+        return _closing(peer_error(FedErrorCode.BODY_TIMEOUT, f"request body not received within {fed.body_timeout_s:g} s"))
     except (ConnectionError, RequestPayloadError):
         log.info("a peer disconnected before the end of its request body")
-        return _closing(error_response(400, "incomplete_body", "the request body ended early; send it again"))
+        return _closing(peer_error(FedErrorCode.INCOMPLETE_BODY, "the request body ended early; send it again"))
     if len(body) > limit:
         _charge_address(limits, addr, len(body), now)
-        return _closing(error_response(413, "too_large", f"request body over {limit} bytes; send smaller pages"))
+        return _closing(peer_error(ErrorCode.TOO_LARGE, f"request body over {limit} bytes; send smaller pages"))
     try:
         signed: SignedRequest = await _off_loop_if_large(
             len(body), verify_request, dict(request.headers), request.method, request.path, body, now,
@@ -213,27 +221,27 @@ async def peer_guard(request: web.Request, handler: PeerHandler) -> web.StreamRe
         request.app[NONCES].check_and_remember(signed, now)
     except ProtocolError as exc:
         _charge_address(limits, addr, len(body), now)
-        return _closing(error_response(_status(exc.code), str(exc.code), exc.message))
+        return _closing(peer_error(exc.code, exc.message))
     _prove(limits, addr, signed.key, now)
     if not _charge_key(limits, signed.key, len(body), now):
-        return error_response(429, "rate_limited", "too many requests from this peer: slow down and retry later")
+        return peer_error(FedErrorCode.RATE_LIMITED, "too many requests from this peer: slow down and retry later")
     try:
         msg = await _off_loop_if_large(len(body), encoding.decode, body, limit) if body else {}
     except ProtocolError as exc:
-        return error_response(_status(exc.code), str(exc.code), exc.message)
+        return peer_error(exc.code, exc.message)
     if request.path not in OPEN_PATHS:
         membership = await request.app[MEMBERSHIP].get(node)
         if not membership.accepts(signed.key):
             node.note_caller(signed.key, now)  # a candidate knocking: its key is now known here
-            return error_response(
-                403, "not_member", "this node only serves members of its network: ask the members to endorse your key"
+            return peer_error(
+                FedErrorCode.NOT_MEMBER, "this node only serves members of its network: ask the members to endorse your key"
             )
     request[PEER_KEY] = signed.key
     request[PEER_MSG] = msg
     try:
         return await handler(request)
-    except ProtocolError as exc:
-        return error_response(_status(exc.code), str(exc.code), exc.message)
+    except DemociteError as exc:  # a bad request (ProtocolError) or the node's refusal (NotFound, ...)
+        return peer_error(exc.code, exc.message)
 
 
 def reply(obj: Any) -> web.Response:
@@ -321,10 +329,10 @@ async def push(request: web.Request) -> web.Response:
     if budget is not None:
         budget.signatures += len(recs)
         if budget.signatures > request.app[BUDGETS].max_signatures:
-            return error_response(429, "rate_limited", "too many records to verify from this peer: slow down")
+            return peer_error(FedErrorCode.RATE_LIMITED, "too many records to verify from this peer: slow down")
     membership = await request.app[MEMBERSHIP].get(node)
     if not membership.accepts(author):
-        return error_response(403, "not_member", "records of non-members are neither stored nor relayed")
+        return peer_error(FedErrorCode.NOT_MEMBER, "records of non-members are neither stored nor relayed")
     rot = membership.retired.get(author)
     result = await node.ingest(author, recs, retired_at=rot.seq if rot is not None else None)
     cosigs: list[list[Any]] = []

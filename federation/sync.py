@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from federation.client import PeerClient
-from federation.errors import FederationError, FedErrorCode, PeerMisbehaved
+from federation.errors import FederationError, FedErrorCode, PeerMisbehaved, peer_data
 from federation.membership import view
 from node.errors import NodeError, NodeErrorCode
 from node.service import Node
@@ -97,11 +97,9 @@ async def take_forks(node: Node, client: PeerClient, membership: Membership, rep
             raise PeerMisbehaved(f"peer {client.url} relayed a malformed fork proof")
         if author in known or not (author == node.public_key or membership.accepts(author)):
             continue
-        try:
+        with peer_data(client.url, "relayed a forged fork proof"):
             if await node.add_fork_wire(wire):
                 report.forks += 1
-        except ProtocolError as exc:
-            raise PeerMisbehaved(f"peer {client.url} relayed a forged fork proof: {exc.message}") from None
         known.add(author)
 
 
@@ -207,7 +205,7 @@ async def _take_checkpoint(
     wire = answer.get("checkpoint")
     if not wire:
         return
-    try:
+    with peer_data(client.url, "sent a bad checkpoint"):
         scp = open_checkpoint(wire[0], wire[1], author) if isinstance(wire, list) and len(wire) == 2 else None
         if scp is None:
             raise ProtocolError("a checkpoint is [raw, sig]")
@@ -221,8 +219,6 @@ async def _take_checkpoint(
             if not isinstance(proof, list) or not all(isinstance(p, bytes) for p in proof):
                 raise ProtocolError("a consistency proof is a list of hashes")
             check_extends(prev.checkpoint, scp.checkpoint, proof)
-    except ProtocolError as exc:
-        raise PeerMisbehaved(f"peer {client.url} sent a bad checkpoint: {exc.message}") from None
     if await _witness(node, scp, answer.get("cosigs"), report, membership):
         report.checkpoints += 1
 
@@ -286,10 +282,8 @@ async def _locate_fork(node: Node, client: PeerClient, author: bytes, upto: int,
         page = await client.records(author, seq, 1)
         if not page or not isinstance(page[0], list) or len(page[0]) != 2:
             raise PeerMisbehaved(f"peer {client.url} advertised record {seq} but did not send it")
-        try:
+        with peer_data(client.url, "sent an invalid record"):
             rec = open_record(page[0][0], page[0][1], author, node.net_id)
-        except ProtocolError as exc:
-            raise PeerMisbehaved(f"peer {client.url} sent an invalid record: {exc.message}") from None
         if rec.seq != seq:
             raise PeerMisbehaved(f"peer {client.url} sent record {rec.seq} when asked for {seq}")
         return rec

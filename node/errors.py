@@ -1,8 +1,14 @@
-"""The node's exception tree. Each error has a code (for programs) and a message naming the fix."""
+"""The node's subtree of `protocol.errors.DemociteError` (the whole tree is drawn there).
+
+Each error has a code (for programs) and a message naming the fix; none carries an HTTP status:
+the admin API picks it from the code (`node.api.framework.ADMIN_STATUS`).
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+from protocol.errors import DemociteError
 
 
 class NodeErrorCode(StrEnum):
@@ -18,19 +24,20 @@ class NodeErrorCode(StrEnum):
     TOO_LARGE = "too_large"
     FROZEN = "frozen"
     UNAVAILABLE = "unavailable"
+    # refusals of the admin API's HTTP edge itself, before any handler runs
+    INVALID_FIELD = "invalid_field"
+    INVALID_JSON = "invalid_json"
+    INVALID_BODY = "invalid_body"
+    FORBIDDEN_HOST = "forbidden_host"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    HTTP_ERROR = "http_error"
 
 
-class NodeError(Exception):
-    code = NodeErrorCode.INVALID
-    status = 400
+class NodeError(DemociteError):
+    code: NodeErrorCode = NodeErrorCode.INVALID
 
-    def __init__(self, message: str, code: NodeErrorCode | None = None, status: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code is not None:
-            self.code = code
-        if status is not None:
-            self.status = status
+    def __init__(self, message: str, code: NodeErrorCode | None = None) -> None:
+        super().__init__(message, code)
 
 
 class ConfigError(NodeError):
@@ -43,32 +50,32 @@ class KeyFileError(NodeError):
 
 class StorageError(NodeError):
     code = NodeErrorCode.STORAGE
-    status = 500
 
 
 class NotFound(NodeError):
     code = NodeErrorCode.NOT_FOUND
-    status = 404
 
 
 class Invalid(NodeError):
     code = NodeErrorCode.INVALID
-    status = 400
+
+
+class Forbidden(NodeError):
+    """The caller may not do this (a role, not a credential: the token was accepted)."""
+
+    code = NodeErrorCode.FORBIDDEN
 
 
 class Conflict(NodeError):
     code = NodeErrorCode.CONFLICT
-    status = 409
 
 
 class NotRunning(NodeError):
     code = NodeErrorCode.NOT_RUNNING
-    status = 503
 
 
 class Unavailable(NodeError):
     code = NodeErrorCode.UNAVAILABLE
-    status = 502
 
 
 class ConcurrentAppend(Conflict):

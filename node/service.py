@@ -114,7 +114,7 @@ class Node:
         async with self.lock(me):
             head = await self.logs.ensure_author(me, self.clock())
             if head.frozen:
-                raise NodeError("this node's own key is frozen by a fork proof; it cannot publish", NodeErrorCode.FROZEN, 409)
+                raise NodeError("this node's own key is frozen by a fork proof; it cannot publish", NodeErrorCode.FROZEN)
             now = self.clock()
             try:
                 rec = Record(1, self.net_id, me, head.size + 1, head.last_id or GENESIS_PREV, now, kind, body)
@@ -175,7 +175,7 @@ class Node:
             head = await self.logs.head(author) or Head(0, author, 0, None, None, False)
             result.size = head.size
             if head.frozen:
-                result.error = NodeError("author is frozen by a fork proof; nothing new is accepted", NodeErrorCode.FROZEN, 409)
+                result.error = NodeError("author is frozen by a fork proof; nothing new is accepted", NodeErrorCode.FROZEN)
                 return result
             fresh: list[SignedRecord] = []
             seq, last_id = head.size, head.last_id or GENESIS_PREV

@@ -18,7 +18,16 @@ _T = TypeVar("_T")
 
 
 class ApiError(NodeError):
-    """An error answered by the node, with the node's own code and message."""
+    """An error answered by the node: its message, and its code as answered in `api_code` (`code`
+    is the NodeErrorCode of that text, or HTTP_ERROR for a code of another package)."""
+
+    def __init__(self, message: str, api_code: str) -> None:
+        try:
+            code = NodeErrorCode(api_code)
+        except ValueError:
+            code = NodeErrorCode.HTTP_ERROR
+        super().__init__(message, code)
+        self.api_code = api_code
 
 
 class ApiClient:
@@ -86,6 +95,4 @@ def _api_error(exc: urllib.error.HTTPError) -> ApiError:
         code, message = str(err["code"]), str(err["message"])
     except (ValueError, KeyError, TypeError):
         code, message = "http_error", f"HTTP {exc.code}"
-    e = ApiError(message, status=exc.code)
-    e.code = code  # type: ignore[assignment]
-    return e
+    return ApiError(message, code)

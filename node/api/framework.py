@@ -2,7 +2,7 @@
 
 Handlers receive a validated body (query fields merged in; path parameters through `path_value`)
 and return JSON-able data; every failure leaves as `{"error": {"code", "message"}}` (with `field`
-when one is to blame) and a matching HTTP status, never a traceback.
+when one is to blame) and the HTTP status `ADMIN_STATUS` gives its code, never a traceback.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ import re
 import urllib.parse
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 from aiohttp import web
 
-from node.errors import NodeError, NodeErrorCode
+from node.errors import NodeErrorCode
 from node.service import Node
-from protocol.errors import ProtocolError
+from protocol.errors import DemociteError, ErrorCode
 from protocol.schema import INT64_MAX, INT64_MIN, Field, Schema, field_problem
 
 log = logging.getLogger("democite.api")
@@ -87,15 +88,36 @@ def path_value(request: web.Request, name: str) -> Any:
     return request[PATH_PARAMS][name]
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None) -> web.Response:
-    err = {"code": code, "message": message}
+N = NodeErrorCode
+# The one place the admin API picks an HTTP status: from the code (keyed by its text, so a code
+# means one status whichever enum raised it). Protocol errors are the request's fault: 400.
+# `tests/test_errors.py` checks that every code of every package has its line.
+ADMIN_STATUS: dict[str, int] = {
+    **dict.fromkeys(ErrorCode, 400),
+    **dict.fromkeys(NodeErrorCode, 400),
+    N.STORAGE: 500, N.NOT_FOUND: 404, N.CONFLICT: 409, N.FROZEN: 409, N.UNAUTHORIZED: 401, N.FORBIDDEN: 403,
+    N.FORBIDDEN_HOST: 403, N.NOT_RUNNING: 503, N.UNAVAILABLE: 502, N.TOO_LARGE: 413, N.METHOD_NOT_ALLOWED: 405,
+    # federation's codes, by their text (node/ does not import federation/), should a peer's
+    # failure reach the guard: the admin handlers that call peers turn it into Unavailable first
+    "peer_unreachable": 502, "peer_bad_response": 502, "peer_refused": 502, "peer_misbehaved": 502,
+    "wrong_network": 400, "rate_limited": 429, "not_member": 403, "body_timeout": 408, "incomplete_body": 400,
+}
+
+
+def error_response(code: StrEnum, message: str, field: str | None = None) -> web.Response:
+    """The admin API's one error body, `{"error": {"code", "message", "field"?}}`, status from the code."""
+    return _json_error(ADMIN_STATUS.get(code, 500), code, message, field)
+
+
+def _json_error(status: int, code: str, message: str, field: str | None = None) -> web.Response:
+    err = {"code": str(code), "message": message}
     if field is not None:
         err["field"] = field
     return web.json_response({"error": err}, status=status)
 
 
 def _refuse(where: str, name: str, problem: str) -> web.Response:
-    return error_response(400, "invalid_field", f"{where} '{name}' {problem}", name)
+    return error_response(N.INVALID_FIELD, f"{where} '{name}' {problem}", name)
 
 
 def _from_text(f: Field, text: str) -> tuple[Any, str | None]:
@@ -157,36 +179,36 @@ def _raw_url_problem(route: Route, request: web.Request) -> web.Response | None:
     for pair in raw_query.split("&"):
         name, _, value = pair.partition("=")
         if not _utf8(name):
-            return error_response(400, "invalid_field", f"a query parameter's name {_NOT_UTF8}")
+            return error_response(N.INVALID_FIELD, f"a query parameter's name {_NOT_UTF8}")
         if not _utf8(value):
             return _refuse("query parameter", urllib.parse.unquote_plus(name)[:64], _NOT_UTF8)
     return None
 
 
-def _json_problem(body: dict[str, Any]) -> tuple[str, str, str] | None:
+def _json_problem(body: dict[str, Any]) -> tuple[str, str, StrEnum] | None:
     """(field, problem, code) for the first value of a parsed body no layer below could take, walking
     iteratively (a recursive walk is what this refuses to do): lone surrogates in any text or key,
     integers beyond SQLite's signed 64 bits, nesting deeper than MAX_JSON_DEPTH."""
     stack: list[tuple[Any, str, int, str]] = []
     for k, v in reversed(list(body.items())):
         if not _is_text(k):
-            return ascii(k)[1:-1], _NOT_TEXT, "invalid_field"
+            return ascii(k)[1:-1], _NOT_TEXT, N.INVALID_FIELD
         stack.append((v, k, 1, k))
     while stack:
         value, where, depth, top = stack.pop()
         if isinstance(value, str):
             if not _is_text(value):
-                return where, _NOT_TEXT, "invalid_field"
+                return where, _NOT_TEXT, N.INVALID_FIELD
         elif isinstance(value, int) and not isinstance(value, bool):
             if not INT64_MIN <= value <= INT64_MAX:
-                return where, f"must be between {INT64_MIN} and {INT64_MAX}", "invalid_field"
+                return where, f"must be between {INT64_MIN} and {INT64_MAX}", N.INVALID_FIELD
         elif isinstance(value, (dict, list)):
             if depth >= MAX_JSON_DEPTH:
-                return top, f"nests more than {MAX_JSON_DEPTH} arrays and objects", "too_deep"
+                return top, f"nests more than {MAX_JSON_DEPTH} arrays and objects", ErrorCode.TOO_DEEP
             if isinstance(value, dict):
                 for k in value:
                     if not _is_text(k):
-                        return f"{where}.{ascii(k)[1:-1]}", _NOT_TEXT, "invalid_field"
+                        return f"{where}.{ascii(k)[1:-1]}", _NOT_TEXT, N.INVALID_FIELD
                 stack += [(v, f"{where}.{k}", depth + 1, top) for k, v in reversed(list(value.items()))]
             else:
                 stack += [(v, f"{where}[{i}]", depth + 1, top) for i, v in reversed(list(enumerate(value)))]
@@ -204,15 +226,15 @@ async def _read_body(request: web.Request, schema: Schema) -> dict[str, Any] | w
         try:
             body = json.loads(raw, parse_constant=_no_constant)
         except RecursionError:  # the parser recurses: refuse before Python's own limit is the judge
-            return error_response(400, "too_deep", f"request body is too deeply nested: at most {MAX_JSON_DEPTH} levels of arrays and objects")
+            return error_response(ErrorCode.TOO_DEEP, f"request body is too deeply nested: at most {MAX_JSON_DEPTH} levels of arrays and objects")
         except UnicodeDecodeError:
-            return error_response(400, "invalid_json", "request body is not UTF-8 JSON")
+            return error_response(N.INVALID_JSON, "request body is not UTF-8 JSON")
         except json.JSONDecodeError as exc:
-            return error_response(400, "invalid_json", f"request body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
+            return error_response(N.INVALID_JSON, f"request body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
         except ValueError as exc:  # NaN, Infinity, an integer of thousands of digits
-            return error_response(400, "invalid_json", f"request body is not valid JSON: {str(exc)[:100]}")
+            return error_response(N.INVALID_JSON, f"request body is not valid JSON: {str(exc)[:100]}")
     if not isinstance(body, dict):
-        return error_response(400, "invalid_body", "request body must be a JSON object")
+        return error_response(N.INVALID_BODY, "request body must be a JSON object")
     for f in schema.fields:  # JSON Schema counts 35.0 as an integer: so does the API
         value = body.get(f.name)
         if f.type is int and isinstance(value, float) and value.is_integer():
@@ -220,10 +242,10 @@ async def _read_body(request: web.Request, schema: Schema) -> dict[str, Any] | w
     found = _json_problem(body)
     if found is not None:
         name, problem, code = found
-        return error_response(400, code, f"field '{name[:100]}' {problem}", name[:100])
+        return error_response(code, f"field '{name[:100]}' {problem}", name[:100])
     wrong = schema.problem(body)
     if wrong is not None:
-        return error_response(400, "invalid_field", wrong.message, wrong.field or None)
+        return error_response(N.INVALID_FIELD, wrong.message, wrong.field or None)
     return body
 
 
@@ -273,34 +295,32 @@ async def guard(request: web.Request, handler: Callable[[web.Request], Awaitable
     """Host allowlist then bearer token, before any handler; errors converted to one shape."""
     host = _hostname(request.host or "")
     if host not in request.config_dict[ALLOWED_HOSTS]:
-        return error_response(403, "forbidden_host", f"Host '{host[:64]}' is not allowed: call the API on its loopback address")
+        return error_response(N.FORBIDDEN_HOST, f"Host '{host[:64]}' is not allowed: call the API on its loopback address")
     if request.path != "/api/openapi.json":
         auth = request.headers.get("Authorization", "")
         token = request.config_dict[API_TOKEN]
         if not auth.startswith("Bearer ") or not hmac.compare_digest(auth[7:].strip().encode(), token.encode()):
             return error_response(
-                401, "unauthorized", "missing or wrong bearer token: send 'Authorization: Bearer <data>/api.token'"
+                N.UNAUTHORIZED, "missing or wrong bearer token: send 'Authorization: Bearer <data>/api.token'"
             )
     try:
         return await handler(request)
     except web.HTTPException as exc:
         if exc.status == 413:
-            return error_response(413, "too_large", "request body is too large")
+            return error_response(N.TOO_LARGE, "request body is too large")
         allow = exc.headers.get("Allow")
         if exc.status == 405 and allow is not None:  # RFC 9110: a 405 lists the methods the path takes
-            resp = error_response(405, "method_not_allowed", f"{request.method[:10]} is not allowed here; use {allow or 'nothing'}")
+            resp = error_response(N.METHOD_NOT_ALLOWED, f"{request.method[:10]} is not allowed here; use {allow or 'nothing'}")
             resp.headers["Allow"] = allow
             return resp
-        return error_response(exc.status, "http_error", exc.reason)
-    except NodeError as exc:
-        return error_response(exc.status, str(exc.code), exc.message)
-    except ProtocolError as exc:
-        return error_response(400, str(exc.code), exc.message)
+        return _json_error(exc.status, N.HTTP_ERROR, exc.reason)  # aiohttp chose the status
+    except DemociteError as exc:
+        return error_response(exc.code, exc.message)
     except Exception:  # the last line of defence: log the trace, answer without it
         # the route's pattern, not the path: a path can hold a pseudonym (/api/das/persons/{ref})
         route = request.match_info.route.resource.canonical if request.match_info.route.resource else "?"
         log.exception("internal error on %s %s", request.method, route)
-        return error_response(500, str(NodeErrorCode.STORAGE), "internal error; the node's log has the details")
+        return error_response(N.STORAGE, "internal error; the node's log has the details")
 
 
 def _hostname(host: str) -> str:

@@ -12,15 +12,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from node.errors import Invalid, NodeError, NodeErrorCode, NotFound
+from node.errors import Invalid, NotFound
 from node.service import Node
 from node.storage import das_persons, das_programme
 from protocol import das as pdas
 from protocol.errors import ProtocolError
-
-
-def Forbidden(msg: str) -> NodeError:  # noqa: N802 - reads like the other error classes
-    return NodeError(msg, NodeErrorCode.FORBIDDEN, 403)
 
 
 def period_field(text: str) -> pdas.Period:

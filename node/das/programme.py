@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from node.das import rules
-from node.das.base import DasBase, Forbidden
-from node.errors import Conflict, Invalid, NotFound
+from node.das.base import DasBase
+from node.errors import Conflict, Forbidden, Invalid, NotFound
 from node.storage import das_persons, das_programme
 from node.storage.db import Writer
 from protocol import das as pdas

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import shutil
 
@@ -21,7 +20,8 @@ CALLER = Identity(bytes([5]) * 32)
 async def post(url: str, path: str, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, dict]:
     async with aiohttp.ClientSession() as s, s.post(url + path, data=body, headers=headers or {}) as r:
         data = await r.read()
-        return r.status, (encoding.decode(data) if r.status == 200 else json.loads(data))
+        assert r.content_type == "application/msgpack"  # answers and refusals alike
+        return r.status, encoding.decode(data)
 
 
 def signed(path: str, body: bytes, now: int, nonce: bytes | None = None) -> dict[str, str]:

@@ -4,7 +4,6 @@ peer socket do before proving a key is bounded, and honest members keep being se
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import resource
 import secrets
@@ -31,7 +30,7 @@ async def post(url: str, path: str, body: bytes, headers: dict[str, str], source
     try:
         async with aiohttp.ClientSession(connector=conn) as s, s.post(url + path, data=body, headers=headers) as r:
             data = await r.read()
-            return r.status, (encoding.decode(data) if r.status == 200 else json.loads(data))
+            return r.status, encoding.decode(data)  # refusals are msgpack too
     except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
         return 0, None
 
