@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from node.errors import ConcurrentAppend
 from node.storage.db import Database, Writer
-from protocol import merkle
+from protocol import encoding, merkle
+from protocol.errors import ProtocolError
 from protocol.merkle import Node
 
 
@@ -34,6 +36,9 @@ class StoredCheckpoint:
 
 @dataclass(frozen=True, slots=True)
 class StoredRecord:
+    """A stored record, decoded once here: readers use `body`, never `raw` again. `raw` and `sig`
+    are the exact signed bytes, for those who send or prove them (sync, proofs, audit export)."""
+
     author: bytes
     seq: int
     id: bytes
@@ -41,6 +46,22 @@ class StoredRecord:
     ts: int
     raw: bytes
     sig: bytes
+    body: Any  # the record's body map; {} when `undecodable`
+    net: bytes  # the network the record names (b"" when `undecodable`)
+    undecodable: str | None = None  # why the stored bytes no longer decode (older version, damage)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFork:
+    author: bytes
+    seq: int
+    proof: bytes
+    found_at: int
+
+    @property
+    def wire(self) -> Any:
+        """The proof as it travels (decoded canonical msgpack)."""
+        return encoding.decode(self.proof)
 
 
 _REC_COLS = "a.key, r.seq, r.id, r.kind, r.ts, r.raw, r.sig"
@@ -262,9 +283,9 @@ class LogStore:
         rows = await self.db.fetchall("SELECT DISTINCT author FROM forks")
         return {r[0] for r in rows}
 
-    async def forks(self) -> list[tuple[bytes, int, bytes, int]]:
+    async def forks(self) -> list[StoredFork]:
         rows = await self.db.fetchall("SELECT author, seq, proof, found_at FROM forks ORDER BY found_at, author")
-        return [(r[0], r[1], r[2], r[3]) for r in rows]
+        return [StoredFork(r[0], r[1], r[2], r[3]) for r in rows]
 
     async def set_frozen(self, author: bytes, frozen: bool) -> None:
         async with self.db.write() as w:
@@ -278,5 +299,13 @@ async def _insert_checkpoint(w: Writer, ref: int, cp: StoredCheckpoint) -> None:
     )
 
 
-def _rec(row: Sequence[object]) -> StoredRecord:
-    return StoredRecord(*row)  # type: ignore[arg-type]
+def _rec(row: Sequence[Any]) -> StoredRecord:
+    """The one place stored record bytes are decoded. Total: bytes stored before a decoder rule
+    existed (or damaged on disk) give a record flagged `undecodable`, never an exception."""
+    author, seq, rid, kind, ts, raw, sig = row
+    try:
+        m = encoding.decode(raw)
+        return StoredRecord(author, seq, rid, kind, ts, raw, sig, m["body"], m["net"])
+    except (ProtocolError, KeyError, TypeError) as exc:
+        reason = exc.message if isinstance(exc, ProtocolError) else "no body map"
+        return StoredRecord(author, seq, rid, kind, ts, raw, sig, {}, b"", reason)
