@@ -25,7 +25,7 @@ from node.storage.export import ExportStore
 from node.storage.logs import Head, LogStore, StoredCheckpoint
 from node.storage.network import NetworkStore
 from node.storage.pacte import PacteStore
-from node.storage.peers import PeerStore
+from node.storage.stores import Stores
 from protocol import encoding, merkle
 from protocol.checkpoint import Checkpoint, SignedCheckpoint, sign_checkpoint
 from protocol.errors import ProtocolError
@@ -92,13 +92,11 @@ class Node:
     _callers: dict[bytes, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._store = LogStore(self.db)
-        self._network = NetworkStore(self.db)
-        self.logs = LogView(self._store)
-        self.peers = PeerBook(PeerStore(self.db))
-        self.approvals = ApprovalStore(self.db)
-        self.pacte_store = PacteStore(self.db)
-        self.export_store = ExportStore(self.db)
+        stores = Stores.of(self.db)
+        self._store, self._network = stores.logs, stores.network
+        self.logs = LogView(stores.logs)
+        self.peers = PeerBook(stores.peers)
+        self.approvals, self.pacte_store, self.export_store = stores.approvals, stores.pacte, stores.export
 
     @classmethod
     async def open(

@@ -9,10 +9,8 @@ knows what it stored (the membership cache depends on it).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
-from node.storage.db import DB_FILE, Database
-from node.storage.logs import Head, LogStore, StoredCheckpoint, StoredFork, StoredRecord
+from node.storage.logs import Head, LogStore, StoredCheckpoint, StoredFork, StoredRecord, records_by_network
 from node.storage.peers import Peer, PeerStore
 
 __all__ = ["Head", "LogView", "Peer", "PeerBook", "StoredCheckpoint", "StoredFork", "StoredRecord", "records_by_network"]
@@ -86,20 +84,3 @@ class PeerBook:
 
     async def record_failure(self, url: str, error: str, next_try: int, penalty: int) -> None:
         await self._store.record_failure(url, error, next_try, penalty)
-
-
-async def records_by_network(data_dir: Path) -> dict[bytes, int]:
-    """How many records a (stopped) node's database holds of each network (a log's network is the
-    one its first record names: records of one log chain, so they all name it)."""
-    if not (data_dir / DB_FILE).exists():
-        return {}
-    db = await Database.open(data_dir / DB_FILE)
-    try:
-        logs, out = LogStore(db), dict[bytes, int]()
-        for h in await logs.heads():
-            first = await logs.record_at(h.key, 1) if h.size else None
-            if first is not None:
-                out[first.net] = out.get(first.net, 0) + h.size
-        return out
-    finally:
-        await db.close()

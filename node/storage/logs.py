@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from node.errors import ConcurrentAppend
-from node.storage.db import Database, Writer
+from node.storage.db import DB_FILE, Database, Writer
 from protocol import encoding, merkle
 from protocol.errors import ProtocolError
 from protocol.merkle import Node
@@ -309,3 +310,20 @@ def _rec(row: Sequence[Any]) -> StoredRecord:
     except (ProtocolError, KeyError, TypeError) as exc:
         reason = exc.message if isinstance(exc, ProtocolError) else "no body map"
         return StoredRecord(author, seq, rid, kind, ts, raw, sig, {}, b"", reason)
+
+
+async def records_by_network(data_dir: Path) -> dict[bytes, int]:
+    """How many records a (stopped) node's database holds of each network (a log's network is the
+    one its first record names: records of one log chain, so they all name it)."""
+    if not (data_dir / DB_FILE).exists():
+        return {}
+    db = await Database.open(data_dir / DB_FILE)
+    try:
+        logs, out = LogStore(db), dict[bytes, int]()
+        for h in await logs.heads():
+            first = await logs.record_at(h.key, 1) if h.size else None
+            if first is not None:
+                out[first.net] = out.get(first.net, 0) + h.size
+        return out
+    finally:
+        await db.close()
