@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from node.storage.logs import Head, LogStore, StoredCheckpoint, StoredFork, StoredRecord, records_by_network
+from node.storage.logs import Head, LogStore, StoredCheckpoint, StoredFork, StoredRecord, WireRecord, records_by_network
 from node.storage.peers import Peer, PeerStore
 
-__all__ = ["Head", "LogView", "Peer", "PeerBook", "StoredCheckpoint", "StoredFork", "StoredRecord", "records_by_network"]
+__all__ = ["Head", "LogView", "Peer", "PeerBook", "StoredCheckpoint", "StoredFork", "StoredRecord", "WireRecord",
+           "records_by_network"]
 
 
 class LogView:
@@ -34,7 +35,7 @@ class LogView:
     async def record_by_id(self, rid: bytes) -> StoredRecord | None:
         return await self._store.record_by_id(rid)
 
-    async def page(self, author: bytes, from_seq: int, limit: int, max_bytes: int) -> list[StoredRecord]:
+    async def page(self, author: bytes, from_seq: int, limit: int, max_bytes: int) -> list[WireRecord]:
         return await self._store.page(author, from_seq, limit, max_bytes)
 
     async def records(

@@ -53,6 +53,18 @@ class StoredRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class WireRecord:
+    """A record as it travels between nodes: its exact signed bytes, left undecoded (sync pages
+    are sent on as they are, and decoding them would only slow the sync down)."""
+
+    author: bytes
+    seq: int
+    id: bytes
+    raw: bytes
+    sig: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class StoredFork:
     author: bytes
     seq: int
@@ -188,19 +200,19 @@ class LogStore:
         )
         return _rec(rows[0]) if rows else None
 
-    async def page(self, author: bytes, from_seq: int, limit: int, max_bytes: int) -> list[StoredRecord]:
+    async def page(self, author: bytes, from_seq: int, limit: int, max_bytes: int) -> list[WireRecord]:
         rows = await self.db.fetchall(
-            f"SELECT {_REC_COLS} FROM records r JOIN authors a ON a.ref = r.author_ref "
+            "SELECT a.key, r.seq, r.id, r.raw, r.sig FROM records r JOIN authors a ON a.ref = r.author_ref "
             "WHERE a.key = ? AND r.seq >= ? ORDER BY r.seq LIMIT ?",
             (author, from_seq, limit),
         )
-        out: list[StoredRecord] = []
+        out: list[WireRecord] = []
         total = 0
         for row in rows:
-            total += len(row[5]) + len(row[6]) + 8
+            total += len(row[3]) + len(row[4]) + 8
             if out and total > max_bytes:
                 break
-            out.append(_rec(row))
+            out.append(WireRecord(*row))
         return out
 
     async def records(
