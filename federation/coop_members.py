@@ -13,7 +13,6 @@ from federation.membership import view
 from federation.network import genesis_for
 from node.ids import resolve_territory
 from node.service import Node
-from protocol import encoding
 from protocol.coop import Entry, as_territories
 
 ALL = 1_000_000_000
@@ -32,8 +31,7 @@ async def load_entries(node: Node, kinds: Sequence[str]) -> list[Entry]:
     rotation the territory keeps its roles. Signatures were verified on ingest."""
     out = []
     for r in await node.logs.records(None, kinds, limit=ALL):
-        m = encoding.decode(r.raw)
-        out.append(Entry(r.id, r.author, r.seq, r.ts, r.kind, m["body"]))
+        out.append(Entry(r.id, r.author, r.seq, r.ts, r.kind, r.body))
     membership = await view(node)
     return as_territories(out, membership.current, membership.lineage_seq)
 
@@ -42,7 +40,7 @@ async def names(node: Node) -> dict[bytes, str]:
     """Territory names from their latest profile, for people reading tables."""
     out: dict[bytes, str] = {}
     for r in await node.logs.records(None, ["territory.profile"], limit=ALL):
-        out[r.author] = str(encoding.decode(r.raw)["body"].get("name", ""))
+        out[r.author] = str(r.body.get("name", ""))
     return out
 
 

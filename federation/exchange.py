@@ -11,7 +11,6 @@ from typing import Any
 
 from federation.client import PeerClient
 from federation.errors import PeerMisbehaved, peer_data
-from federation.membership import MembershipCache
 from federation.sync import SyncReport, counts_as_witness, open_round, pull_heads
 from node.service import Node
 from protocol.checkpoint import open_cosignature
@@ -24,14 +23,12 @@ MAX_ROUND_TRIPS = 40
 PUSH_PAGE = 500
 
 
-async def exchange(node: Node, client: PeerClient, cache: MembershipCache, advertised: dict[bytes, int] | None = None) -> SyncReport:
+async def exchange(node: Node, client: PeerClient, advertised: dict[bytes, int] | None = None) -> SyncReport:
     """Raises FederationError when the peer is down, on another network, or lies. A peer whose key
     is not a member is only pulled from (member-authored records only), never pushed to."""
     report = SyncReport(client.url)
 
-    async def membership_of() -> Membership:
-        return await cache.get(node)
-
+    membership_of = node.membership
     info, membership = await open_round(node, client, membership_of, report)
     if not membership.accepts(info.key):
         # pull only: offering our heads or pushing would serve a non-member what the server refuses it
@@ -109,4 +106,4 @@ async def _keep_cosigs(node: Node, checkpoint_id: bytes, author: bytes, wires: A
         if counts_as_witness(membership, author, c.witness):
             rows.append((checkpoint_id, c.witness, c.ts, c.sig))
     if rows:
-        await node.logs.add_cosignatures(rows)
+        await node.add_cosignatures(rows)

@@ -17,8 +17,6 @@ from node.api.framework import Route, node_of
 from node.errors import Invalid, NotFound
 from node.ids import parse_id
 from node.service import Node
-from node.storage.coop import ApprovalStore
-from protocol import encoding
 from protocol import fund as rules
 from protocol.coop import format_cents
 from protocol.errors import ProtocolError
@@ -95,7 +93,7 @@ async def _find_request(node: Node, rid: bytes) -> rules.FundState:
 
 async def approve(node: Node, rid: bytes) -> dict[str, Any]:
     """Approve by the honest rule; the decision is stored before the approval is signed."""
-    store = ApprovalStore(node.db)
+    store = node.approvals
     st = await _find_request(node, rid)
     r = st.requests[rid]
     mine = await store.get(st.id, r.nonce)
@@ -117,14 +115,14 @@ async def approve(node: Node, rid: bytes) -> dict[str, Any]:
 
 async def _own_approval(node: Node, body: dict[str, Any]) -> bytes | None:
     for r in await node.logs.records(node.public_key, ["fund.approve"], limit=1_000_000):
-        if encoding.decode(r.raw)["body"] == body:
+        if r.body == body:
             return r.id
     return None
 
 
 async def resume(node: Node) -> int:
     """Publish approvals decided before a crash but not yet signed."""
-    store = ApprovalStore(node.db)
+    store = node.approvals
     n = 0
     for fid, nonce, rid in await store.unpublished():
         body = {"fund": fid, "nonce": nonce, "request": rid}

@@ -24,7 +24,6 @@ from federation.client import PeerClient
 from federation.errors import FederationError, FedErrorCode
 from federation.exchange import exchange
 from federation.keyrotation import hand_over, refused_as_non_member
-from federation.membership import MEMBERSHIP, MembershipCache
 from federation.peering import (
     BACKOFF_BASE_MS,
     BACKOFF_MAX_MS,
@@ -37,8 +36,7 @@ from federation.state import SESSION, TRAFFIC
 from federation.sync import SyncReport
 from node.api.framework import NODE
 from node.service import Node
-from node.storage.peers import Peer
-from protocol import encoding
+from node.state import Peer
 from protocol.network import Genesis
 
 log = logging.getLogger("democite.gossip")
@@ -63,10 +61,6 @@ class Gossip:
     @property
     def node(self) -> Node:
         return self.app[NODE]
-
-    @property
-    def cache(self) -> MembershipCache:
-        return self.app[MEMBERSHIP]
 
     async def start(self) -> None:
         node = self.node
@@ -191,23 +185,23 @@ class Gossip:
         """One exchange; when the peer refuses our key as a non-member and we rotated, hand it our
         rotation (signed by the retired key it still admits) and exchange again at once."""
         try:
-            return await exchange(self.node, client, self.cache, self.advertised)
+            return await exchange(self.node, client, self.advertised)
         except FederationError as exc:
             if not refused_as_non_member(exc):
                 raise
-            membership = await self.cache.get(self.node)
+            membership = await self.node.membership()
             if not await hand_over(self.node, self.app[SESSION], client.url, membership, client.traffic):
                 raise
-        return await exchange(self.node, client, self.cache, self.advertised)
+        return await exchange(self.node, client, self.advertised)
 
     async def learn_peers(self) -> int:
         """Add the addresses found in members' latest profiles to the peer table."""
         node = self.node
-        membership = await self.cache.get(node)
+        membership = await node.membership()
         known = {p.url for p in await node.peers.all()}
         latest: dict[bytes, dict[str, object]] = {}
         for rec in await node.logs.records(None, ["territory.profile"], limit=100_000):
-            latest[rec.author] = encoding.decode(rec.raw)["body"]
+            latest[rec.author] = rec.body
         added = 0
         for author, body in latest.items():
             if author == node.public_key or not membership.accepts(author):

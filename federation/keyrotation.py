@@ -27,7 +27,6 @@ from federation.errors import FederationError, FedErrorCode
 from federation.state import Traffic
 from node import keys
 from node.service import Node, ensure_profile
-from protocol import encoding
 from protocol.identity import Identity
 from protocol.membership import Membership, key_commitment
 
@@ -124,7 +123,7 @@ async def finish_rotation(node: Node) -> dict[str, Any] | None:
     if last is None or last.kind != "key.rotate":
         return None
     # our own record, verified when we signed it
-    if encoding.decode(last.raw)["body"].get("new") != staged.public_key:
+    if last.body.get("new") != staged.public_key:
         return None
     old = node.identity
     retired = _swap(node, staged)

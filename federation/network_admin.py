@@ -8,12 +8,9 @@ from aiohttp import web
 
 from federation.coop_members import known_territories, resolve
 from federation.gossip import GOSSIP
-from federation.membership import MEMBERSHIP
 from node.api.framework import Route, node_of
 from node.errors import Conflict, Invalid
 from node.service import Node
-from node.storage.network import NetworkStore
-from protocol import encoding
 from protocol.membership import Membership
 from protocol.schema import Field
 
@@ -21,12 +18,12 @@ from protocol.schema import Field
 async def _names(node: Node) -> dict[bytes, str]:
     names: dict[bytes, str] = {}
     for rec in await node.logs.records(None, ["territory.profile"], limit=100_000):
-        names[rec.author] = str(encoding.decode(rec.raw)["body"].get("name", ""))
+        names[rec.author] = str(rec.body.get("name", ""))
     return names
 
 
 async def _membership(request: web.Request) -> Membership:
-    return await request.config_dict[MEMBERSHIP].get(node_of(request))
+    return await node_of(request).membership()
 
 
 async def endorse(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
@@ -102,7 +99,7 @@ async def network_status(request: web.Request, body: dict[str, Any]) -> dict[str
     listing = await member_list(request, body)
     heads = {h.key: h for h in await node.logs.heads()}
     peers_by_key = {p.key: p for p in await node.peers.all() if p.key}
-    counts = await NetworkStore(node.db).witness_counts()
+    counts = await node.witness_counts()
     gossip = request.config_dict.get(GOSSIP)
     advertised = gossip.advertised if gossip is not None else {}
     rows = []
@@ -120,7 +117,7 @@ async def network_status(request: web.Request, body: dict[str, Any]) -> dict[str
             "score": peer.score if peer else None,
             "lacking": max(0, advertised.get(k, 0) - size),
         })
-    genesis = request.config_dict[MEMBERSHIP].genesis
+    genesis = node.network_genesis()
     return {
         "network": {"name": genesis.name, "id": node.net_id.hex(), "admission": str(genesis.admission)},
         "members": rows,

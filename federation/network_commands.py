@@ -17,9 +17,7 @@ from node.cliutil import api, data_dir, emit, short, table
 from node.cliutil import command as _cmd
 from node.errors import ConfigError
 from node.ids import distinct_prefix
-from node.storage.db import DB_FILE, Database
-from node.storage.logs import LogStore
-from protocol import encoding
+from node.state import records_by_network
 from protocol.errors import ProtocolError
 from protocol.identity import parse_key
 from protocol.network import OPEN_NETWORK_ID, Admission, Founder, Genesis
@@ -73,28 +71,10 @@ def cmd_network_create(args: argparse.Namespace) -> None:
          f"network id {i['id']}\neach founder joins with: democite network join {i['file']} --data DATA_DIR")
 
 
-async def _records_by_network(d: Path) -> dict[bytes, int]:
-    """How many records the node's database holds of each network (a log's network is the one its
-    first record names: records of one log chain, so they all name it)."""
-    if not (d / DB_FILE).exists():
-        return {}
-    db = await Database.open(d / DB_FILE)
-    try:
-        logs, out = LogStore(db), dict[bytes, int]()
-        for h in await logs.heads():
-            first = await logs.record_at(h.key, 1) if h.size else None
-            if first is not None:
-                net = encoding.decode(first.raw)["net"]
-                out[net] = out.get(net, 0) + h.size
-        return out
-    finally:
-        await db.close()
-
-
 def _refuse_foreign_records(d: Path, target: Genesis, path: str) -> None:
     """Records name their network and are signed: they can never move to another one. A node
     holding some would be refused by every member of the new network, for good."""
-    held = {net: n for net, n in asyncio.run(_records_by_network(d)).items() if net != target.id}
+    held = {net: n for net, n in asyncio.run(records_by_network(d)).items() if net != target.id}
     if not held:
         return
     net = max(held, key=lambda k: held[k])

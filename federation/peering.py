@@ -14,7 +14,7 @@ from federation.membership import view
 from federation.state import Traffic
 from federation.sync import SyncReport, sync_with
 from node.service import Node
-from node.storage.peers import Peer
+from node.state import Peer
 
 BACKOFF_BASE_MS = 1_000
 BACKOFF_MAX_MS = 10 * 60_000

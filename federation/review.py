@@ -19,7 +19,7 @@ from node.api.framework import Route, node_of
 from node.errors import Invalid, NotFound
 from node.ids import parse_id
 from node.service import Node
-from protocol import encoding, review
+from protocol import review
 from protocol.coop import Entry
 from protocol.errors import ProtocolError
 from protocol.schema import Field
@@ -59,7 +59,7 @@ async def _entry(node: Node, rid: bytes) -> Entry | None:
     r = await node.logs.record_by_id(rid)
     if r is None:
         return None
-    return Entry(r.id, r.author, r.seq, r.ts, r.kind, encoding.decode(r.raw)["body"])
+    return Entry(r.id, r.author, r.seq, r.ts, r.kind, r.body)
 
 
 async def request_review(node: Node, target: bytes, reviewers: list[bytes], fid: str, message: str = "") -> bytes:

@@ -26,7 +26,6 @@ from federation import coop_routes, evidence, network_admin
 from federation.connections import CONNECTIONS, Connections, GuardedSite, connection_cap, install_filter, remove_filter
 from federation.gossip import GOSSIP, Gossip
 from federation.keyrotation import finish_rotation
-from federation.membership import MEMBERSHIP, MembershipCache
 from federation.network import genesis_for
 from federation.server import add_peer_routes, address_barred, address_proven, peer_guard
 from federation.state import BUDGETS, NONCES, SESSION, SOCKETS, TRAFFIC, Budgets, Sockets, Traffic
@@ -101,10 +100,9 @@ def build_app(config: NodeConfig, genesis: Genesis, clock: Clock, token: str, go
     )
     app[API_TOKEN] = token
     app[ALLOWED_HOSTS] = tuple(config.api.allowed_hosts)
-    app[MEMBERSHIP] = MembershipCache(genesis)
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
-        node = await Node.open(config, genesis.id, clock)
+        node = await Node.open(config, genesis.id, clock, genesis)
         app[NODE] = node
         session = aiohttp.ClientSession()
         app[SESSION] = session

@@ -23,13 +23,13 @@ from aiohttp.web_protocol import RequestPayloadError
 from federation.bodies import read_capped
 from federation.connections import address_key
 from federation.errors import FedErrorCode
-from federation.membership import MEMBERSHIP
 from federation.state import BUDGETS, NONCES, Budgets, PeerBudget
 from federation.sync import MAX_FORKS, SyncReport, witness_wire
 from node.api.framework import ADMIN_STATUS, NODE
 from protocol import encoding
 from protocol.errors import DemociteError, ErrorCode, ProtocolError
 from protocol.httpsig import HEADER_KEY, HEADER_NONCE, HEADER_SIG, HEADER_TS, SignedRequest, verify_request
+from protocol.membership import Membership
 from protocol.messages import CheckpointRequest, HeadEntry, Info, RecordsRequest
 from protocol.reconcile import Reconciler, head_item
 
@@ -37,6 +37,8 @@ log = logging.getLogger("democite.peer")
 MSGPACK = "application/msgpack"
 PEER_KEY = web.RequestKey("peer_key", bytes)
 PEER_MSG = web.RequestKey("peer_msg", object)
+# the membership the guard checked the caller against: handlers reuse it (one lookup per request)
+PEER_MEMBERSHIP = web.RequestKey("peer_membership", Membership)
 MAX_PUSH = 1000
 OPEN_PATHS = ("/fed/v1/info",)  # what a non-member may still call: enough to learn it is not admitted
 SIGNATURE_HEADERS = (HEADER_KEY, HEADER_TS, HEADER_NONCE, HEADER_SIG)
@@ -230,7 +232,7 @@ async def peer_guard(request: web.Request, handler: PeerHandler) -> web.StreamRe
     except ProtocolError as exc:
         return peer_error(exc.code, exc.message)
     if request.path not in OPEN_PATHS:
-        membership = await request.app[MEMBERSHIP].get(node)
+        membership = request[PEER_MEMBERSHIP] = await node.membership()
         if not membership.accepts(signed.key):
             node.note_caller(signed.key, now)  # a candidate knocking: its key is now known here
             return peer_error(
@@ -258,7 +260,7 @@ async def info(request: web.Request) -> web.Response:
 
 async def heads(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    membership = await request.app[MEMBERSHIP].get(node)
+    membership = request[PEER_MEMBERSHIP]
     out = [
         HeadEntry(h.key, h.size, h.root).to_wire()
         for h in await node.logs.heads()
@@ -289,13 +291,13 @@ async def checkpoint(request: web.Request) -> web.Response:
 
 async def forks(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    membership = await request.app[MEMBERSHIP].get(node)
+    membership = request[PEER_MEMBERSHIP]
     me = node.public_key
     rows = await node.logs.forks()
     # members' proofs first (stable sort keeps the order found): older stored proofs about
     # strangers cannot starve them out of the bounded answer
-    rows.sort(key=lambda r: not (r[0] == me or membership.accepts(r[0])))
-    return reply({"forks": [encoding.decode(p) for _, _, p, _ in rows[:MAX_FORKS]]})
+    rows.sort(key=lambda r: not (r.author == me or membership.accepts(r.author)))
+    return reply({"forks": [r.wire for r in rows[:MAX_FORKS]]})
 
 
 async def reconcile(request: web.Request) -> web.Response:
@@ -304,7 +306,7 @@ async def reconcile(request: web.Request) -> web.Response:
     m = request[PEER_MSG]
     if not isinstance(m, dict) or set(m) != {"m"} or not isinstance(m["m"], bytes):
         raise ProtocolError("a reconcile request is {m: bytes}", ErrorCode.MALFORMED)
-    membership = await request.app[MEMBERSHIP].get(node)
+    membership = request[PEER_MEMBERSHIP]
     me = node.public_key
     items = [
         head_item(h.key, h.size, h.root)
@@ -330,7 +332,7 @@ async def push(request: web.Request) -> web.Response:
         budget.signatures += len(recs)
         if budget.signatures > request.app[BUDGETS].max_signatures:
             return peer_error(FedErrorCode.RATE_LIMITED, "too many records to verify from this peer: slow down")
-    membership = await request.app[MEMBERSHIP].get(node)
+    membership = request[PEER_MEMBERSHIP]
     if not membership.accepts(author):
         return peer_error(FedErrorCode.NOT_MEMBER, "records of non-members are neither stored nor relayed")
     rot = membership.retired.get(author)

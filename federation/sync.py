@@ -17,8 +17,6 @@ from federation.errors import FederationError, FedErrorCode, PeerMisbehaved, pee
 from federation.membership import view
 from node.errors import NodeError, NodeErrorCode
 from node.service import Node
-from node.storage.logs import StoredCheckpoint
-from node.storage.network import NetworkStore
 from protocol.checkpoint import SignedCheckpoint, check_extends, cosign, open_checkpoint, open_cosignature
 from protocol.errors import ChainError, ProtocolError
 from protocol.fork import make_fork_proof
@@ -121,7 +119,7 @@ async def pull_heads(
     """
     pending = heads
     for _ in range(MEMBERSHIP_PASSES):
-        version = await NetworkStore(node.db).vote_version()
+        version = node.votes_stored
         skipped: list[HeadEntry] = []
         for h in pending:
             if not membership.accepts(h.author):
@@ -132,7 +130,7 @@ async def pull_heads(
                 h = HeadEntry(h.author, rot.seq, b"")  # a retired key signs nothing after its rotation
             if await sync_log(node, client, h, report, membership):
                 report.authors += 1
-        if not skipped or await NetworkStore(node.db).vote_version() == version:
+        if not skipped or node.votes_stored == version:
             break
         membership, pending = await membership_of(), skipped
     return membership
@@ -271,8 +269,7 @@ async def _witness(node: Node, scp: SignedCheckpoint, cosigs: Any, report: SyncR
         mine = cosign(node.identity, scp, node.clock())
         rows.append((scp.id, mine.witness, mine.ts, mine.sig))
         report.witnessed += 1
-    stored = StoredCheckpoint(cp.author, cp.size, scp.id, cp.root, cp.ts, scp.raw, scp.sig)
-    return await NetworkStore(node.db).witness(cp.author, stored, rows)
+    return await node.witness(scp, rows)
 
 
 async def _locate_fork(node: Node, client: PeerClient, author: bytes, upto: int, report: SyncReport) -> None:

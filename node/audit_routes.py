@@ -14,8 +14,6 @@ from node.api.framework import Route, node_of
 from node.errors import NotFound
 from node.network import genesis_for
 from node.service import Node
-from node.storage.export import ExportStore
-from protocol import encoding
 from protocol.audit.build import pages
 from protocol.audit.bundle import BundleWriter
 from protocol.identity import parse_key
@@ -42,7 +40,7 @@ def genesis_of(node: Node) -> dict[str, Any] | None:
 async def export(request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
     node = node_of(request)
     author = parse_key(body["author"]) if body.get("author") else None
-    store = ExportStore(node.db)
+    store = node.export_store
     logs = await store.logs(author)
     if author is not None and not logs:
         raise NotFound("this node holds no record of that territory: check the key with `democite log`")
@@ -70,8 +68,8 @@ async def export(request: web.Request, body: dict[str, Any]) -> web.StreamRespon
             proof = await node.consistency_proof(log.key, prev, cp.size) if prev else []
             await resp.write(w.checkpoint(log.key, [cp.raw, cp.sig], cosigs, proof))
             prev = cp.size
-    for raw in await store.forks(author):
-        await resp.write(w.fork(encoding.decode(raw)))
+    for wire in await store.forks(author):
+        await resp.write(w.fork(wire))
     # Disclosures the territory chose to hand to evaluators (`democite das prove --attach`).
     if author is None or author == node.public_key:
         from node.das.service import DasService

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from node.storage.logs import StoredRecord
-from protocol import encoding
+from node.state import StoredRecord
 from protocol.errors import ProtocolError
 from protocol.record import open_record
 
@@ -33,20 +32,16 @@ def record_json(rec: StoredRecord, verify: bool = True) -> dict[str, Any]:
             verified = True
         except ProtocolError:
             verified = False
-    body: Any
-    try:
-        body = to_json(encoding.decode(rec.raw)["body"])
-    except (ProtocolError, KeyError, TypeError) as exc:
+    if rec.undecodable is not None:
         # stored before a decoder rule existed (or damaged on disk): shown, flagged, never fatal
-        reason = exc.message if isinstance(exc, ProtocolError) else "no body map"
         return {"id": rec.id.hex(), "author": rec.author.hex(), "seq": rec.seq, "ts": rec.ts, "kind": rec.kind,
-                "body": None, "undecodable": reason, "raw": rec.raw.hex(), "verified": verified}
+                "body": None, "undecodable": rec.undecodable, "raw": rec.raw.hex(), "verified": verified}
     return {
         "id": rec.id.hex(),
         "author": rec.author.hex(),
         "seq": rec.seq,
         "ts": rec.ts,
         "kind": rec.kind,
-        "body": body,
+        "body": to_json(rec.body),
         "verified": verified,
     }

@@ -16,15 +16,23 @@ from typing import Any
 from node import keys
 from node.config import NodeConfig
 from node.errors import ConcurrentAppend, Conflict, Invalid, NodeError, NodeErrorCode, NotFound
+from node.membership import VOTE_KINDS, fold_held
+from node.network import genesis_for
+from node.state import LogView, PeerBook
+from node.storage.coop import ApprovalStore
 from node.storage.db import DB_FILE, Database
+from node.storage.export import ExportStore
 from node.storage.logs import Head, LogStore, StoredCheckpoint
-from node.storage.peers import PeerStore
+from node.storage.network import NetworkStore
+from node.storage.pacte import PacteStore
+from node.storage.stores import Stores
 from protocol import encoding, merkle
 from protocol.checkpoint import Checkpoint, SignedCheckpoint, sign_checkpoint
 from protocol.errors import ProtocolError
 from protocol.fork import ForkProof, make_fork_proof, open_fork_proof
 from protocol.identity import Identity
-from protocol.network import OPEN_NETWORK_ID
+from protocol.membership import Membership
+from protocol.network import OPEN_NETWORK_ID, Genesis
 from protocol.proof import MAX_COSIGS as MAX_PROOF_COSIGS
 from protocol.proof import InclusionProof, open_inclusion_proof
 from protocol.record import GENESIS_PREV, Record, SignedRecord, check_follows, open_record, sign_record
@@ -65,22 +73,38 @@ class Node:
     db: Database
     net_id: bytes = OPEN_NETWORK_ID
     clock: Clock = wall_clock_ms
-    logs: LogStore = field(init=False)
-    peers: PeerStore = field(init=False)
+    genesis: Genesis | None = None  # the network file's content; read from the config when first needed
+    # the one door into the node's state: `logs` and `peers` for the rest of the code, the stores
+    # below for node-internal services (pacts, fund approvals, audit export)
+    logs: LogView = field(init=False)
+    peers: PeerBook = field(init=False)
+    approvals: ApprovalStore = field(init=False)
+    pacte_store: PacteStore = field(init=False)
+    export_store: ExportStore = field(init=False)
+    _store: LogStore = field(init=False)
+    _network: NetworkStore = field(init=False)
     _locks: dict[bytes, asyncio.Lock] = field(default_factory=dict)
+    # the membership fold, tagged with the count of votes/rotations stored when it started
+    _membership: tuple[int, Membership] | None = None
+    _votes_stored: int = 0
     # keys that proved themselves by a valid request signature but are not members (candidates
     # knocking): an endorser can then name them by prefix without --unknown-key. Memory only.
     _callers: dict[bytes, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.logs = LogStore(self.db)
-        self.peers = PeerStore(self.db)
+        stores = Stores.of(self.db)
+        self._store, self._network = stores.logs, stores.network
+        self.logs = LogView(stores.logs)
+        self.peers = PeerBook(stores.peers)
+        self.approvals, self.pacte_store, self.export_store = stores.approvals, stores.pacte, stores.export
 
     @classmethod
-    async def open(cls, config: NodeConfig, net_id: bytes = OPEN_NETWORK_ID, clock: Clock = wall_clock_ms) -> Node:
+    async def open(
+        cls, config: NodeConfig, net_id: bytes = OPEN_NETWORK_ID, clock: Clock = wall_clock_ms, genesis: Genesis | None = None
+    ) -> Node:
         identity = keys.load_key(config.data_dir)
         db = await Database.open(config.data_dir / DB_FILE)
-        return cls(config, identity, db, net_id, clock)
+        return cls(config, identity, db, net_id, clock, genesis)
 
     async def close(self) -> None:
         await self.db.close()
@@ -100,6 +124,32 @@ class Node:
         """Keys that called with a valid signature while not members, the most recent last."""
         return list(self._callers)
 
+    @property
+    def votes_stored(self) -> int:
+        """Changes whenever this node stores a membership vote or a key rotation."""
+        return self._votes_stored
+
+    def network_genesis(self) -> Genesis:
+        if self.genesis is None:
+            self.genesis = genesis_for(self.config)
+        return self.genesis
+
+    async def membership(self) -> Membership:
+        """The current membership, folded again only after this node stored a vote or rotation
+        (every record is stored through `_append`, which counts them)."""
+        stored = self._votes_stored
+        if self._membership is not None and self._membership[0] == stored:
+            return self._membership[1]
+        m = await fold_held(self.logs, self.network_genesis())
+        self._membership = (stored, m)  # a vote stored meanwhile changed the count: folded again next time
+        return m
+
+    async def _append(self, head: Head, rows: Sequence[tuple[int, bytes, str, int, bytes, bytes]], nodes: Sequence[tuple[int, int, bytes]],
+                      root: bytes, **extra: Any) -> None:
+        await self._store.append(head, rows, nodes, root, **extra)
+        if any(r[2] in VOTE_KINDS for r in rows):
+            self._votes_stored += 1
+
     def lock(self, author: bytes) -> asyncio.Lock:
         lock = self._locks.get(author)
         if lock is None:
@@ -112,7 +162,7 @@ class Node:
         """Sign and append one record to our own log, with a new signed checkpoint, durably."""
         me = self.public_key
         async with self.lock(me):
-            head = await self.logs.ensure_author(me, self.clock())
+            head = await self._store.ensure_author(me, self.clock())
             if head.frozen:
                 raise NodeError("this node's own key is frozen by a fork proof; it cannot publish", NodeErrorCode.FROZEN)
             now = self.clock()
@@ -123,7 +173,7 @@ class Node:
                 raise Invalid(exc.message) from None
             nodes, root = await self._grow(head, [signed.id])
             scp = sign_checkpoint(self.identity, Checkpoint(self.net_id, me, rec.seq, root, now))
-            await self.logs.append(
+            await self._append(
                 head,
                 [(rec.seq, signed.id, kind, now, signed.raw, signed.sig)],
                 nodes,
@@ -133,7 +183,7 @@ class Node:
             return signed
 
     async def _grow(self, head: Head, ids: Sequence[bytes]) -> tuple[list[tuple[int, int, bytes]], bytes]:
-        frontier = await self.logs.nodes(head.ref, merkle.root_nodes(head.size))
+        frontier = await self._store.nodes(head.ref, merkle.root_nodes(head.size))
         nodes = merkle.append_nodes(head.size, frontier, ids)
         known = dict(frontier)
         known.update({(lv, ix): h for lv, ix, h in nodes})
@@ -205,11 +255,11 @@ class Node:
             if not fresh:
                 return result
             if head.ref == 0:
-                head = await self.logs.ensure_author(author, self.clock())
+                head = await self._store.ensure_author(author, self.clock())
             nodes, root = await self._grow(head, [r.id for r in fresh])
             rows = [(r.seq, r.id, r.record.kind, r.record.ts, r.raw, r.sig) for r in fresh]
             try:
-                await self.logs.append(head, rows, nodes, root, cursor=cursor, now_ms=self.clock())
+                await self._append(head, rows, nodes, root, cursor=cursor, now_ms=self.clock())
             except ConcurrentAppend as exc:
                 result.error = Conflict(f"log moved to {exc.size} during ingest; retry")
                 return result
@@ -233,7 +283,7 @@ class Node:
         return first + second
 
     async def add_fork(self, proof: ForkProof) -> bool:
-        return await self.logs.add_fork(
+        return await self._store.add_fork(
             proof.author, proof.seq, encoding.encode(proof.to_wire()), self.clock()
         )
 
@@ -242,27 +292,27 @@ class Node:
         return await self.add_fork(open_fork_proof(m))
 
     async def fork_proofs(self) -> list[ForkProof]:
-        return [open_fork_proof(encoding.decode(p)) for _, _, p, _ in await self.logs.forks()]
+        return [open_fork_proof(f.wire) for f in await self.logs.forks()]
 
     async def root_at(self, author: bytes, size: int) -> bytes:
         head = await self.logs.head(author)
         if head is None or size > head.size:
             raise NotFound("no such log size here")
-        nodes = await self.logs.nodes(head.ref, merkle.root_nodes(size))
+        nodes = await self._store.nodes(head.ref, merkle.root_nodes(size))
         return merkle.root_from_nodes(size, nodes)
 
     async def consistency_proof(self, author: bytes, old: int, new: int) -> list[bytes]:
         head = await self.logs.head(author)
         if head is None or new > head.size or old > new:
             raise NotFound("no such log size here")
-        nodes = await self.logs.nodes(head.ref, merkle.consistency_nodes(old, new))
+        nodes = await self._store.nodes(head.ref, merkle.consistency_nodes(old, new))
         return merkle.consistency_proof(old, new, nodes)
 
     async def inclusion_proof(self, author: bytes, index: int, size: int) -> list[bytes]:
         head = await self.logs.head(author)
         if head is None or size > head.size:
             raise NotFound("no such log size here")
-        nodes = await self.logs.nodes(head.ref, merkle.inclusion_nodes(index, size))
+        nodes = await self._store.nodes(head.ref, merkle.inclusion_nodes(index, size))
         return merkle.inclusion_proof(index, size, nodes)
 
     async def prove_record(self, rid: bytes, checkpoint: bytes | int | None = None) -> InclusionProof:
@@ -274,16 +324,16 @@ class Node:
             raise NotFound("no record with this id on this node; `democite log --json` lists the ids it holds")
         author, index = rec.author, rec.seq - 1
         if isinstance(checkpoint, int):
-            cp = await self.logs.checkpoint_of(author, size=checkpoint)
+            cp = await self._store.checkpoint_of(author, size=checkpoint)
         else:
-            cp = await self.logs.checkpoint_of(author, cid=checkpoint)
+            cp = await self._store.checkpoint_of(author, cid=checkpoint)
         if checkpoint is None and (cp is None or cp.size <= index) and author == self.public_key:
             async with self.lock(author):
                 head = await self.logs.head(author)
-                cp = await self.logs.checkpoint_of(author)
+                cp = await self._store.checkpoint_of(author)
                 if head is not None and head.root and not head.frozen and (cp is None or cp.size < head.size):
                     scp = sign_checkpoint(self.identity, Checkpoint(self.net_id, author, head.size, head.root, self.clock()))
-                    await self.logs.add_checkpoint(head.ref, _stored(scp))
+                    await self._store.add_checkpoint(head.ref, _stored(scp))
                     cp = _stored(scp)
         if cp is None and checkpoint is not None:
             raise NotFound("this node holds no such checkpoint of the record's log; omit it to use the newest")
@@ -309,8 +359,21 @@ class Node:
             return False
         if await self.root_at(cp.author, cp.size) != cp.root:
             return False
-        await self.logs.add_checkpoint(head.ref, _stored(scp))
+        await self._store.add_checkpoint(head.ref, _stored(scp))
         return True
+
+    async def add_cosignatures(self, rows: Sequence[tuple[bytes, bytes, int, bytes]]) -> None:
+        """Keep verified cosignatures (checkpoint id, witness, ts, sig) of checkpoints we hold."""
+        await self._store.add_cosignatures(rows)
+
+    async def witness(self, scp: SignedCheckpoint, cosigs: list[tuple[bytes, bytes, int, bytes]]) -> bool:
+        """Store a verified checkpoint with its cosignatures (ours among them) atomically; False
+        when a bigger checkpoint of this log is held (a witness never signs a smaller tree)."""
+        return await self._network.witness(scp.checkpoint.author, _stored(scp), cosigs)
+
+    async def witness_counts(self) -> dict[bytes, int]:
+        """Cosignatures held per checkpoint id."""
+        return await self._network.witness_counts()
 
 
 def _stored(scp: SignedCheckpoint) -> StoredCheckpoint:
@@ -328,8 +391,6 @@ async def ensure_profile(node: Node) -> None:
     if node.config.node.description:
         want["description"] = node.config.node.description
     latest = await node.logs.records(node.public_key, ["territory.profile"], limit=1_000_000)
-    if latest:
-        body = encoding.decode(latest[-1].raw)["body"]
-        if body == want:
-            return
+    if latest and latest[-1].body == want:
+        return
     await node.publish("territory.profile", want)

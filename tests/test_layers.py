@@ -69,3 +69,60 @@ def test_only_the_client_module_calls_peers() -> None:
         if "ClientSession(" in p.read_text() and p.name not in ("runtime.py",)
     ]
     assert all(c.startswith("federation/") for c in callers), callers
+
+
+def _modules(path: Path) -> set[str]:
+    """Every module a file imports, by full name (`from node import storage` counts as node.storage)."""
+    out: set[str] = set()
+    for n in ast.walk(ast.parse(path.read_text())):
+        if isinstance(n, ast.Import):
+            out |= {a.name for a in n.names}
+        elif isinstance(n, ast.ImportFrom) and n.module and n.level == 0:
+            out.add(n.module)
+            out |= {f"{n.module}.{a.name}" for a in n.names}
+    return out
+
+
+def _front_door(rel: str) -> bool:
+    """Where people and peers come in: the CLI, every module between nodes, admin routes and commands."""
+    name = rel.rsplit("/", 1)[-1]
+    return rel == "cli.py" or rel.startswith("federation/") or name.startswith(("commands", "routes")) or name.endswith("_routes.py")
+
+
+# DasService's own work (issue #11, DAS part) moves these reads behind it; until then they are the
+# only front door that still reads DAS storage
+STORAGE_EXEMPT = {"node/das/routes.py"}
+
+
+def test_storage_is_private_to_node() -> None:
+    """`Node` is the one door into a node's state: nothing outside `node/`, and no front door,
+    imports `node.storage` or touches a node's database handle."""
+    bad = []
+    for _pkg, path in _files():
+        rel = str(path.relative_to(ROOT))
+        outside = not rel.startswith("node/")
+        if (outside or _front_door(rel)) and rel not in STORAGE_EXEMPT:
+            bad += [f"{rel} imports {m}" for m in _modules(path) if m == "node.storage" or m.startswith("node.storage.")]
+        if outside and re.search(r"\bnode\.db\b", path.read_text()):
+            bad.append(f"{rel} touches node.db")
+    assert not bad, bad
+
+
+def test_stores_are_built_only_in_storage() -> None:
+    """The node owns its stores (`node.storage.stores.Stores`): no one builds another on the side."""
+    bad = [
+        str(p.relative_to(ROOT))
+        for _pkg, p in _files()
+        if not str(p.relative_to(ROOT)).startswith("node/storage/") and re.search(r"\b[A-Z]\w*Store\(", p.read_text())
+    ]
+    assert not bad, bad
+
+
+def test_stored_records_are_decoded_only_in_storage() -> None:
+    """Stores return records with their body decoded: reading `raw` back into a body is done once."""
+    bad = [
+        str(p.relative_to(ROOT))
+        for _pkg, p in _files()
+        if not str(p.relative_to(ROOT)).startswith("node/storage/") and re.search(r"decode\(\w+\.raw\)", p.read_text())
+    ]
+    assert not bad, bad

@@ -17,7 +17,6 @@ from node.errors import Invalid, NotFound
 from node.pacte.views import pact_view
 from node.service import Node
 from node.storage.pacte import PacteRows, PacteStore
-from protocol import encoding
 from protocol.credential import VC_CONTEXT, did_key, jcs, sign_credential
 from protocol.pacte import (
     Book,
@@ -44,7 +43,7 @@ class PacteService:
 
     @property
     def store(self) -> PacteStore:
-        return PacteStore(self.node.db)
+        return self.node.pacte_store
 
     @property
     def me(self) -> bytes:
@@ -58,13 +57,13 @@ class PacteService:
 
     async def book(self, author: bytes) -> Book:
         recs = await self.store.pacte_records(author)
-        book, _ = fold(author, (Entry(rid, ts, kind, encoding.decode(raw)["body"]) for rid, ts, kind, raw in recs))
+        book, _ = fold(author, (Entry(r.id, r.ts, r.kind, r.body) for r in recs))
         return book
 
     async def refresh(self, author: bytes) -> Book:
         size = await self.store.log_size(author)
         recs = await self.store.pacte_records(author)
-        book, rejected = fold(author, (Entry(rid, ts, kind, encoding.decode(raw)["body"]) for rid, ts, kind, raw in recs))
+        book, rejected = fold(author, (Entry(r.id, r.ts, r.kind, r.body) for r in recs))
         await self.store.replace(_rows(book, size, len(rejected)))
         return book
 
@@ -200,7 +199,7 @@ class PacteService:
         ev = next(e for e in pact.evaluations.values() if e.id == eid)
         rec = await self.node.logs.record_by_id(eid)
         assert rec is not None
-        body = dict(encoding.decode(rec.raw)["body"])
+        body = dict(rec.body)
         body["published"] = True
         if ev.published:
             raise Invalid(f"the {ev.year} evaluation is already published and frozen")
@@ -287,7 +286,7 @@ class PacteService:
                     "ts": rec.ts,
                     "kind": rec.kind,
                     "id": rid.hex(),
-                    "body": _hexed(encoding.decode(rec.raw)["body"]),
+                    "body": _hexed(rec.body),
                 }
             )
         return out

@@ -7,8 +7,10 @@ view of it even while the node keeps appending.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from node.storage.db import Database
+from protocol import encoding
 
 LADDER_STEP = 1024  # mirrors protocol.audit.build.keep_checkpoint, done in SQL to skip the rest
 
@@ -66,9 +68,10 @@ class ExportStore:
         )
         return [(r[0], r[1], r[2]) for r in rows]
 
-    async def forks(self, author: bytes | None = None) -> list[bytes]:
+    async def forks(self, author: bytes | None = None) -> list[Any]:
+        """Fork proofs as they travel (decoded wire maps)."""
         if author is None:
             rows = await self.db.fetchall("SELECT proof FROM forks ORDER BY author, seq")
         else:
             rows = await self.db.fetchall("SELECT proof FROM forks WHERE author = ? ORDER BY seq", (author,))
-        return [r[0] for r in rows]
+        return [encoding.decode(r[0]) for r in rows]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from node.errors import ConcurrentAppend
-from node.storage.db import Database, Writer
-from protocol import merkle
+from node.storage.db import DB_FILE, Database, Writer
+from protocol import encoding, merkle
+from protocol.errors import ProtocolError
 from protocol.merkle import Node
 
 
@@ -34,6 +37,9 @@ class StoredCheckpoint:
 
 @dataclass(frozen=True, slots=True)
 class StoredRecord:
+    """A stored record, decoded once here: readers use `body`, never `raw` again. `raw` and `sig`
+    are the exact signed bytes, for those who send or prove them (sync, proofs, audit export)."""
+
     author: bytes
     seq: int
     id: bytes
@@ -41,6 +47,34 @@ class StoredRecord:
     ts: int
     raw: bytes
     sig: bytes
+    body: Any  # the record's body map; {} when `undecodable`
+    net: bytes  # the network the record names (b"" when `undecodable`)
+    undecodable: str | None = None  # why the stored bytes no longer decode (older version, damage)
+
+
+@dataclass(frozen=True, slots=True)
+class WireRecord:
+    """A record as it travels between nodes: its exact signed bytes, left undecoded (sync pages
+    are sent on as they are, and decoding them would only slow the sync down)."""
+
+    author: bytes
+    seq: int
+    id: bytes
+    raw: bytes
+    sig: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFork:
+    author: bytes
+    seq: int
+    proof: bytes
+    found_at: int
+
+    @property
+    def wire(self) -> Any:
+        """The proof as it travels (decoded canonical msgpack)."""
+        return encoding.decode(self.proof)
 
 
 _REC_COLS = "a.key, r.seq, r.id, r.kind, r.ts, r.raw, r.sig"
@@ -166,19 +200,19 @@ class LogStore:
         )
         return _rec(rows[0]) if rows else None
 
-    async def page(self, author: bytes, from_seq: int, limit: int, max_bytes: int) -> list[StoredRecord]:
+    async def page(self, author: bytes, from_seq: int, limit: int, max_bytes: int) -> list[WireRecord]:
         rows = await self.db.fetchall(
-            f"SELECT {_REC_COLS} FROM records r JOIN authors a ON a.ref = r.author_ref "
+            "SELECT a.key, r.seq, r.id, r.raw, r.sig FROM records r JOIN authors a ON a.ref = r.author_ref "
             "WHERE a.key = ? AND r.seq >= ? ORDER BY r.seq LIMIT ?",
             (author, from_seq, limit),
         )
-        out: list[StoredRecord] = []
+        out: list[WireRecord] = []
         total = 0
         for row in rows:
-            total += len(row[5]) + len(row[6]) + 8
+            total += len(row[3]) + len(row[4]) + 8
             if out and total > max_bytes:
                 break
-            out.append(_rec(row))
+            out.append(WireRecord(*row))
         return out
 
     async def records(
@@ -262,9 +296,9 @@ class LogStore:
         rows = await self.db.fetchall("SELECT DISTINCT author FROM forks")
         return {r[0] for r in rows}
 
-    async def forks(self) -> list[tuple[bytes, int, bytes, int]]:
+    async def forks(self) -> list[StoredFork]:
         rows = await self.db.fetchall("SELECT author, seq, proof, found_at FROM forks ORDER BY found_at, author")
-        return [(r[0], r[1], r[2], r[3]) for r in rows]
+        return [StoredFork(r[0], r[1], r[2], r[3]) for r in rows]
 
     async def set_frozen(self, author: bytes, frozen: bool) -> None:
         async with self.db.write() as w:
@@ -278,5 +312,30 @@ async def _insert_checkpoint(w: Writer, ref: int, cp: StoredCheckpoint) -> None:
     )
 
 
-def _rec(row: Sequence[object]) -> StoredRecord:
-    return StoredRecord(*row)  # type: ignore[arg-type]
+def _rec(row: Sequence[Any]) -> StoredRecord:
+    """The one place stored record bytes are decoded. Total: bytes stored before a decoder rule
+    existed (or damaged on disk) give a record flagged `undecodable`, never an exception."""
+    author, seq, rid, kind, ts, raw, sig = row
+    try:
+        m = encoding.decode(raw)
+        return StoredRecord(author, seq, rid, kind, ts, raw, sig, m["body"], m["net"])
+    except (ProtocolError, KeyError, TypeError) as exc:
+        reason = exc.message if isinstance(exc, ProtocolError) else "no body map"
+        return StoredRecord(author, seq, rid, kind, ts, raw, sig, {}, b"", reason)
+
+
+async def records_by_network(data_dir: Path) -> dict[bytes, int]:
+    """How many records a (stopped) node's database holds of each network (a log's network is the
+    one its first record names: records of one log chain, so they all name it)."""
+    if not (data_dir / DB_FILE).exists():
+        return {}
+    db = await Database.open(data_dir / DB_FILE)
+    try:
+        logs, out = LogStore(db), dict[bytes, int]()
+        for h in await logs.heads():
+            first = await logs.record_at(h.key, 1) if h.size else None
+            if first is not None:
+                out[first.net] = out.get(first.net, 0) + h.size
+        return out
+    finally:
+        await db.close()

@@ -1,5 +1,5 @@
 """Queries of the network area: witnessing (a checkpoint and our cosignature in one transaction)
-and cheap version counters that tell when membership must be folded again."""
+and the record kinds that move membership (the node refolds it when it stores one)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,6 @@ VOTE_KINDS = ("member.endorse", "member.remove", "key.rotate")
 class NetworkStore:
     def __init__(self, db: Database) -> None:
         self.db = db
-
-    async def vote_version(self) -> int:
-        """Changes whenever a membership vote or a key rotation is stored (records are append-only)."""
-        row = await self.db.fetchone(
-            f"SELECT COUNT(*) FROM records WHERE kind IN ({', '.join('?' for _ in VOTE_KINDS)})", VOTE_KINDS
-        )
-        return int(row[0])
 
     async def witness(
         self, author: bytes, cp: StoredCheckpoint, cosigs: list[tuple[bytes, bytes, int, bytes]]

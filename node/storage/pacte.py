@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from node.storage.db import Database
+from node.storage.logs import _REC_COLS, StoredRecord, _rec
 
 TABLES = ("pacte_pacts", "pacte_objects", "pacte_commitments", "pacte_folds")
 
@@ -27,14 +28,14 @@ class PacteStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def pacte_records(self, author: bytes) -> list[tuple[bytes, int, str, bytes]]:
-        """(id, ts, kind, raw) of an author's `pacte.*` records, in log order."""
+    async def pacte_records(self, author: bytes) -> list[StoredRecord]:
+        """An author's `pacte.*` records, in log order."""
         rows = await self.db.fetchall(
-            "SELECT r.id, r.ts, r.kind, r.raw FROM records r JOIN authors a ON a.ref = r.author_ref "
+            f"SELECT {_REC_COLS} FROM records r JOIN authors a ON a.ref = r.author_ref "
             "WHERE a.key = ? AND r.kind GLOB 'pacte.*' ORDER BY r.seq",
             (author,),
         )
-        return [(r[0], r[1], r[2], r[3]) for r in rows]
+        return [_rec(r) for r in rows]
 
     async def pacte_authors(self) -> list[bytes]:
         rows = await self.db.fetchall(

@@ -57,7 +57,7 @@ async def test_export_then_audit_clean_with_witness_html_and_url(make_node, tmp_
     cp = await b.node.logs.latest_checkpoint(a.node.public_key)
     assert cp is not None
     c = cosign(b.node.identity, open_checkpoint(cp.raw, cp.sig, a.node.public_key), 1)
-    await b.node.logs.add_cosignatures([(cp.id, c.witness, c.ts, c.sig)])
+    await b.node.add_cosignatures([(cp.id, c.witness, c.ts, c.sig)])
 
     bundle = tmp_path / "b.dmc"
     rc, out, err = await run_cli("export", "--data", db, "-o", str(bundle), "--json")
@@ -223,7 +223,7 @@ async def test_long_replicated_log_pages_and_thinned_checkpoints(make_node, tmp_
         assert await a.node.accept_checkpoint(scp)
         kept[size] = scp
     c = cosign(a.node.identity, kept[1000], 7)  # cosigned: kept although off the ladder
-    await a.node.logs.add_cosignatures([(kept[1000].id, c.witness, c.ts, c.sig)])
+    await a.node.add_cosignatures([(kept[1000].id, c.witness, c.ts, c.sig)])
     rc, r = await _audit_export(str(a.config.data_dir), tmp_path / "long.dmc", "--author", x.public_key.hex())
     assert rc == 0, r["findings"]
     t = r["territories"][0]

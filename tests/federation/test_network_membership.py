@@ -6,7 +6,7 @@ import json
 
 from federation.errors import FederationError
 from federation.exchange import exchange
-from federation.membership import MEMBERSHIP, members
+from federation.membership import members
 from federation.peering import client_for
 from node.bootstrap import init_node
 from tests.conftest import call_api, run_cli
@@ -35,7 +35,7 @@ async def test_non_member_refused_until_endorsed_by_a_majority(make_node, tmp_pa
         raise AssertionError("a non-member was served")
     except FederationError as exc:
         assert exc.peer_code == "not_member"
-    report = await exchange(a.node, client_for(a.node, a.session, c.peer_url), a.app[MEMBERSHIP])
+    report = await exchange(a.node, client_for(a.node, a.session, c.peer_url))
     assert report.pulled == 0 and report.pushed == 0
     assert await a.node.logs.head(ckey) is None
     assert await c.node.logs.head(a.node.public_key) is None
