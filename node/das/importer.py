@@ -27,6 +27,7 @@ from node.das.programme import contract_state
 from node.das.service import DasService
 from node.errors import Invalid, NodeError
 from node.storage import das_persons, das_programme
+from node.storage.db import Writer
 from protocol.das import SALT_BYTES
 
 KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # kind: (required, optional)
@@ -113,16 +114,16 @@ async def run_import(svc: DasService, text: str, kind: str | None) -> AsyncItera
     kind, cols = detect(header, kind)
     total = max(text.count("\n") - 1 + (0 if text.endswith("\n") else 1), 0)
     yield {"progress": 0, "total": total, "phase": "import"}
-    now = svc.now()
-    today = svc.today().isoformat()
+    now = svc.ctx.now()
+    today = svc.ctx.today().isoformat()
     out = Outcome(kind=kind)
     idx = {c: i for i, c in enumerate(cols)}
     width = len(cols)
     imported = 0
-    async with svc.db.write() as w:
+    async with svc.ctx.db.write() as w:
         await das_programme.bulk_mode(w)
         if kind == "entries":
-            check = await _entries_checker(svc, w, idx, now, out)
+            check = await _entries_checker(w, idx, now, out)
         elif kind == "persons":
             check = await _persons_checker(w, idx, now, out)
         elif kind == "employers":
@@ -164,7 +165,7 @@ async def run_import(svc: DasService, text: str, kind: str | None) -> AsyncItera
                       "per_second": int(imported / secs) if secs > 0 else 0}}
 
 
-async def _insert(w: Any, kind: str, out: Outcome, now: int) -> None:
+async def _insert(w: Writer, kind: str, out: Outcome, now: int) -> None:
     if kind == "entries":
         await das_programme.insert_entries(w, out.rows)
     elif kind == "persons":
@@ -177,7 +178,7 @@ async def _insert(w: Any, kind: str, out: Outcome, now: int) -> None:
         await das_persons.accept_many(w, out.extra)
 
 
-async def _entries_checker(svc: DasService, w: Any, idx: dict[str, int], now: int, out: Outcome) -> Callable[[int, list[str]], None]:
+async def _entries_checker(w: Writer, idx: dict[str, int], now: int, out: Outcome) -> Callable[[int, list[str]], None]:
     people = await das_persons.person_ids(w, with_local_ids=True)
     projects = await das_programme.project_states(w)
     contracts = await das_persons.contracts(w)
@@ -190,9 +191,9 @@ async def _entries_checker(svc: DasService, w: Any, idx: dict[str, int], now: in
     for pid, _status, _emp in people.values():
         states[pid] = rules.PersonState(pid, [], comps.get(pid, {}))
     for c in contracts:
-        st = states.get(c["person_id"])
+        st = states.get(c.person_id)
         if st is not None:
-            st.contracts.append(contract_state(c, moves.get(c["contract_no"], []), used.get(c["contract_no"], {})))
+            st.contracts.append(contract_state(c, moves.get(c.contract_no, []), used.get(c.contract_no, {})))
     for (pid, d), m in days.items():
         if pid in states:
             states[pid].day_minutes[d] = m
@@ -244,7 +245,7 @@ async def _entries_checker(svc: DasService, w: Any, idx: dict[str, int], now: in
     return check
 
 
-async def _persons_checker(w: Any, idx: dict[str, int], now: int, out: Outcome) -> Callable[[int, list[str]], None]:
+async def _persons_checker(w: Writer, idx: dict[str, int], now: int, out: Outcome) -> Callable[[int, list[str]], None]:
     people = await das_persons.person_ids(w)
     lids = await das_persons.local_ids(w)
     emps = await das_persons.employer_ids(w)
@@ -287,7 +288,7 @@ async def _persons_checker(w: Any, idx: dict[str, int], now: int, out: Outcome) 
     return check
 
 
-async def _employers_checker(w: Any, idx: dict[str, int], now: int, out: Outcome) -> Callable[[int, list[str]], None]:
+async def _employers_checker(w: Writer, idx: dict[str, int], now: int, out: Outcome) -> Callable[[int, list[str]], None]:
     emps = await das_persons.employer_ids(w)
     seen: dict[str, int] = {}
 
@@ -307,12 +308,12 @@ async def _employers_checker(w: Any, idx: dict[str, int], now: int, out: Outcome
     return check
 
 
-async def _contracts_checker(w: Any, idx: dict[str, int], now: int, today: str, out: Outcome) -> Callable[[int, list[str]], None]:
+async def _contracts_checker(w: Writer, idx: dict[str, int], now: int, today: str, out: Outcome) -> Callable[[int, list[str]], None]:
     people = await das_persons.person_ids(w, with_local_ids=True)
     emps = await das_persons.employer_ids(w)
     spans: dict[int, list[tuple[str, str, int]]] = {}
     for c in await das_persons.contracts(w):
-        spans.setdefault(c["person_id"], []).append((c["date_from"], c["date_to"], c["contract_no"]))
+        spans.setdefault(c.person_id, []).append((c.date_from, c.date_to, c.contract_no))
     next_no = await das_persons.next_contract_no(w)
     next_id = await das_persons.next_contract_row(w)
     i_mode, i_emp = idx.get("mode"), idx.get("employer")
