@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from node import csvout
@@ -14,6 +14,7 @@ from node.das.base import DasContext, period_field
 from node.errors import Conflict, Invalid, NotFound
 from node.storage import das_persons, das_statements
 from node.storage.das_persons import Contract
+from node.storage.das_statements import Statement
 from node.storage.db import Writer
 from protocol import das as pdas
 from protocol import encoding
@@ -54,17 +55,11 @@ class StatementsService:
             "minutes": sum(x["minutes"] for x in lines), "cents": sum(x["cents"] for x in lines), "rights": rights,
         }
 
-    async def _issue(self, w: Writer, period: pdas.Period, people: dict[int, bytes], correct: bool,
-                     only_changed: bool) -> tuple[list[int], int, list[int]]:
-        """Issue statements for `people` ({person_id: salt}) in one transaction.
-
-        Returns (new numbers, unchanged count, persons whose current statement differs but who
-        were left alone because `correct` is false)."""
+    async def _cores(self, w: Writer, period: pdas.Period, people: dict[int, bytes], pid_filter: int | None) -> dict[int, dict[str, Any]]:
+        """What each person's statement of `period` says today: lines, totals and rights."""
         start, end = period.start.isoformat(), period.end.isoformat()
-        pid_filter = next(iter(people)) if len(people) == 1 else None
-        groups = await das_statements.statement_groups(w, start, end, pid_filter)
         by_person: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-        for g in groups:
+        for g in await das_statements.statement_groups(w, start, end, pid_filter):
             if g[0] in people:
                 by_person[g[0]].append(g)
         titles = await das_statements.project_titles(w)
@@ -73,13 +68,22 @@ class StatementsService:
             contracts_by_person[c.person_id].append(c)
         used_q = await das_persons.usage(w, pid_filter, statuses=("validated",), until=end)
         used_to_end = {no: sum(v.values()) for no, v in used_q.items()}
+        return {pid: self._statement_core(period, by_person.get(pid, []), titles, contracts_by_person.get(pid, []), used_to_end)
+                for pid in people}
+
+    async def _issue(self, w: Writer, period: pdas.Period, people: dict[int, bytes], correct: bool,
+                     only_changed: bool) -> tuple[list[int], int, list[int]]:
+        """Issue statements for `people` ({person_id: salt}) in one transaction.
+
+        Returns (new numbers, unchanged count, persons whose current statement differs but who
+        were left alone because `correct` is false)."""
+        pid_filter = next(iter(people)) if len(people) == 1 else None
+        cores = await self._cores(w, period, people, pid_filter)
         current = await das_statements.current_statements(w, period.text, pid_filter)
         overlapping = self._overlaps(period, await das_statements.current_periods(w, pid_filter), people)
-        number = await das_statements.next_statement_no(w)
-        txn = await das_statements.next_txn_id(w)
-        today, now = self.ctx.today().isoformat(), self.ctx.now()
-        rows, supersede, txns, lines, issued, stale = [], [], [], [], [], []
-        unchanged = 0
+        batch = _Batch(period, self.ctx.today().isoformat(), self.ctx.now(), await das_statements.next_statement_no(w),
+                       await das_statements.next_txn_id(w))
+        unchanged, stale = 0, []
         for pid, holder_salt in people.items():
             if pid in overlapping:
                 if len(people) == 1:
@@ -90,8 +94,7 @@ class StatementsService:
                     )
                 stale.append(pid)
                 continue
-            core = self._statement_core(period, by_person.get(pid, []), titles, contracts_by_person.get(pid, []), used_to_end)
-            old = current.get(pid)
+            core, old = cores[pid], current.get(pid)
             if old is not None:
                 old_body = encoding.decode(old.body or b"")
                 if {k: v for k, v in old_body.items() if k not in ("number", "issued", "holder", "corrects")} == core:
@@ -102,29 +105,13 @@ class StatementsService:
                     continue
             elif only_changed and not core["lines"] and not core["rights"]:
                 continue
-            body = dict(core, number=number, issued=today, holder=pdas.holder_commitment(holder_salt))
-            if old is not None:
-                body["corrects"] = old.number
-                supersede.append((number, old.number))
-            raw = encoding.encode(body)
-            salt = secrets.token_bytes(pdas.SALT_BYTES)
-            rows.append((number, pid, period.text, old.number if old else None, today, raw, salt, pdas.statement_leaf(salt, raw),
-                         core["minutes"], core["cents"], now))
             delta = core["cents"] - (old.cents if old else 0)
-            if delta:
-                account = f"person:{pid}"
-                if delta < 0 and await das_statements.balance(w, account) + delta < 0:
-                    raise Conflict(f"statement {old.number if old else number}: the correction takes back {-delta} cents, more than the "
-                                   "person's balance; settle it with the local currency's operator first")
-                txns.append((txn, today, "correction" if old else "credit", f"statement {number} ({period.text})", number, now))
-                lines += [(txn, "issuance", -delta), (txn, account, delta)]
-                txn += 1
-            issued.append(number)
-            number += 1
-        await das_statements.insert_statements(w, rows)
-        await das_statements.supersede_statements(w, supersede)
-        await das_statements.insert_txns(w, txns, lines)
-        return issued, unchanged, stale
+            if delta < 0 and await das_statements.balance(w, f"person:{pid}") + delta < 0:
+                raise Conflict(f"statement {old.number if old else batch.number}: the correction takes back {-delta} cents, more than the "
+                               "person's balance; settle it with the local currency's operator first")
+            batch.add(pid, holder_salt, core, old, delta)
+        await batch.write(w)
+        return batch.issued, unchanged, stale
 
     @staticmethod
     def _overlaps(period: pdas.Period, issued: list[tuple[int, str, int]], people: dict[int, bytes]) -> dict[int, tuple[str, int]]:
@@ -217,3 +204,43 @@ class StatementsService:
             out.writerow([r.txn, r.date, r.kind, r.account, names.get(r.account, ""),
                           -amt if amt < 0 else 0, amt if amt > 0 else 0, r.memo, r.statement or ""])
         return out.getvalue()
+
+
+@dataclass(slots=True)
+class _Batch:
+    """The statements, corrections and ledger credits of one issuance, written together at the end."""
+
+    period: pdas.Period
+    today: str
+    now: int
+    number: int  # the next statement number
+    txn: int  # the next ledger transaction id
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    supersede: list[tuple[int, int]] = field(default_factory=list)
+    txns: list[tuple[int, str, str, str, int | None, int]] = field(default_factory=list)
+    lines: list[tuple[int, str, int]] = field(default_factory=list)
+    issued: list[int] = field(default_factory=list)
+
+    def add(self, pid: int, holder_salt: bytes, core: dict[str, Any], old: Statement | None, delta: int) -> None:
+        """One statement (correcting `old` if any), and the credit (or its correction) of `delta` cents."""
+        number = self.number
+        body = dict(core, number=number, issued=self.today, holder=pdas.holder_commitment(holder_salt))
+        if old is not None:
+            body["corrects"] = old.number
+            self.supersede.append((number, old.number))
+        raw = encoding.encode(body)
+        salt = secrets.token_bytes(pdas.SALT_BYTES)
+        self.rows.append((number, pid, self.period.text, old.number if old else None, self.today, raw, salt,
+                          pdas.statement_leaf(salt, raw), core["minutes"], core["cents"], self.now))
+        if delta:
+            self.txns.append((self.txn, self.today, "correction" if old else "credit", f"statement {number} ({self.period.text})",
+                              number, self.now))
+            self.lines += [(self.txn, "issuance", -delta), (self.txn, f"person:{pid}", delta)]
+            self.txn += 1
+        self.issued.append(number)
+        self.number += 1
+
+    async def write(self, w: Writer) -> None:
+        await das_statements.insert_statements(w, self.rows)
+        await das_statements.supersede_statements(w, self.supersede)
+        await das_statements.insert_txns(w, self.txns, self.lines)
