@@ -122,14 +122,7 @@ async def run_import(svc: DasService, text: str, kind: str | None) -> AsyncItera
     imported = 0
     async with svc.ctx.db.write() as w:
         await das_programme.bulk_mode(w)
-        if kind == "entries":
-            check = await _entries_checker(w, idx, now, out)
-        elif kind == "persons":
-            check = await _persons_checker(w, idx, now, out)
-        elif kind == "employers":
-            check = await _employers_checker(w, idx, now, out)
-        else:
-            check = await _contracts_checker(w, idx, now, today, out)
+        check = await _checker(w, kind, idx, now, today, out)
         line = 1
         while True:
             chunk = list(itertools.islice(reader, CHUNK))
@@ -137,20 +130,8 @@ async def run_import(svc: DasService, text: str, kind: str | None) -> AsyncItera
                 break
             first = line + 1
             line += len(chunk)
-
-            def work(chunk: list[list[str]] = chunk, first: int = first) -> None:
-                for i, row in enumerate(chunk):
-                    if len(row) != width:
-                        if not any(c.strip() for c in row):
-                            continue
-                        out.fail(first + i, f"{len(row)} values for {width} columns")
-                        continue
-                    try:
-                        check(first + i, row)
-                    except (NodeError, ValueError) as exc:
-                        out.fail(first + i, _err(exc))
-
-            await asyncio.to_thread(work)
+            # checking is CPU work: off the event loop, so the node keeps answering during an import
+            await asyncio.to_thread(_check_chunk, check, chunk, first, width, out)
             out.lines += len(chunk)
             if not out.errors:
                 await _insert(w, kind, out, now)
@@ -163,6 +144,30 @@ async def run_import(svc: DasService, text: str, kind: str | None) -> AsyncItera
     secs = time.perf_counter() - t0
     yield {"report": {"kind": kind, "lines": out.lines, "imported": imported, "seconds": round(secs, 3),
                       "per_second": int(imported / secs) if secs > 0 else 0}}
+
+
+async def _checker(w: Writer, kind: str, idx: dict[str, int], now: int, today: str, out: Outcome) -> Callable[[int, list[str]], None]:
+    if kind == "entries":
+        return await _entries_checker(w, idx, now, out)
+    if kind == "persons":
+        return await _persons_checker(w, idx, now, out)
+    if kind == "employers":
+        return await _employers_checker(w, idx, now, out)
+    return await _contracts_checker(w, idx, now, today, out)
+
+
+def _check_chunk(check: Callable[[int, list[str]], None], chunk: list[list[str]], first: int, width: int, out: Outcome) -> None:
+    """Check lines `first`.. of the file; every error is kept in `out` (blank lines are skipped)."""
+    for i, row in enumerate(chunk):
+        if len(row) != width:
+            if not any(c.strip() for c in row):
+                continue
+            out.fail(first + i, f"{len(row)} values for {width} columns")
+            continue
+        try:
+            check(first + i, row)
+        except (NodeError, ValueError) as exc:
+            out.fail(first + i, _err(exc))
 
 
 async def _insert(w: Writer, kind: str, out: Outcome, now: int) -> None:
@@ -181,22 +186,8 @@ async def _insert(w: Writer, kind: str, out: Outcome, now: int) -> None:
 async def _entries_checker(w: Writer, idx: dict[str, int], now: int, out: Outcome) -> Callable[[int, list[str]], None]:
     people = await das_persons.person_ids(w, with_local_ids=True)
     projects = await das_programme.project_states(w)
-    contracts = await das_persons.contracts(w)
-    moves = await das_persons.flex(w)
-    used = await das_persons.usage(w)
-    comps = await das_persons.latest_competences(w)
-    days = await das_persons.day_minutes(w)
     keys = await das_programme.import_keys(w)
-    states: dict[int, rules.PersonState] = {}
-    for pid, _status, _emp in people.values():
-        states[pid] = rules.PersonState(pid, [], comps.get(pid, {}))
-    for c in contracts:
-        st = states.get(c.person_id)
-        if st is not None:
-            st.contracts.append(contract_state(c, moves.get(c.contract_no, []), used.get(c.contract_no, {})))
-    for (pid, d), m in days.items():
-        if pid in states:
-            states[pid].day_minutes[d] = m
+    states = await _person_states(w, {pid for pid, _status, _emp in people.values()})
     seen: dict[int, int] = {}
     dates: dict[str, dt.date] = {}
     i_person, i_project, i_date, i_min = idx["person"], idx["project"], idx["date"], idx["minutes"]
@@ -229,20 +220,43 @@ async def _entries_checker(w: Writer, idx: dict[str, int], now: int, out: Outcom
             raise Invalid("duplicates an entry already imported (same person, project, date, minutes and competence)")
         state = states[person[0]]
         contract, (c_label, level, family) = rules.check_entry(state, proj, when, minutes, comp or None)
-        status, by, at = "pending", None, None
-        if i_by is not None and row[i_by].strip():
-            validator = people.get(row[i_by].strip())
-            if validator is None or validator[0] != proj.coordinator_id:
-                raise Invalid(f"field 'validated_by': not the coordinator of project {proj.id}")
-            if validator[0] == person[0]:
-                raise Invalid("field 'validated_by': a coordinator cannot validate their own entries")
-            status, by, at = "validated", validator[0], now
+        by = _validator(people, row[i_by].strip() if i_by is not None else "", proj, person[0])
+        status, at = ("validated", now) if by is not None else ("pending", None)
         seen[key] = line
         rules.record_use(state, contract, when, minutes)
         note = row[i_note][:500] if i_note is not None else ""
         out.rows.append((person[0], proj.id, contract.no, d, minutes, c_label, level, family, status, by, at, None, note, key, now))
 
     return check
+
+
+async def _person_states(w: Writer, pids: set[int]) -> dict[int, rules.PersonState]:
+    """Every person's contracts, competences and minutes per day, as the entry rules check them."""
+    contracts = await das_persons.contracts(w)
+    moves = await das_persons.flex(w)
+    used = await das_persons.usage(w)
+    comps = await das_persons.latest_competences(w)
+    states = {pid: rules.PersonState(pid, [], comps.get(pid, {})) for pid in pids}
+    for c in contracts:
+        st = states.get(c.person_id)
+        if st is not None:
+            st.contracts.append(contract_state(c, moves.get(c.contract_no, []), used.get(c.contract_no, {})))
+    for (pid, d), m in (await das_persons.day_minutes(w)).items():
+        if pid in states:
+            states[pid].day_minutes[d] = m
+    return states
+
+
+def _validator(people: dict[str, tuple[int, str, int | None]], ref: str, proj: rules.ProjectState, person_id: int) -> int | None:
+    """The coordinator named in `validated_by` (None: the entry stays pending), checked like `das entry validate`."""
+    if not ref:
+        return None
+    validator = people.get(ref)
+    if validator is None or validator[0] != proj.coordinator_id:
+        raise Invalid(f"field 'validated_by': not the coordinator of project {proj.id}")
+    if validator[0] == person_id:
+        raise Invalid("field 'validated_by': a coordinator cannot validate their own entries")
+    return validator[0]
 
 
 async def _persons_checker(w: Writer, idx: dict[str, int], now: int, out: Outcome) -> Callable[[int, list[str]], None]:

@@ -16,11 +16,13 @@ from node.das.persons import allocation
 from node.errors import Conflict, Invalid, NodeError, NotFound
 from node.jsonview import to_json
 from node.storage import das_persons, das_statements, das_summaries
+from node.storage.das_query import Query
 from protocol import das as pdas
 from protocol import merkle
 from protocol.errors import ProtocolError
 
 MAX_GROUP_CELLS = 30  # cells per group in a summary (the schema allows 32 categories, 64 families)
+Cells = dict[str, dict[int, int]]  # {category or family: {person: minutes}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,17 +48,7 @@ class SummariesService:
         for c in contracts:
             d0, d1 = dt.date.fromisoformat(c.date_from), dt.date.fromisoformat(c.date_to)
             granted += rules.granted_in(d0, d1, allocation(c, moves.get(c.contract_no, [])), p.start, p.end)
-        titles = await das_statements.project_titles(q)
-        given_person: dict[int, int] = defaultdict(int)
-        cat: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-        fam: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-        for pid, proj, family, minutes in await das_summaries.given_by(q, start, end):
-            if pid not in persons:
-                continue
-            title, sdg, theme, _ = titles[proj]
-            given_person[pid] += minutes
-            cat[pdas.public_category(sdg, theme)][pid] += minutes
-            fam[family][pid] += minutes
+        given_person, cat, fam = await _given(q, start, end, persons)
 
         def group(src: dict[str, dict[int, int]], total_published: bool) -> dict[str, Any]:
             return summary_group(src, k, total_published)
@@ -83,12 +75,8 @@ class SummariesService:
             "credited": credited,
             "employers": pdas.cell(len(employed), k, employers=len(employers)),
         }
-        real = await das_statements.period_leaves(q, p.text)
-        size = pdas.padded_size(len(real))
-        leaves: list[tuple[bytes, int | None]] = [(leaf, no) for no, leaf in real]
-        leaves += [(secrets.token_bytes(32), None) for _ in range(size - len(real))]
-        leaves.sort(key=lambda x: x[0])
-        body["statements"] = size
+        leaves = await _statement_leaves(q, p.text)
+        body["statements"] = len(leaves)
         body["statements_root"] = merkle.root_of([x[0] for x in leaves])
         return body, leaves
 
@@ -167,6 +155,33 @@ class SummariesService:
         doc = pdas.make_disclosure(rec.raw, rec.sig, s.body, s.salt, h.idx, h.size, proof)
         pdas.verify_disclosure(doc, self.ctx.node.public_key)  # never hand out a disclosure that does not verify
         return doc
+
+
+async def _given(q: Query, start: str, end: str, persons: dict[int, str]) -> tuple[dict[int, int], Cells, Cells]:
+    """Validated minutes in [start, end] of persons not erased: per person, per public category and per family."""
+    titles = await das_statements.project_titles(q)
+    per_person: dict[int, int] = defaultdict(int)
+    cat: Cells = defaultdict(lambda: defaultdict(int))
+    fam: Cells = defaultdict(lambda: defaultdict(int))
+    for pid, proj, family, minutes in await das_summaries.given_by(q, start, end):
+        if pid not in persons:
+            continue
+        _title, sdg, theme, _ = titles[proj]
+        per_person[pid] += minutes
+        cat[pdas.public_category(sdg, theme)][pid] += minutes
+        fam[family][pid] += minutes
+    return per_person, cat, fam
+
+
+async def _statement_leaves(q: Query, period: str) -> list[tuple[bytes, int | None]]:
+    """The period's statement leaves (with their numbers), padded with random leaves so the tree's
+    size says little about how many statements there are, and sorted so a leaf's place says nothing."""
+    real = await das_statements.period_leaves(q, period)
+    size = pdas.padded_size(len(real))
+    leaves: list[tuple[bytes, int | None]] = [(leaf, no) for no, leaf in real]
+    leaves += [(secrets.token_bytes(32), None) for _ in range(size - len(real))]
+    leaves.sort(key=lambda x: x[0])
+    return leaves
 
 
 def summary_group(src: dict[str, dict[int, int]], k: int, total_published: bool) -> dict[str, Any]:
