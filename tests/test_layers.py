@@ -89,11 +89,6 @@ def _front_door(rel: str) -> bool:
     return rel == "cli.py" or rel.startswith("federation/") or name.startswith(("commands", "routes")) or name.endswith("_routes.py")
 
 
-# DasService's own work (issue #11, DAS part) moves these reads behind it; until then they are the
-# only front door that still reads DAS storage
-STORAGE_EXEMPT = {"node/das/routes.py"}
-
-
 def test_storage_is_private_to_node() -> None:
     """`Node` is the one door into a node's state: nothing outside `node/`, and no front door,
     imports `node.storage` or touches a node's database handle."""
@@ -101,7 +96,7 @@ def test_storage_is_private_to_node() -> None:
     for _pkg, path in _files():
         rel = str(path.relative_to(ROOT))
         outside = not rel.startswith("node/")
-        if (outside or _front_door(rel)) and rel not in STORAGE_EXEMPT:
+        if outside or _front_door(rel):
             bad += [f"{rel} imports {m}" for m in _modules(path) if m == "node.storage" or m.startswith("node.storage.")]
         if outside and re.search(r"\bnode\.db\b", path.read_text()):
             bad.append(f"{rel} touches node.db")

@@ -1,5 +1,6 @@
-"""What every DAS operation shares: the node it runs on, its clock and config, and the lookups
-that turn a pseudonym, employer name or project id into a row (or a clear error).
+"""What every DAS operation shares (`DasContext`): the node it runs on, its database, clock and
+config, and the lookups that turn a pseudonym, employer name or project id into a row (or a clear
+error).
 
 Each operation checks its input and writes in one transaction (`Database.write()`), reading what
 it checks inside that transaction. Error messages name the field or line at fault and never
@@ -10,11 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
+from node.config import DasSection
 from node.errors import Invalid, NotFound
-from node.service import Node
+from node.service import Clock, Node
 from node.storage import das_persons, das_programme
+from node.storage.das_persons import Employer, Person
+from node.storage.das_programme import Project
+from node.storage.das_query import Query
+from node.storage.db import Database
 from protocol import das as pdas
 from protocol.errors import ProtocolError
 
@@ -26,41 +31,40 @@ def period_field(text: str) -> pdas.Period:
         raise Invalid(f"field 'period': {exc.message}") from None
 
 
-@dataclass
-class DasBase:
-    """The node a DAS operation runs on, its clock and config, and the lookups every operation shares."""
+@dataclass(frozen=True, slots=True)
+class DasContext:
+    """The node a DAS operation runs on, its database, clock and config, and the lookups every operation shares."""
 
     node: Node
+    db: Database
+    cfg: DasSection
+    clock: Clock
 
-    @property
-    def db(self) -> Any:
-        return self.node.db
-
-    @property
-    def cfg(self) -> Any:
-        return self.node.config.das
+    @classmethod
+    def of(cls, node: Node) -> DasContext:
+        return cls(node, node.db, node.config.das, node.clock)
 
     def now(self) -> int:
-        return self.node.clock()
+        return self.clock()
 
     def today(self) -> dt.date:
         return dt.datetime.fromtimestamp(self.now() / 1000, dt.UTC).date()
 
     # -- lookups ---------------------------------------------------------------------------
 
-    async def _person(self, q: Any, ref: str, field: str = "person") -> dict[str, Any]:
+    async def person(self, q: Query, ref: str, field: str = "person") -> Person:
         p = await das_persons.person(q, str(ref).strip())
-        if p is None or p["erased_at"] is not None:
+        if p is None or p.erased_at is not None:
             raise NotFound(f"field '{field}': no person with this pseudonym or local id (add one with `das person add`)")
         return p
 
-    async def _employer(self, q: Any, ref: str, field: str = "employer") -> dict[str, Any]:
+    async def employer(self, q: Query, ref: str, field: str = "employer") -> Employer:
         e = await das_persons.employer(q, str(ref).strip())
         if e is None:
             raise NotFound(f"field '{field}': no employer '{str(ref)[:60]}' (add it with `das employer add`)")
         return e
 
-    async def _project(self, q: Any, ref: Any, field: str = "project") -> dict[str, Any]:
+    async def project(self, q: Query, ref: int | str, field: str = "project") -> Project:
         try:
             pid = int(ref)
         except (TypeError, ValueError):
@@ -69,13 +73,3 @@ class DasBase:
         if p is None:
             raise NotFound(f"field '{field}': no project {pid} (see `das project list`)")
         return p
-
-
-def jsonable(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [jsonable(v) for v in value]
-    return value

@@ -69,7 +69,20 @@ def register(sub: Any) -> None:
                                      "activity entries, statements, local-currency credits and private summaries.",
                          epilog="example: democite das person add --pseudonym p-0042 --status employee --employer acme")
     ds = das.add_subparsers(dest="das_command", metavar="COMMAND", required=True)
+    _employers(ds)
+    _persons(ds)
+    _contracts(ds)
+    _projects(ds)
+    _entries(ds)
+    _statements(ds)
+    _import(ds)
+    _summaries(ds)
+    _proofs(ds)
+    _ledger(ds)
 
+
+def _employers(ds: Any) -> None:
+    """`democite das`: employers and their purpose-limited view."""
     g = das_group(ds, "employer", "employers (private or public)", "democite das employer add --name acme --kind private")
     p = _cmd(g, "add", employer_add, "add an employer; prints its id")
     p.add_argument("--name", required=True, help='the employer\'s name, e.g. "Usine Zéphyr"')
@@ -79,6 +92,9 @@ def register(sub: Any) -> None:
     p.add_argument("employer", help="employer name or id")
     p.add_argument("--period", help="YYYY, YYYY-Qn or YYYY-MM (default: this year)")
 
+
+def _persons(ds: Any) -> None:
+    """`democite das`: persons, their profiles, export and erasure."""
     g = das_group(ds, "person", "persons holding a Societal Activity Right",
                   "democite das person show p-0042")
     p = _cmd(g, "add", person_add, "add a person; prints their local id")
@@ -105,6 +121,9 @@ def register(sub: Any) -> None:
     p.add_argument("person", help=PERSON)
     p.add_argument("--yes", action="store_true", help="confirm: this cannot be undone")
 
+
+def _contracts(ds: Any) -> None:
+    """`democite das`: contracts, acceptances, amendments and flexibility."""
     g = das_group(ds, "contract", "three-party DAS contracts, amendments and flexibility agreements",
                   "democite das contract add --person p-0042 --hours 17h30 --from 2026-01-01 --to 2026-12-31")
     p = _cmd(g, "add", contract_add, "add a contract; prints its id")
@@ -142,6 +161,9 @@ def register(sub: Any) -> None:
     p.add_argument("--on", help="date of the agreement YYYY-MM-DD (default today)")
     p.add_argument("--reason", help="why, in one sentence (optional)")
 
+
+def _projects(ds: Any) -> None:
+    """`democite das`: the programme's projects and their states."""
     g = das_group(ds, "project", "the local programme of projects of general interest",
                   'democite das project add --title "Repair café" --sdg 12 --coordinator p-0007')
     p = _cmd(g, "add", project_add, "propose a project; prints its id")
@@ -164,6 +186,9 @@ def register(sub: Any) -> None:
         p.add_argument("project", type=int, help="the project's id (`das project list`)")
         p.add_argument("--note", help=NOTE)
 
+
+def _entries(ds: Any) -> None:
+    """`democite das`: time given to projects and its review."""
     g = das_group(ds, "entry", "time given to projects",
                   "democite das entry add --person p-0042 --project 1 --date 2026-02-10 --minutes 90")
     p = _cmd(g, "add", entry_add, "record time given; prints the entry id")
@@ -190,6 +215,9 @@ def register(sub: Any) -> None:
     p.add_argument("--minutes", type=int, required=True, help="the right total duration of the entry")
     p.add_argument("--reason", required=True, help='why, e.g. "typed 90 for 60"')
 
+
+def _statements(ds: Any) -> None:
+    """`democite das`: statements: one person's, or every statement of a period."""
     p = _cmd(ds, "statement", statement, "issue (or show) a person's Societal Activity statement for a period")
     p.epilog = "example: democite das statement --person p-0042 --period 2026-Q1 --format html --out b.html"
     p.add_argument("--person", help=PERSON)
@@ -208,11 +236,17 @@ def register(sub: Any) -> None:
     p.add_argument("--limit", type=int, default=1000, help=PAGE_LIMIT)
     p.add_argument("--offset", type=int, default=0, help=PAGE_OFFSET)
 
+
+def _import(ds: Any) -> None:
+    """`democite das`: the bulk CSV import."""
     p = _cmd(ds, "import", import_csv, "bulk import a CSV (employers, persons, contracts or entries) in one transaction")
     p.epilog = "example: democite das import entries.csv"
     p.add_argument("file", help="the CSV file; its header line names the columns (e.g. person,project,date,minutes)")
     p.add_argument("--kind", choices=("employers", "persons", "contracts", "entries"), help="default: from the header line")
 
+
+def _summaries(ds: Any) -> None:
+    """`democite das`: k-anonymous summaries."""
     g = das_group(ds, "summary", "signed, k-anonymous summaries published to the network",
                   "democite das summary publish --period 2026-Q1")
     p = _cmd(g, "publish", summary_publish, "sign and publish the period's das.summary (once the period has ended)")
@@ -222,6 +256,9 @@ def register(sub: Any) -> None:
     p = _cmd(g, "list", summary_list, "summaries this node published")
     p.add_argument("--period", help="only this period's summaries")
 
+
+def _proofs(ds: Any) -> None:
+    """`democite das`: disclosures and their offline check."""
     p = _cmd(ds, "prove", prove, "a disclosure proving one statement is counted in a published summary (JSON)")
     p.epilog = "example: democite das prove --statement 12 --out proof.json"
     p.add_argument("--statement", type=int, required=True, help="the statement's number (`das statements`)")
@@ -232,6 +269,9 @@ def register(sub: Any) -> None:
     p.add_argument("file", help="the disclosure (JSON) written by `das prove`")
     p.add_argument("--author", help="the territory's public key (hex) the summary must be signed by")
 
+
+def _ledger(ds: Any) -> None:
+    """`democite das`: the local-currency ledger."""
     g = das_group(ds, "ledger", "local-currency credits (double-entry, integer cents)",
                   "democite das ledger spend --person p-0042 --cents 1250 --merchant \"Épicerie du centre\"")
     p = _cmd(g, "spend", ledger_spend, "a person spends local currency at a local service")

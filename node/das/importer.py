@@ -27,6 +27,7 @@ from node.das.programme import contract_state
 from node.das.service import DasService
 from node.errors import Invalid, NodeError
 from node.storage import das_persons, das_programme
+from node.storage.db import Writer
 from protocol.das import SALT_BYTES
 
 KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # kind: (required, optional)
@@ -113,22 +114,15 @@ async def run_import(svc: DasService, text: str, kind: str | None) -> AsyncItera
     kind, cols = detect(header, kind)
     total = max(text.count("\n") - 1 + (0 if text.endswith("\n") else 1), 0)
     yield {"progress": 0, "total": total, "phase": "import"}
-    now = svc.now()
-    today = svc.today().isoformat()
+    now = svc.ctx.now()
+    today = svc.ctx.today().isoformat()
     out = Outcome(kind=kind)
     idx = {c: i for i, c in enumerate(cols)}
     width = len(cols)
     imported = 0
-    async with svc.db.write() as w:
+    async with svc.ctx.db.write() as w:
         await das_programme.bulk_mode(w)
-        if kind == "entries":
-            check = await _entries_checker(svc, w, idx, now, out)
-        elif kind == "persons":
-            check = await _persons_checker(w, idx, now, out)
-        elif kind == "employers":
-            check = await _employers_checker(w, idx, now, out)
-        else:
-            check = await _contracts_checker(w, idx, now, today, out)
+        check = await _checker(w, kind, idx, now, today, out)
         line = 1
         while True:
             chunk = list(itertools.islice(reader, CHUNK))
@@ -136,20 +130,8 @@ async def run_import(svc: DasService, text: str, kind: str | None) -> AsyncItera
                 break
             first = line + 1
             line += len(chunk)
-
-            def work(chunk: list[list[str]] = chunk, first: int = first) -> None:
-                for i, row in enumerate(chunk):
-                    if len(row) != width:
-                        if not any(c.strip() for c in row):
-                            continue
-                        out.fail(first + i, f"{len(row)} values for {width} columns")
-                        continue
-                    try:
-                        check(first + i, row)
-                    except (NodeError, ValueError) as exc:
-                        out.fail(first + i, _err(exc))
-
-            await asyncio.to_thread(work)
+            # checking is CPU work: off the event loop, so the node keeps answering during an import
+            await asyncio.to_thread(_check_chunk, check, chunk, first, width, out)
             out.lines += len(chunk)
             if not out.errors:
                 await _insert(w, kind, out, now)
@@ -164,7 +146,31 @@ async def run_import(svc: DasService, text: str, kind: str | None) -> AsyncItera
                       "per_second": int(imported / secs) if secs > 0 else 0}}
 
 
-async def _insert(w: Any, kind: str, out: Outcome, now: int) -> None:
+async def _checker(w: Writer, kind: str, idx: dict[str, int], now: int, today: str, out: Outcome) -> Callable[[int, list[str]], None]:
+    if kind == "entries":
+        return await _entries_checker(w, idx, now, out)
+    if kind == "persons":
+        return await _persons_checker(w, idx, now, out)
+    if kind == "employers":
+        return await _employers_checker(w, idx, now, out)
+    return await _contracts_checker(w, idx, now, today, out)
+
+
+def _check_chunk(check: Callable[[int, list[str]], None], chunk: list[list[str]], first: int, width: int, out: Outcome) -> None:
+    """Check lines `first`.. of the file; every error is kept in `out` (blank lines are skipped)."""
+    for i, row in enumerate(chunk):
+        if len(row) != width:
+            if not any(c.strip() for c in row):
+                continue
+            out.fail(first + i, f"{len(row)} values for {width} columns")
+            continue
+        try:
+            check(first + i, row)
+        except (NodeError, ValueError) as exc:
+            out.fail(first + i, _err(exc))
+
+
+async def _insert(w: Writer, kind: str, out: Outcome, now: int) -> None:
     if kind == "entries":
         await das_programme.insert_entries(w, out.rows)
     elif kind == "persons":
@@ -177,25 +183,11 @@ async def _insert(w: Any, kind: str, out: Outcome, now: int) -> None:
         await das_persons.accept_many(w, out.extra)
 
 
-async def _entries_checker(svc: DasService, w: Any, idx: dict[str, int], now: int, out: Outcome) -> Callable[[int, list[str]], None]:
+async def _entries_checker(w: Writer, idx: dict[str, int], now: int, out: Outcome) -> Callable[[int, list[str]], None]:
     people = await das_persons.person_ids(w, with_local_ids=True)
     projects = await das_programme.project_states(w)
-    contracts = await das_persons.contracts(w)
-    moves = await das_persons.flex(w)
-    used = await das_persons.usage(w)
-    comps = await das_persons.latest_competences(w)
-    days = await das_persons.day_minutes(w)
     keys = await das_programme.import_keys(w)
-    states: dict[int, rules.PersonState] = {}
-    for pid, _status, _emp in people.values():
-        states[pid] = rules.PersonState(pid, [], comps.get(pid, {}))
-    for c in contracts:
-        st = states.get(c["person_id"])
-        if st is not None:
-            st.contracts.append(contract_state(c, moves.get(c["contract_no"], []), used.get(c["contract_no"], {})))
-    for (pid, d), m in days.items():
-        if pid in states:
-            states[pid].day_minutes[d] = m
+    states = await _person_states(w, {pid for pid, _status, _emp in people.values()})
     seen: dict[int, int] = {}
     dates: dict[str, dt.date] = {}
     i_person, i_project, i_date, i_min = idx["person"], idx["project"], idx["date"], idx["minutes"]
@@ -228,14 +220,8 @@ async def _entries_checker(svc: DasService, w: Any, idx: dict[str, int], now: in
             raise Invalid("duplicates an entry already imported (same person, project, date, minutes and competence)")
         state = states[person[0]]
         contract, (c_label, level, family) = rules.check_entry(state, proj, when, minutes, comp or None)
-        status, by, at = "pending", None, None
-        if i_by is not None and row[i_by].strip():
-            validator = people.get(row[i_by].strip())
-            if validator is None or validator[0] != proj.coordinator_id:
-                raise Invalid(f"field 'validated_by': not the coordinator of project {proj.id}")
-            if validator[0] == person[0]:
-                raise Invalid("field 'validated_by': a coordinator cannot validate their own entries")
-            status, by, at = "validated", validator[0], now
+        by = _validator(people, row[i_by].strip() if i_by is not None else "", proj, person[0])
+        status, at = ("validated", now) if by is not None else ("pending", None)
         seen[key] = line
         rules.record_use(state, contract, when, minutes)
         note = row[i_note][:500] if i_note is not None else ""
@@ -244,7 +230,36 @@ async def _entries_checker(svc: DasService, w: Any, idx: dict[str, int], now: in
     return check
 
 
-async def _persons_checker(w: Any, idx: dict[str, int], now: int, out: Outcome) -> Callable[[int, list[str]], None]:
+async def _person_states(w: Writer, pids: set[int]) -> dict[int, rules.PersonState]:
+    """Every person's contracts, competences and minutes per day, as the entry rules check them."""
+    contracts = await das_persons.contracts(w)
+    moves = await das_persons.flex(w)
+    used = await das_persons.usage(w)
+    comps = await das_persons.latest_competences(w)
+    states = {pid: rules.PersonState(pid, [], comps.get(pid, {})) for pid in pids}
+    for c in contracts:
+        st = states.get(c.person_id)
+        if st is not None:
+            st.contracts.append(contract_state(c, moves.get(c.contract_no, []), used.get(c.contract_no, {})))
+    for (pid, d), m in (await das_persons.day_minutes(w)).items():
+        if pid in states:
+            states[pid].day_minutes[d] = m
+    return states
+
+
+def _validator(people: dict[str, tuple[int, str, int | None]], ref: str, proj: rules.ProjectState, person_id: int) -> int | None:
+    """The coordinator named in `validated_by` (None: the entry stays pending), checked like `das entry validate`."""
+    if not ref:
+        return None
+    validator = people.get(ref)
+    if validator is None or validator[0] != proj.coordinator_id:
+        raise Invalid(f"field 'validated_by': not the coordinator of project {proj.id}")
+    if validator[0] == person_id:
+        raise Invalid("field 'validated_by': a coordinator cannot validate their own entries")
+    return validator[0]
+
+
+async def _persons_checker(w: Writer, idx: dict[str, int], now: int, out: Outcome) -> Callable[[int, list[str]], None]:
     people = await das_persons.person_ids(w)
     lids = await das_persons.local_ids(w)
     emps = await das_persons.employer_ids(w)
@@ -287,7 +302,7 @@ async def _persons_checker(w: Any, idx: dict[str, int], now: int, out: Outcome) 
     return check
 
 
-async def _employers_checker(w: Any, idx: dict[str, int], now: int, out: Outcome) -> Callable[[int, list[str]], None]:
+async def _employers_checker(w: Writer, idx: dict[str, int], now: int, out: Outcome) -> Callable[[int, list[str]], None]:
     emps = await das_persons.employer_ids(w)
     seen: dict[str, int] = {}
 
@@ -307,12 +322,12 @@ async def _employers_checker(w: Any, idx: dict[str, int], now: int, out: Outcome
     return check
 
 
-async def _contracts_checker(w: Any, idx: dict[str, int], now: int, today: str, out: Outcome) -> Callable[[int, list[str]], None]:
+async def _contracts_checker(w: Writer, idx: dict[str, int], now: int, today: str, out: Outcome) -> Callable[[int, list[str]], None]:
     people = await das_persons.person_ids(w, with_local_ids=True)
     emps = await das_persons.employer_ids(w)
     spans: dict[int, list[tuple[str, str, int]]] = {}
     for c in await das_persons.contracts(w):
-        spans.setdefault(c["person_id"], []).append((c["date_from"], c["date_to"], c["contract_no"]))
+        spans.setdefault(c.person_id, []).append((c.date_from, c.date_to, c.contract_no))
     next_no = await das_persons.next_contract_no(w)
     next_id = await das_persons.next_contract_row(w)
     i_mode, i_emp = idx.get("mode"), idx.get("employer")

@@ -7,18 +7,26 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from node.das import rules
-from node.das.base import DasBase, jsonable, period_field
+from node.das.base import DasContext, period_field
 from node.errors import Conflict, Invalid, NotFound
+from node.jsonview import to_json
 from node.storage import das_persons, das_rights, das_statements
+from node.storage.das_persons import Contract, FlexMove
+from node.storage.das_query import Query
+from node.storage.das_statements import Statement
 from protocol import das as pdas
 from protocol import encoding
 
 
-class PersonsContracts(DasBase):
+@dataclass(frozen=True, slots=True)
+class PersonsService:
     """Employers, persons (profiles, export, erasure) and their DAS contracts."""
+
+    ctx: DasContext
 
     # -- employers -------------------------------------------------------------------------
 
@@ -26,20 +34,22 @@ class PersonsContracts(DasBase):
         name = name.strip()
         if not name:
             raise Invalid("field 'name': an employer needs a name")
-        async with self.db.write() as w:
+        async with self.ctx.db.write() as w:
             if await das_persons.employer(w, name) is not None:
                 raise Conflict(f"field 'name': employer '{name[:60]}' already exists")
-            eid = await das_persons.insert_employer(w, name, kind, self.now())
+            eid = await das_persons.insert_employer(w, name, kind, self.ctx.now())
         return {"id": eid, "name": name, "kind": kind}
+
+    async def list_employers(self) -> dict[str, Any]:
+        return {"employers": [asdict(e) for e in await das_persons.employers(self.ctx.db)]}
 
     async def employer_view(self, ref: str, period: str | None) -> dict[str, Any]:
         """Purpose limitation: hours used against each employee's quota, never projects or causes."""
-        e = await self._employer(self.db, ref)
-        p = period_field(period) if period else period_field(str(self.today().year))
-        rows = await das_persons.employer_quota(self.db, e["id"], p.start.isoformat(), p.end.isoformat())
-        for r in rows:
-            r["remaining_minutes"] = r["granted_minutes"] - r["used_minutes"]
-        return {"employer": e["name"], "period": p.text, "employees": rows}
+        e = await self.ctx.employer(self.ctx.db, ref)
+        p = period_field(period) if period else period_field(str(self.ctx.today().year))
+        rows = await das_persons.employer_quota(self.ctx.db, e.id, p.start.isoformat(), p.end.isoformat())
+        employees = [asdict(r) | {"remaining_minutes": r.granted_minutes - r.used_minutes} for r in rows]
+        return {"employer": e.name, "period": p.text, "employees": employees}
 
     # -- persons ---------------------------------------------------------------------------
 
@@ -48,30 +58,33 @@ class PersonsContracts(DasBase):
         if not pseudonym:
             raise Invalid("field 'pseudonym': a person needs a pseudonym")
         lid = (local_id or "").strip() or new_local_id()
-        async with self.db.write() as w:
+        async with self.ctx.db.write() as w:
             if await das_persons.person(w, pseudonym) is not None:
                 raise Conflict("field 'pseudonym': this pseudonym is already used")
             if await das_persons.person(w, lid) is not None:
                 raise Conflict("field 'local_id': this local id is already used")
-            eid = (await self._employer(w, employer))["id"] if employer else None
-            await das_persons.insert_person(w, lid, pseudonym, name, status, eid, secrets.token_bytes(pdas.SALT_BYTES), self.now())
+            eid = (await self.ctx.employer(w, employer)).id if employer else None
+            await das_persons.insert_person(w, lid, pseudonym, name, status, eid, secrets.token_bytes(pdas.SALT_BYTES), self.ctx.now())
         return {"id": lid, "status": status, "employer": employer}
 
+    async def list_persons(self, status: str | None) -> dict[str, Any]:
+        return {"persons": [asdict(p) for p in await das_persons.persons(self.ctx.db, status)]}
+
     async def get_person(self, ref: str) -> dict[str, Any]:
-        p = await self._person(self.db, ref)
-        moves = await das_persons.flex(self.db)
+        p = await self.ctx.person(self.ctx.db, ref)
+        moves = await das_persons.flex(self.ctx.db)
         emp = None
-        if p["employer_id"]:
-            row = await das_persons.employer(self.db, str(p["employer_id"]))
-            emp = row["name"] if row else None
+        if p.employer_id:
+            row = await das_persons.employer(self.ctx.db, str(p.employer_id))
+            emp = row.name if row else None
         return {
-            "id": p["local_id"],
-            "pseudonym": p["pseudonym"],
-            "name": p["name"],
-            "status": p["status"],
+            "id": p.local_id,
+            "pseudonym": p.pseudonym,
+            "name": p.name,
+            "status": p.status,
             "employer": emp,
-            "profiles": await das_persons.profiles(self.db, p["id"]),
-            "contracts": [self._contract_json(c, moves.get(c["contract_no"], [])) for c in await das_persons.contracts(self.db, person_id=p["id"])],
+            "profiles": [asdict(x) for x in await das_persons.profiles(self.ctx.db, p.id)],
+            "contracts": [contract_json(c, moves.get(c.contract_no, [])) for c in await das_persons.contracts(self.ctx.db, person_id=p.id)],
         }
 
     async def set_profile(self, ref: str, competences: list[Any], agreed_on: str | None, parties: list[str]) -> dict[str, Any]:
@@ -93,186 +106,198 @@ class PersonsContracts(DasBase):
             items.append((label, level, family))
         if not items:
             raise Invalid("field 'competences': a profile lists at least one competence")
-        on = rules.day(agreed_on, "agreed_on", self.today()).isoformat() if agreed_on else self.today().isoformat()
-        async with self.db.write() as w:
-            p = await self._person(w, ref)
-            need = {"engagement21", "person"} | ({"employer"} if p["employer_id"] else set())
+        on = rules.day(agreed_on, "agreed_on", self.ctx.today()).isoformat() if agreed_on else self.ctx.today().isoformat()
+        async with self.ctx.db.write() as w:
+            p = await self.ctx.person(w, ref)
+            need = {"engagement21", "person"} | ({"employer"} if p.employer_id else set())
             bad = sorted(set(parties) - set(rules.PARTIES))
             if bad:
                 raise Invalid(f"field 'parties': unknown party '{bad[0]}' (parties: {', '.join(rules.PARTIES)})")
             missing = sorted(need - set(parties))
             if missing:
                 raise Invalid(f"field 'parties': the profile must be agreed by {', '.join(sorted(need))}; missing {', '.join(missing)}")
-            prof_id, version = await das_persons.insert_profile(w, p["id"], on, sorted(set(parties)), items, self.now())
+            prof_id, version = await das_persons.insert_profile(w, p.id, on, sorted(set(parties)), items, self.ctx.now())
         return {"id": prof_id, "version": version, "agreed_on": on, "parties": sorted(set(parties)), "competences": len(items)}
 
     async def export_person(self, ref: str) -> dict[str, Any]:
-        p = await self._person(self.db, ref)
-        data = await das_rights.person_export(self.db, p["id"])
-        emp = await das_persons.employer(self.db, str(p["employer_id"])) if p["employer_id"] else None
-        out = {
+        p = await self.ctx.person(self.ctx.db, ref)
+        data = await das_rights.person_export(self.ctx.db, p.id)
+        emp = await das_persons.employer(self.ctx.db, str(p.employer_id)) if p.employer_id else None
+        return {
             "format": "democite/das-person-export/v1",
-            "exported_on": self.today().isoformat(),
+            "exported_on": self.ctx.today().isoformat(),
             "person": {
-                "id": p["local_id"], "pseudonym": p["pseudonym"], "name": p["name"], "status": p["status"],
-                "employer": emp["name"] if emp else None, "created_at": p["created_at"],
+                "id": p.local_id, "pseudonym": p.pseudonym, "name": p.name, "status": p.status,
+                "employer": emp.name if emp else None, "created_at": p.created_at,
             },
-            "profiles": await das_persons.profiles(self.db, p["id"]),
-            **data,
-            "balance_cents": await das_statements.balance(self.db, f"person:{p['id']}"),
+            "profiles": [asdict(x) for x in await das_persons.profiles(self.ctx.db, p.id)],
+            "contracts": [asdict(c) for c in data.contracts],
+            "flexibility": [asdict(f) for f in data.flexibility],
+            "entries": [asdict(e) for e in data.entries],
+            "statements": [_exported_statement(s) for s in data.statements],
+            "ledger": [asdict(x) for x in data.ledger],
+            "coordinates": [asdict(x) for x in data.coordinates],
+            "balance_cents": await das_statements.balance(self.ctx.db, f"person:{p.id}"),
         }
-        for s in out["statements"]:
-            s["statement"] = jsonable(encoding.decode(s.pop("body"))) if s.get("body") else None
-            s["salt"] = s["salt"].hex() if s.get("salt") else None
-            s["leaf"] = s["leaf"].hex()
-        return out
 
     async def erase_person(self, ref: str) -> dict[str, Any]:
-        async with self.db.write() as w:
-            p = await self._person(w, ref)
-            bal = await das_statements.balance(w, f"person:{p['id']}")
-            counts = await das_rights.erase_person(w, p["id"], self.now())
-        await self.db.purge()
-        return {"id": p["local_id"], "erased": True, "removed": counts, "balance_cents_kept_anonymously": bal}
+        async with self.ctx.db.write() as w:
+            p = await self.ctx.person(w, ref)
+            bal = await das_statements.balance(w, f"person:{p.id}")
+            counts = await das_rights.erase_person(w, p.id, self.ctx.now())
+        await self.ctx.db.purge()
+        return {"id": p.local_id, "erased": True, "removed": counts, "balance_cents_kept_anonymously": bal}
 
     # -- contracts -------------------------------------------------------------------------
-
-    def _contract_json(self, c: dict[str, Any], moves: Sequence[dict[str, Any]] = (), used: dict[str, int] | None = None) -> dict[str, Any]:
-        alloc = rules.allocation(
-            dt.date.fromisoformat(c["date_from"]), dt.date.fromisoformat(c["date_to"]), c["minutes_granted"],
-            [(m["from_quarter"], m["to_quarter"], m["minutes"]) for m in moves],
-        )
-        need = rules.required_parties(c["employer_id"] is not None)
-        out = {
-            "id": c["contract_no"], "version": c["version"], "from": c["date_from"], "to": c["date_to"],
-            "hours": c["minutes_granted"] / 60, "minutes_granted": c["minutes_granted"], "mode": c["mode"],
-            "leave_day_minutes": c["leave_day_minutes"], "accepted": c["accepted"],
-            "missing_acceptances": [x for x in need if x not in c["accepted"]],
-            "allocation": alloc, "superseded": c["superseded_by"] is not None,
-        }
-        if used is not None:
-            out["used_minutes"] = sum(used.values())
-            out["used_by_quarter"] = used
-            out["remaining_minutes"] = c["minutes_granted"] - out["used_minutes"]
-        return out
 
     async def add_contract(self, person: str, hours: int | None, date_from: str, date_to: str, employer: str | None, mode: str,
                            leave_day_minutes: int, pending: bool, minutes: int | None = None) -> dict[str, Any]:
         granted = rules.granted_minutes(hours, minutes)
         d0, d1 = rules.day(date_from, "from"), rules.day(date_to, "to")
-        rules.contract_dates(d0, d1, self.today())
+        rules.contract_dates(d0, d1, self.ctx.today())
         if (d1 - d0).days > 366 * 5:
             raise Invalid("field 'to': a DAS contract lasts at most five years; amend or renew it")
         years = ((d1 - d0).days + 1) / 365.25
         if granted > rules.MAX_HOURS_PER_YEAR * 60 * max(1.0, years):
             raise Invalid(f"field '{'hours' if minutes is None else 'minutes'}': {rules.hm(granted)} is more than a working year")
-        async with self.db.write() as w:
-            p = await self._person(w, person)
-            emp_id = (await self._employer(w, employer))["id"] if employer else p["employer_id"]
-            for c in await das_persons.contracts(w, person_id=p["id"]):
-                if c["date_from"] <= d1.isoformat() and c["date_to"] >= d0.isoformat():
+        async with self.ctx.db.write() as w:
+            p = await self.ctx.person(w, person)
+            emp_id = (await self.ctx.employer(w, employer)).id if employer else p.employer_id
+            for c in await das_persons.contracts(w, person_id=p.id):
+                if c.date_from <= d1.isoformat() and c.date_to >= d0.isoformat():
                     raise Conflict(
-                        f"field 'from': this period overlaps contract {c['contract_no']} ({c['date_from']} to {c['date_to']}) "
-                        f"of this person; amend it instead (`das contract amend {c['contract_no']}`)"
+                        f"field 'from': this period overlaps contract {c.contract_no} ({c.date_from} to {c.date_to}) "
+                        f"of this person; amend it instead (`das contract amend {c.contract_no}`)"
                     )
             no = await das_persons.next_contract_no(w)
-            cid = await das_persons.insert_contract(w, no, 1, p["id"], emp_id, d0.isoformat(), d1.isoformat(), granted, mode,
-                                              leave_day_minutes, "", self.now())
+            cid = await das_persons.insert_contract(w, no, 1, p.id, emp_id, d0.isoformat(), d1.isoformat(), granted, mode,
+                                              leave_day_minutes, "", self.ctx.now())
             if not pending:
                 for party in rules.required_parties(emp_id is not None):
-                    await das_persons.accept(w, cid, party, self.today().isoformat())
+                    await das_persons.accept(w, cid, party, self.ctx.today().isoformat())
         return {"id": no, "version": 1, "minutes_granted": granted, "pending": pending}
 
-    async def _current(self, q: Any, no: int) -> dict[str, Any]:
+    async def _current(self, q: Query, no: int) -> Contract:
         rows = await das_persons.contracts(q, no=no)
         if not rows:
             raise NotFound(f"no contract {no} (see `das contract list`)")
         return rows[-1]
 
     async def accept_contract(self, no: int, party: str, on: str | None) -> dict[str, Any]:
-        day = rules.day(on, "on", self.today()).isoformat() if on else self.today().isoformat()
-        async with self.db.write() as w:
+        day = rules.day(on, "on", self.ctx.today()).isoformat() if on else self.ctx.today().isoformat()
+        async with self.ctx.db.write() as w:
             c = await self._current(w, no)
-            need = rules.required_parties(c["employer_id"] is not None)
+            need = rules.required_parties(c.employer_id is not None)
             if party not in need:
                 raise Invalid(f"field 'party': contract {no} is agreed by {', '.join(need)}")
-            await das_persons.accept(w, c["id"], party, day)
+            await das_persons.accept(w, c.id, party, day)
             c = await self._current(w, no)
-        return {"id": no, "version": c["version"], "accepted": c["accepted"], "missing_acceptances": [x for x in need if x not in c["accepted"]]}
+        return {"id": no, "version": c.version, "accepted": c.accepted, "missing_acceptances": [x for x in need if x not in c.accepted]}
 
     async def amend_contract(self, no: int, hours: int | None, date_from: str | None, date_to: str | None, mode: str | None,
                              reason: str, pending: bool, minutes: int | None = None) -> dict[str, Any]:
         new_grant = rules.granted_minutes(hours, minutes) if hours is not None or minutes is not None else None
-        async with self.db.write() as w:
+        async with self.ctx.db.write() as w:
             old = await self._current(w, no)
-            d0 = rules.day(date_from, "from") if date_from else dt.date.fromisoformat(old["date_from"])
-            d1 = rules.day(date_to, "to") if date_to else dt.date.fromisoformat(old["date_to"])
+            d0 = rules.day(date_from, "from") if date_from else dt.date.fromisoformat(old.date_from)
+            d1 = rules.day(date_to, "to") if date_to else dt.date.fromisoformat(old.date_to)
             if date_from or date_to:
-                rules.contract_dates(d0, d1, self.today())
+                rules.contract_dates(d0, d1, self.ctx.today())
             elif d1 < d0:
                 raise Invalid("field 'to': the contract ends before it starts")
-            minutes = new_grant if new_grant is not None else old["minutes_granted"]
-            for c in await das_persons.contracts(w, person_id=old["person_id"]):
-                if c["contract_no"] != no and c["date_from"] <= d1.isoformat() and c["date_to"] >= d0.isoformat():
-                    raise Conflict(f"field 'from': the amended period overlaps contract {c['contract_no']} of this person")
-            used = sum((await das_persons.usage(w, old["person_id"])).get(no, {}).values())
+            minutes = new_grant if new_grant is not None else old.minutes_granted
+            for c in await das_persons.contracts(w, person_id=old.person_id):
+                if c.contract_no != no and c.date_from <= d1.isoformat() and c.date_to >= d0.isoformat():
+                    raise Conflict(f"field 'from': the amended period overlaps contract {c.contract_no} of this person")
+            used = sum((await das_persons.usage(w, old.person_id)).get(no, {}).values())
             if minutes < used:
                 raise Conflict(f"field 'hours': {rules.hm(used)} are already recorded on contract {no}; it cannot grant less")
             first, last = await das_persons.entry_range(w, no)
             if first and last and (first < d0.isoformat() or last > d1.isoformat()):
                 raise Conflict(f"field 'from': entries from {first} to {last} must stay inside the amended period")
-            cid = await das_persons.insert_contract(w, no, old["version"] + 1, old["person_id"], old["employer_id"], d0.isoformat(),
-                                              d1.isoformat(), minutes, mode or old["mode"], old["leave_day_minutes"], reason, self.now())
-            await das_persons.supersede_contract(w, old["id"], cid)
+            cid = await das_persons.insert_contract(w, no, old.version + 1, old.person_id, old.employer_id, d0.isoformat(),
+                                              d1.isoformat(), minutes, mode or old.mode, old.leave_day_minutes, reason, self.ctx.now())
+            await das_persons.supersede_contract(w, old.id, cid)
             if not pending:
-                for party in rules.required_parties(old["employer_id"] is not None):
-                    await das_persons.accept(w, cid, party, self.today().isoformat())
-        return {"id": no, "version": old["version"] + 1, "minutes_granted": minutes, "pending": pending}
+                for party in rules.required_parties(old.employer_id is not None):
+                    await das_persons.accept(w, cid, party, self.ctx.today().isoformat())
+        return {"id": no, "version": old.version + 1, "minutes_granted": minutes, "pending": pending}
 
     async def flex_contract(self, no: int, src: str, dst: str, minutes: int, parties: list[str], on: str | None, reason: str) -> dict[str, Any]:
-        day = rules.day(on, "on", self.today()).isoformat() if on else self.today().isoformat()
-        async with self.db.write() as w:
+        day = rules.day(on, "on", self.ctx.today()).isoformat() if on else self.ctx.today().isoformat()
+        async with self.ctx.db.write() as w:
             c = await self._current(w, no)
-            need = {"person", "employer" if c["employer_id"] is not None else "engagement21"}
+            need = {"person", "employer" if c.employer_id is not None else "engagement21"}
             missing = sorted(need - set(parties))
             if missing:
                 raise Invalid(f"field 'parties': a flexibility agreement needs the consent of {' and '.join(sorted(need))}; missing {', '.join(missing)}")
             moves = (await das_persons.flex(w, no)).get(no, [])
-            alloc = rules.allocation(dt.date.fromisoformat(c["date_from"]), dt.date.fromisoformat(c["date_to"]), c["minutes_granted"],
-                                     [(m["from_quarter"], m["to_quarter"], m["minutes"]) for m in moves])
+            alloc = allocation(c, moves)
             for name, q in (("from", src), ("to", dst)):
                 if q not in alloc:
                     raise Invalid(f"field '{name}': {q[:10]} is not a quarter of contract {no} ({', '.join(alloc)})")
             if src == dst:
                 raise Invalid("field 'to': hours move between two different quarters")
-            used = (await das_persons.usage(w, c["person_id"])).get(no, {})
+            used = (await das_persons.usage(w, c.person_id)).get(no, {})
             free = alloc[src] - used.get(src, 0)
             if minutes > free:
                 raise Conflict(f"field 'minutes': only {rules.hm(max(free, 0))} of {src} are still free to move")
-            fid = await das_persons.insert_flex(w, no, src, dst, minutes, sorted(set(parties)), day, reason, self.now())
+            fid = await das_persons.insert_flex(w, no, src, dst, minutes, sorted(set(parties)), day, reason, self.ctx.now())
             alloc[src] -= minutes
             alloc[dst] += minutes
         return {"id": fid, "contract": no, "allocation": alloc, "total_minutes": sum(alloc.values())}
 
     async def list_contracts(self, person: str | None) -> dict[str, Any]:
-        pid = (await self._person(self.db, person))["id"] if person else None
-        rows = await das_persons.contracts(self.db, person_id=pid)
-        moves = await das_persons.flex(self.db)
-        used = await das_persons.usage(self.db, pid)
-        names = {v[0]: k for k, v in (await das_persons.person_ids(self.db)).items()}
+        pid = (await self.ctx.person(self.ctx.db, person)).id if person else None
+        rows = await das_persons.contracts(self.ctx.db, person_id=pid)
+        moves = await das_persons.flex(self.ctx.db)
+        used = await das_persons.usage(self.ctx.db, pid)
+        names = {v[0]: k for k, v in (await das_persons.person_ids(self.ctx.db)).items()}
         out = []
         for c in rows:
-            j = self._contract_json(c, moves.get(c["contract_no"], []), used.get(c["contract_no"], {}))
-            j["person"] = names.get(c["person_id"])
+            j = contract_json(c, moves.get(c.contract_no, []), used.get(c.contract_no, {}))
+            j["person"] = names.get(c.person_id)
             out.append(j)
         return {"contracts": out}
 
     async def contract_history(self, no: int) -> dict[str, Any]:
-        rows = await das_persons.contracts(self.db, no=no, current=False)
+        rows = await das_persons.contracts(self.ctx.db, no=no, current=False)
         if not rows:
             raise NotFound(f"no contract {no}")
-        moves = (await das_persons.flex(self.db, no)).get(no, [])
-        return {"id": no, "versions": [self._contract_json(c, moves) | {"reason": c["reason"]} for c in rows], "flexibility": moves}
+        moves = (await das_persons.flex(self.ctx.db, no)).get(no, [])
+        return {"id": no, "versions": [contract_json(c, moves) | {"reason": c.reason} for c in rows], "flexibility": [asdict(m) for m in moves]}
+
+
+def allocation(c: Contract, moves: Sequence[FlexMove]) -> dict[str, int]:
+    """The contract's minutes per quarter once its flexibility agreements are applied."""
+    return rules.allocation(dt.date.fromisoformat(c.date_from), dt.date.fromisoformat(c.date_to), c.minutes_granted,
+                            [(m.from_quarter, m.to_quarter, m.minutes) for m in moves])
+
+
+def contract_json(c: Contract, moves: Sequence[FlexMove] = (), used: dict[str, int] | None = None) -> dict[str, Any]:
+    need = rules.required_parties(c.employer_id is not None)
+    out: dict[str, Any] = {
+        "id": c.contract_no, "version": c.version, "from": c.date_from, "to": c.date_to,
+        "hours": c.minutes_granted / 60, "minutes_granted": c.minutes_granted, "mode": c.mode,
+        "leave_day_minutes": c.leave_day_minutes, "accepted": c.accepted,
+        "missing_acceptances": [x for x in need if x not in c.accepted],
+        "allocation": allocation(c, moves), "superseded": c.superseded_by is not None,
+    }
+    if used is not None:
+        out["used_minutes"] = sum(used.values())
+        out["used_by_quarter"] = used
+        out["remaining_minutes"] = c.minutes_granted - out["used_minutes"]
+    return out
+
+
+def _exported_statement(s: Statement) -> dict[str, Any]:
+    """A statement in a person's export: its stored fields, bytes as hex, the body decoded."""
+    out = asdict(s)
+    out.pop("body")
+    out["salt"] = s.salt.hex() if s.salt else None
+    out["leaf"] = s.leaf.hex()
+    out["statement"] = to_json(encoding.decode(s.body)) if s.body else None
+    return out
 
 
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"

@@ -5,19 +5,26 @@ entries (added, reviewed by the project's coordinator, corrected).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from node.das import rules
-from node.das.base import DasBase
+from node.das.base import DasContext
+from node.das.persons import allocation
 from node.errors import Conflict, Forbidden, Invalid, NotFound
 from node.storage import das_persons, das_programme
+from node.storage.das_persons import Contract, FlexMove
 from node.storage.db import Writer
 from protocol import das as pdas
 
 
-class ProgrammeEntries(DasBase):
+@dataclass(frozen=True, slots=True)
+class ProgrammeService:
     """The local programme (projects and their states) and the activity entries given to it."""
+
+    ctx: DasContext
 
     # -- projects --------------------------------------------------------------------------
 
@@ -25,33 +32,38 @@ class ProgrammeEntries(DasBase):
         title = title.strip()
         if not title:
             raise Invalid("field 'title': a project needs a title")
-        async with self.db.write() as w:
-            cid = (await self._person(w, coordinator, "coordinator"))["id"] if coordinator else None
-            pid = await das_programme.insert_project(w, title, sdg, theme, kind, cid, self.now())
+        async with self.ctx.db.write() as w:
+            cid = (await self.ctx.person(w, coordinator, "coordinator")).id if coordinator else None
+            pid = await das_programme.insert_project(w, title, sdg, theme, kind, cid, self.ctx.now())
         return {"id": pid, "status": rules.ProjectStatus.PROPOSED.value, "category": pdas.public_category(sdg, theme)}
+
+    async def list_projects(self, status: str | None) -> dict[str, Any]:
+        return {"projects": [asdict(p) for p in await das_programme.projects(self.ctx.db, status)]}
 
     async def project_transition(self, pid: int, event: rules.ProjectEvent, decision: str | None, on: str | None, note: str) -> dict[str, Any]:
         if event is rules.ProjectEvent.VALIDATE and not (decision and decision.strip()):
             raise Invalid("field 'decision': validation cites the territorial assembly's decision (reference and date)")
-        async with self.db.write() as w:
-            p = await self._project(w, pid)
-            target = rules.next_status(p["status"], event)
+        async with self.ctx.db.write() as w:
+            p = await self.ctx.project(w, pid)
+            target = rules.next_status(p.status, event)
             if target is rules.ProjectStatus.VALIDATED:
-                if p["coordinator_id"] is None:
+                if p.coordinator_id is None:
                     raise Conflict(f"project {pid} has no coordinator: entries could not be validated")
-                day = rules.day(on, "date", self.today()).isoformat() if on else _date_in(decision or "") or self.today().isoformat()
-                await das_programme.set_project_status(w, pid, p["status"], target.value, decision.strip(), day, note, self.now())  # type: ignore[union-attr]
+                day = rules.day(on, "date", self.ctx.today()).isoformat() if on else _date_in(decision or "") or self.ctx.today().isoformat()
+                await das_programme.set_project_status(w, pid, p.status, target.value, (decision or "").strip(), day, note, self.ctx.now())
             else:
-                await das_programme.set_project_status(w, pid, p["status"], target.value, None, None, note, self.now())
+                await das_programme.set_project_status(w, pid, p.status, target.value, None, None, note, self.ctx.now())
         return {"id": pid, "status": target.value}
 
     async def get_project(self, pid: int) -> dict[str, Any]:
-        p = await self._project(self.db, pid)
-        p["category"] = pdas.public_category(p["sdg"], p["theme"])
-        p["history"] = await das_programme.project_events(self.db, pid)
-        coord = await das_persons.person_by_id(self.db, p.pop("coordinator_id")) if p.get("coordinator_id") else None
-        p["coordinator"] = coord["pseudonym"] if coord else None
-        return p
+        p = await self.ctx.project(self.ctx.db, pid)
+        out = asdict(p)
+        del out["coordinator_id"]  # named by pseudonym below
+        out["category"] = pdas.public_category(p.sdg, p.theme)
+        out["history"] = [e.to_json() for e in await das_programme.project_events(self.ctx.db, pid)]
+        coord = await das_persons.person_by_id(self.ctx.db, p.coordinator_id) if p.coordinator_id else None
+        out["coordinator"] = coord.pseudonym if coord else None
+        return out
 
     # -- entries ---------------------------------------------------------------------------
 
@@ -62,39 +74,39 @@ class ProgrammeEntries(DasBase):
         comps = (await das_persons.latest_competences(w, pid)).get(pid, {})
         days = await das_persons.day_minutes(w, pid)
         return rules.PersonState(
-            pid, [contract_state(c, moves.get(c["contract_no"], []), used.get(c["contract_no"], {})) for c in contracts], comps,
+            pid, [contract_state(c, moves.get(c.contract_no, []), used.get(c.contract_no, {})) for c in contracts], comps,
             {d: m for (_, d), m in days.items()},
         )
 
-    async def add_entry(self, person: str, project: Any, date: str, minutes: int, competence: str | None, note: str) -> dict[str, Any]:
+    async def add_entry(self, person: str, project: int | str, date: str, minutes: int, competence: str | None, note: str) -> dict[str, Any]:
         minutes = rules.check_minutes(minutes)
         when = rules.day(date, "date")
-        async with self.db.write() as w:
-            p = await self._person(w, person)
-            proj = await self._project(w, project)
-            state = await self._person_state(w, p["id"])
+        async with self.ctx.db.write() as w:
+            p = await self.ctx.person(w, person)
+            proj = await self.ctx.project(w, project)
+            state = await self._person_state(w, p.id)
             contract, (comp, level, family) = rules.check_entry(
-                state, rules.ProjectState(proj["id"], rules.ProjectStatus(proj["status"]), proj["coordinator_id"]), when, minutes, competence
+                state, rules.ProjectState(proj.id, rules.ProjectStatus(proj.status), proj.coordinator_id), when, minutes, competence
             )
             eid = await das_programme.insert_entry(
-                w, (p["id"], proj["id"], contract.no, when.isoformat(), minutes, comp, level, family, "pending", None, None, None, note, None, self.now())
+                w, (p.id, proj.id, contract.no, when.isoformat(), minutes, comp, level, family, "pending", None, None, None, note, None, self.ctx.now())
             )
         return {"id": eid, "status": "pending", "contract": contract.no, "minutes": minutes, "competence": comp}
 
     async def review_entry(self, eid: int, by: str, approve: bool, reason: str = "") -> dict[str, Any]:
-        async with self.db.write() as w:
+        async with self.ctx.db.write() as w:
             e = await das_programme.entry(w, eid)
             if e is None:
                 raise NotFound(f"no entry {eid}")
-            if e["status"] != "pending":
-                raise Conflict(f"entry {eid} is already {e['status']}; a change is a correcting entry (`das entry correct {eid}`)")
-            validator = await self._person(w, by, "by")
-            proj = await self._project(w, e["project_id"])
-            if proj["coordinator_id"] != validator["id"]:
-                raise Forbidden(f"field 'by': only the coordinator of project {proj['id']} can validate its entries")
-            if validator["id"] == e["person_id"]:
+            if e.status != "pending":
+                raise Conflict(f"entry {eid} is already {e.status}; a change is a correcting entry (`das entry correct {eid}`)")
+            validator = await self.ctx.person(w, by, "by")
+            proj = await self.ctx.project(w, e.project_id)
+            if proj.coordinator_id != validator.id:
+                raise Forbidden(f"field 'by': only the coordinator of project {proj.id} can validate its entries")
+            if validator.id == e.person_id:
                 raise Forbidden("field 'by': a coordinator cannot validate their own entries; the Engagement 21 names another coordinator")
-            await das_programme.set_entry_status(w, eid, "validated" if approve else "rejected", validator["id"], self.now(),
+            await das_programme.set_entry_status(w, eid, "validated" if approve else "rejected", validator.id, self.ctx.now(),
                                          reason if not approve else None)
         return {"id": eid, "status": "validated" if approve else "rejected"}
 
@@ -103,49 +115,46 @@ class ProgrammeEntries(DasBase):
             raise Invalid(f"field 'minutes': the corrected duration is 0 to {rules.MAX_ENTRY_MINUTES} minutes")
         if not reason.strip():
             raise Invalid("field 'reason': a correction says why")
-        async with self.db.write() as w:
+        async with self.ctx.db.write() as w:
             e = await das_programme.entry(w, eid)
             if e is None:
                 raise NotFound(f"no entry {eid}")
-            if e["corrects"] is not None:
-                raise Invalid(f"entry {eid} is itself a correction: correct entry {e['corrects']} instead")
-            if e["status"] == "rejected":
+            if e.corrects is not None:
+                raise Invalid(f"entry {eid} is itself a correction: correct entry {e.corrects} instead")
+            if e.status == "rejected":
                 raise Conflict(f"entry {eid} was rejected; add a new entry instead")
             current = await das_programme.effective_minutes(w, eid)
             delta = minutes - current
             if delta == 0:
                 raise Conflict(f"entry {eid} already counts {minutes} minutes")
             if delta > 0:
-                state = await self._person_state(w, e["person_id"])
-                c = next((c for c in state.contracts if c.no == e["contract_no"]), None)
+                state = await self._person_state(w, e.person_id)
+                c = next((c for c in state.contracts if c.no == e.contract_no), None)
                 if c is None or delta > c.granted - c.used:
                     raise Conflict(f"field 'minutes': the correction adds {rules.hm(delta)}, beyond the contract's remaining hours")
             cid = await das_programme.insert_entry(
-                w, (e["person_id"], e["project_id"], e["contract_no"], e["date"], delta, e["competence"], e["level"], e["family"],
-                    "pending", None, None, eid, reason.strip()[:500], None, self.now())
+                w, (e.person_id, e.project_id, e.contract_no, e.date, delta, e.competence, e.level, e.family,
+                    "pending", None, None, eid, reason.strip()[:500], None, self.ctx.now())
             )
         return {"id": cid, "corrects": eid, "minutes": delta, "status": "pending"}
 
     async def list_entries(self, person: str | None, project: int | None, status: str | None, limit: int, offset: int) -> dict[str, Any]:
-        pid = (await self._person(self.db, person))["id"] if person else None
+        pid = (await self.ctx.person(self.ctx.db, person)).id if person else None
         # "total" lets a client say "1,000 of 40,006 shown" instead of stopping silently at a page
-        return {"entries": await das_programme.entries(self.db, pid, project, status, limit, offset),
-                "total": await das_programme.entries_total(self.db, pid, project, status), "offset": offset}
+        return {"entries": [asdict(e) for e in await das_programme.entries(self.ctx.db, pid, project, status, limit, offset)],
+                "total": await das_programme.entries_total(self.ctx.db, pid, project, status), "offset": offset}
 
 
-def contract_state(c: dict[str, Any], moves: Sequence[dict[str, Any]], used: dict[str, int]) -> rules.ContractState:
-    d0, d1 = dt.date.fromisoformat(c["date_from"]), dt.date.fromisoformat(c["date_to"])
-    need = rules.required_parties(c["employer_id"] is not None)
+def contract_state(c: Contract, moves: Sequence[FlexMove], used: dict[str, int]) -> rules.ContractState:
+    d0, d1 = dt.date.fromisoformat(c.date_from), dt.date.fromisoformat(c.date_to)
+    need = rules.required_parties(c.employer_id is not None)
     return rules.ContractState(
-        c["contract_no"], c["id"], d0, d1, c["minutes_granted"], c["mode"], tuple(x for x in need if x not in c["accepted"]),
-        rules.allocation(d0, d1, c["minutes_granted"], [(m["from_quarter"], m["to_quarter"], m["minutes"]) for m in moves]),
-        sum(used.values()), dict(used),
+        c.contract_no, c.id, d0, d1, c.minutes_granted, c.mode, tuple(x for x in need if x not in c.accepted),
+        allocation(c, moves), sum(used.values()), dict(used),
     )
 
 
 def _date_in(text: str) -> str | None:
-    import re
-
     m = re.search(r"\b(\d{4}-\d{2}-\d{2})\b", text)
     if m:
         try:

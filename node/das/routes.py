@@ -13,6 +13,7 @@ from node.das import render, rules
 from node.das.importer import ImportRefused, run_import
 from node.das.service import DasService
 from node.errors import Invalid, NodeError
+from node.jsonview import to_json
 from protocol.schema import Field
 
 TAG = "das"
@@ -44,68 +45,64 @@ def B(name: str) -> Field:
 
 
 async def employer_add(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).add_employer(b["name"], b["kind"])
+    return await svc(r).persons.add_employer(b["name"], b["kind"])
 
 
 async def employer_list(r: web.Request, b: dict[str, Any]) -> Any:
-    from node.storage import das_persons
-
-    return {"employers": await das_persons.employers(node_of(r).db)}
+    return await svc(r).persons.list_employers()
 
 
 async def employer_view(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).employer_view(r.match_info["ref"], b.get("period"))
+    return await svc(r).persons.employer_view(r.match_info["ref"], b.get("period"))
 
 
 async def person_add(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).add_person(b["pseudonym"], b["status"], b.get("employer"), b.get("name"), b.get("local_id"))
+    return await svc(r).persons.add_person(b["pseudonym"], b["status"], b.get("employer"), b.get("name"), b.get("local_id"))
 
 
 async def person_list(r: web.Request, b: dict[str, Any]) -> Any:
-    from node.storage import das_persons
-
-    return {"persons": await das_persons.persons(node_of(r).db, b.get("status"))}
+    return await svc(r).persons.list_persons(b.get("status"))
 
 
 async def person_get(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).get_person(r.match_info["ref"])
+    return await svc(r).persons.get_person(r.match_info["ref"])
 
 
 async def person_profile(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).set_profile(r.match_info["ref"], b["competences"], b.get("agreed_on"), b.get("parties") or [])
+    return await svc(r).persons.set_profile(r.match_info["ref"], b["competences"], b.get("agreed_on"), b.get("parties") or [])
 
 
 async def person_export(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).export_person(r.match_info["ref"])
+    return await svc(r).persons.export_person(r.match_info["ref"])
 
 
 async def person_erase(r: web.Request, b: dict[str, Any]) -> Any:
     if not b.get("confirm"):
         raise Invalid("field 'confirm': erasing a person cannot be undone; send confirm: true")
-    return await svc(r).erase_person(r.match_info["ref"])
+    return await svc(r).persons.erase_person(r.match_info["ref"])
 
 
 async def contract_add(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).add_contract(
+    return await svc(r).persons.add_contract(
         b["person"], b.get("hours"), b["from"], b["to"], b.get("employer"), b.get("mode") or "spread",
         b.get("leave_day_minutes") or 420, bool(b.get("pending")), b.get("minutes"),
     )
 
 
 async def contract_list(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).list_contracts(b.get("person"))
+    return await svc(r).persons.list_contracts(b.get("person"))
 
 
 async def contract_get(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).contract_history(_int(r, "no"))
+    return await svc(r).persons.contract_history(_int(r, "no"))
 
 
 async def contract_accept(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).accept_contract(_int(r, "no"), b["party"], b.get("on"))
+    return await svc(r).persons.accept_contract(_int(r, "no"), b["party"], b.get("on"))
 
 
 async def contract_amend(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).amend_contract(_int(r, "no"), b.get("hours"), b.get("from"), b.get("to"), b.get("mode"), b["reason"],
+    return await svc(r).persons.amend_contract(_int(r, "no"), b.get("hours"), b.get("from"), b.get("to"), b.get("mode"), b["reason"],
                                        bool(b.get("pending")), b.get("minutes"))
 
 
@@ -113,48 +110,46 @@ async def contract_flex(r: web.Request, b: dict[str, Any]) -> Any:
     minutes: int = b["minutes"] if b.get("minutes") is not None else (b.get("hours") or 0) * 60
     if minutes <= 0:
         raise Invalid("field 'hours': move a positive number of hours (or minutes)")
-    return await svc(r).flex_contract(_int(r, "no"), b["from"], b["to"], minutes, b["parties"], b.get("on"), b.get("reason") or "")
+    return await svc(r).persons.flex_contract(_int(r, "no"), b["from"], b["to"], minutes, b["parties"], b.get("on"), b.get("reason") or "")
 
 
 async def project_add(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).add_project(b["title"], b["sdg"], b.get("coordinator"), b.get("kind") or "programme", b.get("theme"))
+    return await svc(r).programme.add_project(b["title"], b["sdg"], b.get("coordinator"), b.get("kind") or "programme", b.get("theme"))
 
 
 async def project_list(r: web.Request, b: dict[str, Any]) -> Any:
-    from node.storage import das_programme
-
-    return {"projects": await das_programme.projects(node_of(r).db, b.get("status"))}
+    return await svc(r).programme.list_projects(b.get("status"))
 
 
 async def project_get(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).get_project(_int(r, "id"))
+    return await svc(r).programme.get_project(_int(r, "id"))
 
 
 def _transition(event: rules.ProjectEvent) -> Any:
     async def handler(r: web.Request, b: dict[str, Any]) -> Any:
-        return await svc(r).project_transition(_int(r, "id"), event, b.get("decision"), b.get("date"), b.get("note") or "")
+        return await svc(r).programme.project_transition(_int(r, "id"), event, b.get("decision"), b.get("date"), b.get("note") or "")
 
     return handler
 
 
 async def entry_add(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).add_entry(b["person"], b["project"], b["date"], b["minutes"], b.get("competence"), b.get("note") or "")
+    return await svc(r).programme.add_entry(b["person"], b["project"], b["date"], b["minutes"], b.get("competence"), b.get("note") or "")
 
 
 async def entry_list(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).list_entries(b.get("person"), b.get("project"), b.get("status"), b.get("limit") or 1000, b.get("offset") or 0)
+    return await svc(r).programme.list_entries(b.get("person"), b.get("project"), b.get("status"), b.get("limit") or 1000, b.get("offset") or 0)
 
 
 async def entry_validate(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).review_entry(_int(r, "id"), b["by"], True)
+    return await svc(r).programme.review_entry(_int(r, "id"), b["by"], True)
 
 
 async def entry_reject(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).review_entry(_int(r, "id"), b["by"], False, b.get("reason") or "")
+    return await svc(r).programme.review_entry(_int(r, "id"), b["by"], False, b.get("reason") or "")
 
 
 async def entry_correct(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).correct_entry(_int(r, "id"), b["minutes"], b["reason"])
+    return await svc(r).programme.correct_entry(_int(r, "id"), b["minutes"], b["reason"])
 
 
 def _formatted(st: dict[str, Any], fmt: str, lang: str) -> Any:
@@ -166,21 +161,21 @@ def _formatted(st: dict[str, Any], fmt: str, lang: str) -> Any:
 
 
 async def statement_issue(r: web.Request, b: dict[str, Any]) -> Any:
-    st = await svc(r).statement(b["person"], b["period"], bool(b.get("correct")))
+    st = await svc(r).statements.statement(b["person"], b["period"], bool(b.get("correct")))
     return _formatted(st, b.get("format") or "json", b.get("lang") or "fr")
 
 
 async def statement_get(r: web.Request, b: dict[str, Any]) -> Any:
-    st = await svc(r).statement_json(_int(r, "number"))
+    st = await svc(r).statements.statement_json(_int(r, "number"))
     return _formatted(st, b.get("format") or "json", b.get("lang") or "fr")
 
 
 async def statement_list(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).list_statements(b.get("person"), b.get("period"), b.get("limit") or 1000, b.get("offset") or 0)
+    return await svc(r).statements.list_statements(b.get("person"), b.get("period"), b.get("limit") or 1000, b.get("offset") or 0)
 
 
 async def statement_issue_all(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).issue_all(b["period"], bool(b.get("correct")))
+    return await svc(r).statements.issue_all(b["period"], bool(b.get("correct")))
 
 
 async def import_csv(r: web.Request, b: dict[str, Any]) -> Any:
@@ -221,40 +216,38 @@ async def import_csv(r: web.Request, b: dict[str, Any]) -> Any:
 
 
 async def ledger_spend(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).spend(b["person"], b["cents"], b["merchant"], b.get("memo") or "")
+    return await svc(r).statements.spend(b["person"], b["cents"], b["merchant"], b.get("memo") or "")
 
 
 async def ledger_balance(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).balances(b.get("person"))
+    return await svc(r).statements.balances(b.get("person"))
 
 
 async def ledger_export(r: web.Request, b: dict[str, Any]) -> Any:
-    return web.Response(text=await svc(r).ledger_csv(), content_type="text/csv", charset="utf-8")
+    return web.Response(text=await svc(r).statements.ledger_csv(), content_type="text/csv", charset="utf-8")
 
 
 async def summary_publish(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).publish_summary(b["period"])
+    return await svc(r).summaries.publish_summary(b["period"])
 
 
 async def summary_preview(r: web.Request, b: dict[str, Any]) -> Any:
-    from node.das.base import jsonable
-
     if not b.get("period"):
         raise Invalid("query parameter 'period' is required, e.g. ?period=2026-Q1")
-    body, _ = await svc(r).summary_body(b["period"])
-    return jsonable(body)
+    body, _ = await svc(r).summaries.summary_body(b["period"])
+    return to_json(body)
 
 
 async def summary_list(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).list_summaries(b.get("period"))
+    return await svc(r).summaries.list_summaries(b.get("period"))
 
 
 async def prove(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).prove(_int(r, "number"))
+    return await svc(r).summaries.prove(_int(r, "number"))
 
 
 async def attach(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).attach(_int(r, "number"))
+    return await svc(r).summaries.attach(_int(r, "number"))
 
 
 # -- the route table -------------------------------------------------------------------------

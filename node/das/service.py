@@ -1,18 +1,39 @@
 """Societal Activity Rights on one node: the operations the admin API exposes, as one service.
 
-`DasService` composes the area's operations, each group in its own module on the shared
-`DasBase` (node, clock, config, lookups): persons and contracts (`persons`), the programme and its
-entries (`programme`), statements and the ledger (`statements`), summaries and disclosures
-(`summaries`). Other areas (audit exports, twinning) and the routes use this one class.
+`DasService` owns one service per group of operations, all sharing one `DasContext` (node,
+database, clock, config, lookups): `persons` (employers, persons, contracts), `programme`
+(projects and entries), `statements` (statements and the ledger) and `summaries` (summaries and
+disclosures). The routes and other areas (audit exports, twinning, the demo) go through it.
 """
 
 from __future__ import annotations
 
-from node.das.persons import PersonsContracts
-from node.das.programme import ProgrammeEntries
-from node.das.statements import StatementsLedger
-from node.das.summaries import SummariesDisclosures
+from node.das.base import DasContext
+from node.das.persons import PersonsService
+from node.das.programme import ProgrammeService
+from node.das.statements import StatementsService
+from node.das.summaries import SummariesService
+from node.service import Node
 
 
-class DasService(PersonsContracts, ProgrammeEntries, StatementsLedger, SummariesDisclosures):
-    """Every DAS operation of one node: `DasService(node)`."""
+class DasService:
+    """Every DAS operation of one node: `DasService(node).persons.add_person(...)`."""
+
+    def __init__(self, node: Node) -> None:
+        self.ctx = DasContext.of(node)
+        self.persons = PersonsService(self.ctx)
+        self.programme = ProgrammeService(self.ctx)
+        self.statements = StatementsService(self.ctx)
+        self.summaries = SummariesService(self.ctx)
+        # the operations other areas call by name (federation's demo and twinning, audit exports, bench)
+        self.add_employer = self.persons.add_employer
+        self.add_person = self.persons.add_person
+        self.add_contract = self.persons.add_contract
+        self.add_project = self.programme.add_project
+        self.project_transition = self.programme.project_transition
+        self.add_entry = self.programme.add_entry
+        self.review_entry = self.programme.review_entry
+        self.issue_all = self.statements.issue_all
+        self.publish_summary = self.summaries.publish_summary
+        self.project_aggregate = self.summaries.project_aggregate
+        self.audit_disclosures = self.summaries.audit_disclosures

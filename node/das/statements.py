@@ -6,28 +6,34 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from node import csvout
-from node.das.base import DasBase, period_field
+from node.das.base import DasContext, period_field
 from node.errors import Conflict, Invalid, NotFound
 from node.storage import das_persons, das_statements
+from node.storage.das_persons import Contract
+from node.storage.das_statements import Statement
 from node.storage.db import Writer
 from protocol import das as pdas
 from protocol import encoding
 
 
-class StatementsLedger(DasBase):
+@dataclass(frozen=True, slots=True)
+class StatementsService:
     """Activity statements (issued, corrected, listed) and the ledger of the credits they grant."""
+
+    ctx: DasContext
 
     # -- statements ------------------------------------------------------------------------
 
     def _rate(self, level: int) -> int:
-        rates = self.cfg.rate_cents_per_hour
+        rates = self.ctx.cfg.rate_cents_per_hour
         return int(rates[max(1, min(level, len(rates))) - 1])
 
     def _statement_core(self, period: pdas.Period, groups: list[tuple[Any, ...]], titles: dict[int, tuple[str, int, str | None, str]],
-                        contracts: list[dict[str, Any]], used_to_end: dict[int, int]) -> dict[str, Any]:
+                        contracts: list[Contract], used_to_end: dict[int, int]) -> dict[str, Any]:
         lines = []
         for _pid, proj, comp, level, _family, minutes in groups:
             if minutes == 0:
@@ -39,43 +45,46 @@ class StatementsLedger(DasBase):
             })
         rights = []
         for c in contracts:
-            if c["date_from"] > period.end.isoformat() or c["date_to"] < period.start.isoformat():
+            if c.date_from > period.end.isoformat() or c.date_to < period.start.isoformat():
                 continue
-            used = used_to_end.get(c["contract_no"], 0)
-            rights.append({"contract": c["contract_no"], "from": c["date_from"], "to": c["date_to"], "granted_minutes": c["minutes_granted"],
-                           "used_minutes": used, "remaining_minutes": c["minutes_granted"] - used})
+            used = used_to_end.get(c.contract_no, 0)
+            rights.append({"contract": c.contract_no, "from": c.date_from, "to": c.date_to, "granted_minutes": c.minutes_granted,
+                           "used_minutes": used, "remaining_minutes": c.minutes_granted - used})
         return {
-            "v": 1, "period": period.text, "currency": self.cfg.currency, "lines": lines,
+            "v": 1, "period": period.text, "currency": self.ctx.cfg.currency, "lines": lines,
             "minutes": sum(x["minutes"] for x in lines), "cents": sum(x["cents"] for x in lines), "rights": rights,
         }
 
-    async def _issue(self, w: Writer, period: pdas.Period, people: dict[int, dict[str, Any]], correct: bool,
-                     only_changed: bool) -> tuple[list[int], int, list[int]]:
-        """Issue statements for `people` ({person_id: person row}) in one transaction.
-
-        Returns (new numbers, unchanged count, persons whose current statement differs but who
-        were left alone because `correct` is false)."""
+    async def _cores(self, w: Writer, period: pdas.Period, people: dict[int, bytes], pid_filter: int | None) -> dict[int, dict[str, Any]]:
+        """What each person's statement of `period` says today: lines, totals and rights."""
         start, end = period.start.isoformat(), period.end.isoformat()
-        pid_filter = next(iter(people)) if len(people) == 1 else None
-        groups = await das_statements.statement_groups(w, start, end, pid_filter)
         by_person: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-        for g in groups:
+        for g in await das_statements.statement_groups(w, start, end, pid_filter):
             if g[0] in people:
                 by_person[g[0]].append(g)
         titles = await das_statements.project_titles(w)
-        contracts_by_person: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        contracts_by_person: dict[int, list[Contract]] = defaultdict(list)
         for c in await das_persons.contracts(w, person_id=pid_filter):
-            contracts_by_person[c["person_id"]].append(c)
+            contracts_by_person[c.person_id].append(c)
         used_q = await das_persons.usage(w, pid_filter, statuses=("validated",), until=end)
         used_to_end = {no: sum(v.values()) for no, v in used_q.items()}
+        return {pid: self._statement_core(period, by_person.get(pid, []), titles, contracts_by_person.get(pid, []), used_to_end)
+                for pid in people}
+
+    async def _issue(self, w: Writer, period: pdas.Period, people: dict[int, bytes], correct: bool,
+                     only_changed: bool) -> tuple[list[int], int, list[int]]:
+        """Issue statements for `people` ({person_id: salt}) in one transaction.
+
+        Returns (new numbers, unchanged count, persons whose current statement differs but who
+        were left alone because `correct` is false)."""
+        pid_filter = next(iter(people)) if len(people) == 1 else None
+        cores = await self._cores(w, period, people, pid_filter)
         current = await das_statements.current_statements(w, period.text, pid_filter)
         overlapping = self._overlaps(period, await das_statements.current_periods(w, pid_filter), people)
-        number = await das_statements.next_statement_no(w)
-        txn = await das_statements.next_txn_id(w)
-        today, now = self.today().isoformat(), self.now()
-        rows, supersede, txns, lines, issued, stale = [], [], [], [], [], []
-        unchanged = 0
-        for pid, person in people.items():
+        batch = _Batch(period, self.ctx.today().isoformat(), self.ctx.now(), await das_statements.next_statement_no(w),
+                       await das_statements.next_txn_id(w))
+        unchanged, stale = 0, []
+        for pid, holder_salt in people.items():
             if pid in overlapping:
                 if len(people) == 1:
                     other, no = overlapping[pid]
@@ -85,10 +94,9 @@ class StatementsLedger(DasBase):
                     )
                 stale.append(pid)
                 continue
-            core = self._statement_core(period, by_person.get(pid, []), titles, contracts_by_person.get(pid, []), used_to_end)
-            old = current.get(pid)
+            core, old = cores[pid], current.get(pid)
             if old is not None:
-                old_body = encoding.decode(old["body"])
+                old_body = encoding.decode(old.body or b"")
                 if {k: v for k, v in old_body.items() if k not in ("number", "issued", "holder", "corrects")} == core:
                     unchanged += 1
                     continue
@@ -97,32 +105,16 @@ class StatementsLedger(DasBase):
                     continue
             elif only_changed and not core["lines"] and not core["rights"]:
                 continue
-            body = dict(core, number=number, issued=today, holder=pdas.holder_commitment(person["salt"]))
-            if old is not None:
-                body["corrects"] = old["number"]
-                supersede.append((number, old["number"]))
-            raw = encoding.encode(body)
-            salt = secrets.token_bytes(pdas.SALT_BYTES)
-            rows.append((number, pid, period.text, old["number"] if old else None, today, raw, salt, pdas.statement_leaf(salt, raw),
-                         core["minutes"], core["cents"], now))
-            delta = core["cents"] - (old["cents"] if old else 0)
-            if delta:
-                account = f"person:{pid}"
-                if delta < 0 and await das_statements.balance(w, account) + delta < 0:
-                    raise Conflict(f"statement {old['number'] if old else number}: the correction takes back {-delta} cents, more than the "
-                                   "person's balance; settle it with the local currency's operator first")
-                txns.append((txn, today, "correction" if old else "credit", f"statement {number} ({period.text})", number, now))
-                lines += [(txn, "issuance", -delta), (txn, account, delta)]
-                txn += 1
-            issued.append(number)
-            number += 1
-        await das_statements.insert_statements(w, rows)
-        await das_statements.supersede_statements(w, supersede)
-        await das_statements.insert_txns(w, txns, lines)
-        return issued, unchanged, stale
+            delta = core["cents"] - (old.cents if old else 0)
+            if delta < 0 and await das_statements.balance(w, f"person:{pid}") + delta < 0:
+                raise Conflict(f"statement {old.number if old else batch.number}: the correction takes back {-delta} cents, more than the "
+                               "person's balance; settle it with the local currency's operator first")
+            batch.add(pid, holder_salt, core, old, delta)
+        await batch.write(w)
+        return batch.issued, unchanged, stale
 
     @staticmethod
-    def _overlaps(period: pdas.Period, issued: list[tuple[int, str, int]], people: dict[int, Any]) -> dict[int, tuple[str, int]]:
+    def _overlaps(period: pdas.Period, issued: list[tuple[int, str, int]], people: dict[int, bytes]) -> dict[int, tuple[str, int]]:
         """Persons holding a statement of another period that shares days with `period`."""
         out: dict[int, tuple[str, int]] = {}
         for pid, text, number in issued:
@@ -135,11 +127,11 @@ class StatementsLedger(DasBase):
 
     async def statement(self, person: str, period: str, correct: bool) -> dict[str, Any]:
         p = period_field(period)
-        async with self.db.write() as w:
-            row = await self._person(w, person)
-            issued, unchanged, stale = await self._issue(w, p, {row["id"]: row}, correct, only_changed=False)
-            cur = await das_statements.current_statements(w, p.text, row["id"])
-        st = await self.statement_json(cur[row["id"]]["number"])
+        async with self.ctx.db.write() as w:
+            row = await self.ctx.person(w, person)
+            issued, unchanged, stale = await self._issue(w, p, {row.id: row.salt or b""}, correct, only_changed=False)
+            cur = await das_statements.current_statements(w, p.text, row.id)
+        st = await self.statement_json(cur[row.id].number)
         st["newly_issued"] = bool(issued)
         if stale:
             st["notice"] = (f"entries changed since statement {st['number']} was issued; issue a correction with --correct")
@@ -147,35 +139,35 @@ class StatementsLedger(DasBase):
 
     async def issue_all(self, period: str, correct: bool) -> dict[str, Any]:
         p = period_field(period)
-        t0 = self.now()
-        async with self.db.write() as w:
-            salts = await _salts(w)
-            people: dict[int, dict[str, Any]] = {v[0]: {"id": v[0], "salt": salts[v[0]]} for v in (await das_persons.person_ids(w)).values()}
+        t0 = self.ctx.now()
+        async with self.ctx.db.write() as w:
+            salts = await das_persons.person_salts(w)
+            people = {v[0]: salts[v[0]] for v in (await das_persons.person_ids(w)).values()}
             issued, unchanged, stale = await self._issue(w, p, people, correct, only_changed=True)
         return {"period": p.text, "issued": len(issued), "unchanged": unchanged, "changed_not_corrected": len(stale),
-                "first": issued[0] if issued else None, "last": issued[-1] if issued else None, "ms": self.now() - t0}
+                "first": issued[0] if issued else None, "last": issued[-1] if issued else None, "ms": self.ctx.now() - t0}
 
     async def statement_json(self, number: int) -> dict[str, Any]:
-        s = await das_statements.statement(self.db, number)
+        s = await das_statements.statement(self.ctx.db, number)
         if s is None:
             raise NotFound(f"no statement {number}")
-        if s["body"] is None:
+        if s.body is None or s.person_id is None:
             raise NotFound(f"statement {number} belonged to a person whose data was erased")
-        body = encoding.decode(s["body"])
-        person = await das_persons.person_by_id(self.db, s["person_id"])
+        body = encoding.decode(s.body)
+        person = await das_persons.person_by_id(self.ctx.db, s.person_id)
         return {
-            "number": number, "person": person["pseudonym"] if person else None, "name": person["name"] if person else None,
-            "person_id": s["person_id"], "period": s["period"], "issued": body["issued"], "corrects": s["corrects"],
-            "superseded_by": s["superseded_by"], "currency": body["currency"], "lines": body["lines"], "minutes": body["minutes"],
-            "cents": body["cents"], "rights": body["rights"], "commitment": s["leaf"].hex(),
-            "rate_cents_per_hour": list(self.cfg.rate_cents_per_hour),
+            "number": number, "person": person.pseudonym if person else None, "name": person.name if person else None,
+            "person_id": s.person_id, "period": s.period, "issued": body["issued"], "corrects": s.corrects,
+            "superseded_by": s.superseded_by, "currency": body["currency"], "lines": body["lines"], "minutes": body["minutes"],
+            "cents": body["cents"], "rights": body["rights"], "commitment": s.leaf.hex(),
+            "rate_cents_per_hour": list(self.ctx.cfg.rate_cents_per_hour),
         }
 
     async def list_statements(self, person: str | None, period: str | None, limit: int, offset: int) -> dict[str, Any]:
-        pid = (await self._person(self.db, person))["id"] if person else None
+        pid = (await self.ctx.person(self.ctx.db, person)).id if person else None
         text = period_field(period).text if period else None
-        return {"statements": await das_statements.statements(self.db, pid, text, limit, offset),
-                "total": await das_statements.statements_total(self.db, pid, text), "offset": offset}
+        return {"statements": [asdict(s) for s in await das_statements.statements(self.ctx.db, pid, text, limit, offset)],
+                "total": await das_statements.statements_total(self.ctx.db, pid, text), "offset": offset}
 
     # -- ledger ----------------------------------------------------------------------------
 
@@ -183,36 +175,72 @@ class StatementsLedger(DasBase):
         merchant = merchant.strip()
         if not merchant:
             raise Invalid("field 'merchant': name the local service paid")
-        async with self.db.write() as w:
-            p = await self._person(w, person)
-            account = f"person:{p['id']}"
+        async with self.ctx.db.write() as w:
+            p = await self.ctx.person(w, person)
+            account = f"person:{p.id}"
             bal = await das_statements.balance(w, account)
             if cents > bal:
                 raise Conflict(f"field 'cents': the balance is {bal} cents; a balance never goes negative")
             txn = await das_statements.next_txn_id(w)
-            await das_statements.insert_txns(w, [(txn, self.today().isoformat(), "spend", memo[:200], None, self.now())],
+            await das_statements.insert_txns(w, [(txn, self.ctx.today().isoformat(), "spend", memo[:200], None, self.ctx.now())],
                                     [(txn, account, -cents), (txn, f"merchant:{merchant[:80]}", cents)])
         return {"id": txn, "balance_cents": bal - cents}
 
     async def balances(self, person: str | None) -> dict[str, Any]:
         if person:
-            p = await self._person(self.db, person)
-            return {"account": f"person:{p['id']}", "balance_cents": await das_statements.balance(self.db, f"person:{p['id']}")}
-        rows = await das_statements.balances(self.db)
-        names = {f"person:{v[0]}": k for k, v in (await das_persons.person_ids(self.db)).items()}
+            p = await self.ctx.person(self.ctx.db, person)
+            return {"account": f"person:{p.id}", "balance_cents": await das_statements.balance(self.ctx.db, f"person:{p.id}")}
+        rows = await das_statements.balances(self.ctx.db)
+        names = {f"person:{v[0]}": k for k, v in (await das_persons.person_ids(self.ctx.db)).items()}
         return {"accounts": [{"account": a, "holder": names.get(a), "balance_cents": b} for a, b in rows],
-                "unbalanced_transactions": await das_statements.ledger_unbalanced(self.db)}
+                "unbalanced_transactions": await das_statements.ledger_unbalanced(self.ctx.db)}
 
     async def ledger_csv(self) -> str:
-        names = {f"person:{v[0]}": k for k, v in (await das_persons.person_ids(self.db)).items()}
+        names = {f"person:{v[0]}": k for k, v in (await das_persons.person_ids(self.ctx.db)).items()}
         out = csvout.Writer()
         out.writerow(["txn", "date", "kind", "account", "holder", "debit_cents", "credit_cents", "memo", "statement"])
-        for r in await das_statements.ledger_lines(self.db):
-            amt = r["amount_cents"]
-            out.writerow([r["txn"], r["date"], r["kind"], r["account"], names.get(r["account"], ""),
-                          -amt if amt < 0 else 0, amt if amt > 0 else 0, r["memo"], r["statement"] or ""])
+        for r in await das_statements.ledger_lines(self.ctx.db):
+            amt = r.amount_cents
+            out.writerow([r.txn, r.date, r.kind, r.account, names.get(r.account, ""),
+                          -amt if amt < 0 else 0, amt if amt > 0 else 0, r.memo, r.statement or ""])
         return out.getvalue()
 
 
-async def _salts(q: Any) -> dict[int, bytes]:
-    return await das_persons.person_salts(q)
+@dataclass(slots=True)
+class _Batch:
+    """The statements, corrections and ledger credits of one issuance, written together at the end."""
+
+    period: pdas.Period
+    today: str
+    now: int
+    number: int  # the next statement number
+    txn: int  # the next ledger transaction id
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    supersede: list[tuple[int, int]] = field(default_factory=list)
+    txns: list[tuple[int, str, str, str, int | None, int]] = field(default_factory=list)
+    lines: list[tuple[int, str, int]] = field(default_factory=list)
+    issued: list[int] = field(default_factory=list)
+
+    def add(self, pid: int, holder_salt: bytes, core: dict[str, Any], old: Statement | None, delta: int) -> None:
+        """One statement (correcting `old` if any), and the credit (or its correction) of `delta` cents."""
+        number = self.number
+        body = dict(core, number=number, issued=self.today, holder=pdas.holder_commitment(holder_salt))
+        if old is not None:
+            body["corrects"] = old.number
+            self.supersede.append((number, old.number))
+        raw = encoding.encode(body)
+        salt = secrets.token_bytes(pdas.SALT_BYTES)
+        self.rows.append((number, pid, self.period.text, old.number if old else None, self.today, raw, salt,
+                          pdas.statement_leaf(salt, raw), core["minutes"], core["cents"], self.now))
+        if delta:
+            self.txns.append((self.txn, self.today, "correction" if old else "credit", f"statement {number} ({self.period.text})",
+                              number, self.now))
+            self.lines += [(self.txn, "issuance", -delta), (self.txn, f"person:{pid}", delta)]
+            self.txn += 1
+        self.issued.append(number)
+        self.number += 1
+
+    async def write(self, w: Writer) -> None:
+        await das_statements.insert_statements(w, self.rows)
+        await das_statements.supersede_statements(w, self.supersede)
+        await das_statements.insert_txns(w, self.txns, self.lines)

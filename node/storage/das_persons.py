@@ -6,53 +6,95 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
-from node.storage.das_query import Query, Write, fetch_dict, fetch_dicts
+from node.storage.das_query import Query, Write, col, derived, fetch_row, fetch_rows
 
 # -- employers -------------------------------------------------------------------------------
 
-EMPLOYER = "id, name, kind, created_at"
+
+@dataclass(frozen=True, slots=True)
+class Employer:
+    id: int
+    name: str
+    kind: str
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class EmployerListing:
+    id: int = col("e.id")
+    name: str = col("e.name")
+    kind: str = col("e.kind")
+    created_at: int = col("e.created_at")
+    persons: int = col("(SELECT COUNT(*) FROM das_persons p WHERE p.employer_id = e.id AND p.erased_at IS NULL)")
+
+
+@dataclass(frozen=True, slots=True)
+class EmployeeQuota:
+    """One employee's contract as their employer sees it: hours, never projects or causes."""
+
+    person: str = col("p.pseudonym")
+    contract: int = col("c.contract_no")
+    date_from: str = col("c.date_from")
+    date_to: str = col("c.date_to")
+    granted_minutes: int = col("c.minutes_granted")
+    mode: str = col("c.mode")
+    used_minutes: int = col(
+        "COALESCE((SELECT SUM(e.minutes) FROM das_entries e WHERE e.contract_no = c.contract_no AND e.status = 'validated'), 0)"
+    )
 
 
 async def insert_employer(w: Write, name: str, kind: str, now: int) -> int:
     return await w.execute("INSERT INTO das_employers (name, kind, created_at) VALUES (?, ?, ?)", (name, kind, now))
 
 
-async def employer(q: Query, ref: str) -> dict[str, Any] | None:
-    row = await fetch_dict(q, f"SELECT {EMPLOYER} FROM das_employers WHERE name = ?", (ref,), EMPLOYER)
+async def employer(q: Query, ref: str) -> Employer | None:
+    row = await fetch_row(q, Employer, "FROM das_employers WHERE name = ?", (ref,))
     if row is None and ref.isdigit():
-        row = await fetch_dict(q, f"SELECT {EMPLOYER} FROM das_employers WHERE id = ?", (int(ref),), EMPLOYER)
+        row = await fetch_row(q, Employer, "FROM das_employers WHERE id = ?", (int(ref),))
     return row
 
 
-async def employers(q: Query) -> list[dict[str, Any]]:
-    return await fetch_dicts(
-        q,
-        "SELECT e.id, e.name, e.kind, e.created_at, (SELECT COUNT(*) FROM das_persons p WHERE p.employer_id = e.id "
-        "AND p.erased_at IS NULL) FROM das_employers e ORDER BY e.id",
-        (),
-        EMPLOYER + ", persons",
-    )
+async def employers(q: Query) -> list[EmployerListing]:
+    return await fetch_rows(q, EmployerListing, "FROM das_employers e ORDER BY e.id")
 
 
-async def employer_quota(q: Query, employer_id: int, start: str, end: str) -> list[dict[str, Any]]:
+async def employer_quota(q: Query, employer_id: int, start: str, end: str) -> list[EmployeeQuota]:
     """Per employee of one employer: granted and used minutes of contracts overlapping [start, end]."""
-    return await fetch_dicts(
+    return await fetch_rows(
         q,
-        "SELECT p.pseudonym, c.contract_no, c.date_from, c.date_to, c.minutes_granted, c.mode, "
-        "COALESCE((SELECT SUM(e.minutes) FROM das_entries e WHERE e.contract_no = c.contract_no "
-        "AND e.status = 'validated'), 0) FROM das_contracts c JOIN das_persons p ON p.id = c.person_id "
+        EmployeeQuota,
+        "FROM das_contracts c JOIN das_persons p ON p.id = c.person_id "
         "WHERE c.employer_id = ? AND c.superseded_by IS NULL AND c.date_from <= ? AND c.date_to >= ? "
         "AND p.erased_at IS NULL ORDER BY p.pseudonym",
         (employer_id, end, start),
-        "person, contract, date_from, date_to, granted_minutes, mode, used_minutes",
     )
 
 
 # -- persons ---------------------------------------------------------------------------------
 
-PERSON = "id, local_id, pseudonym, name, status, employer_id, salt, erased_at, created_at"
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: int
+    local_id: str | None
+    pseudonym: str | None
+    name: str | None
+    status: str
+    employer_id: int | None
+    salt: bytes | None
+    erased_at: int | None
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class PersonListing:
+    id: str = col("p.local_id")
+    pseudonym: str = col("p.pseudonym")
+    status: str = col("p.status")
+    employer: str | None = col("e.name")
 
 
 async def insert_person(w: Write, local_id: str, pseudonym: str, name: str | None, status: str, employer_id: int | None, salt: bytes, now: int) -> int:
@@ -72,28 +114,25 @@ async def local_ids(q: Query) -> set[str]:
     return {r[0] for r in await q.fetchall("SELECT local_id FROM das_persons WHERE local_id IS NOT NULL")}
 
 
-async def person(q: Query, ref: str) -> dict[str, Any] | None:
+async def person(q: Query, ref: str) -> Person | None:
     """A person by pseudonym, else by local id."""
-    row = await fetch_dict(q, f"SELECT {PERSON} FROM das_persons WHERE pseudonym = ?", (ref,), PERSON)
+    row = await fetch_row(q, Person, "FROM das_persons WHERE pseudonym = ?", (ref,))
     if row is None:
-        row = await fetch_dict(q, f"SELECT {PERSON} FROM das_persons WHERE local_id = ?", (ref,), PERSON)
+        row = await fetch_row(q, Person, "FROM das_persons WHERE local_id = ?", (ref,))
     return row
 
 
-async def person_by_id(q: Query, pid: int) -> dict[str, Any] | None:
-    return await fetch_dict(q, f"SELECT {PERSON} FROM das_persons WHERE id = ?", (pid,), PERSON)
+async def person_by_id(q: Query, pid: int) -> Person | None:
+    return await fetch_row(q, Person, "FROM das_persons WHERE id = ?", (pid,))
 
 
-async def persons(q: Query, status: str | None = None) -> list[dict[str, Any]]:
-    sql = (
-        "SELECT p.local_id, p.pseudonym, p.status, e.name FROM das_persons p LEFT JOIN das_employers e ON e.id = p.employer_id "
-        "WHERE p.erased_at IS NULL"
-    )
+async def persons(q: Query, status: str | None = None) -> list[PersonListing]:
+    sql = "FROM das_persons p LEFT JOIN das_employers e ON e.id = p.employer_id WHERE p.erased_at IS NULL"
     params: list[Any] = []
     if status:
         sql += " AND p.status = ?"
         params.append(status)
-    return await fetch_dicts(q, sql + " ORDER BY p.id", params, "id, pseudonym, status, employer")
+    return await fetch_rows(q, PersonListing, sql + " ORDER BY p.id", params)
 
 
 async def person_ids(q: Query, with_local_ids: bool = False) -> dict[str, tuple[int, str, int | None]]:
@@ -117,6 +156,25 @@ async def employer_ids(q: Query) -> dict[str, int]:
 # -- competence profiles -----------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class ProfileItem:
+    competence: str
+    level: int
+    family: str
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """One version of a person's competence profile, with the parties who agreed it."""
+
+    id: int
+    version: int
+    agreed_on: str
+    parties: list[str] = col(load=json.loads)
+    created_at: int = col()
+    competences: list[ProfileItem] = derived(list)
+
+
 async def insert_profile(w: Write, person_id: int, agreed_on: str, parties: Sequence[str], items: Sequence[tuple[str, int, str]], now: int) -> tuple[int, int]:
     row = await w.fetchone("SELECT COALESCE(MAX(version), 0) + 1 FROM das_profiles WHERE person_id = ?", (person_id,))
     version = int(row[0])
@@ -131,21 +189,11 @@ async def insert_profile(w: Write, person_id: int, agreed_on: str, parties: Sequ
     return pid, version
 
 
-async def profiles(q: Query, person_id: int) -> list[dict[str, Any]]:
-    out = await fetch_dicts(
-        q,
-        "SELECT id, version, agreed_on, parties, created_at FROM das_profiles WHERE person_id = ? ORDER BY version",
-        (person_id,),
-        "id, version, agreed_on, parties, created_at",
-    )
-    for p in out:
-        p["parties"] = json.loads(p["parties"])
-        p["competences"] = await fetch_dicts(
-            q,
-            "SELECT competence, level, family FROM das_profile_items WHERE profile_id = ? ORDER BY competence",
-            (p["id"],),
-            "competence, level, family",
-        )
+async def profiles(q: Query, person_id: int) -> list[Profile]:
+    out = []
+    for p in await fetch_rows(q, Profile, "FROM das_profiles WHERE person_id = ? ORDER BY version", (person_id,)):
+        items = await fetch_rows(q, ProfileItem, "FROM das_profile_items WHERE profile_id = ? ORDER BY competence", (p.id,))
+        out.append(replace(p, competences=items))
     return out
 
 
@@ -166,10 +214,39 @@ async def latest_competences(q: Query, person_id: int | None = None) -> dict[int
 
 # -- contracts -------------------------------------------------------------------------------
 
-CONTRACT = (
-    "id, contract_no, version, person_id, employer_id, date_from, date_to, minutes_granted, mode, "
-    "leave_day_minutes, superseded_by, reason, created_at"
-)
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    """One version of a contract; `accepted` is {party: date} of the acceptances of this version."""
+
+    id: int
+    contract_no: int
+    version: int
+    person_id: int
+    employer_id: int | None
+    date_from: str
+    date_to: str
+    minutes_granted: int
+    mode: str
+    leave_day_minutes: int
+    superseded_by: int | None
+    reason: str
+    created_at: int
+    accepted: dict[str, str] = derived(dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FlexMove:
+    """A flexibility agreement: minutes moved from one quarter of a contract to another."""
+
+    id: int
+    contract_no: int
+    from_quarter: str
+    to_quarter: str
+    minutes: int
+    parties: list[str] = col(load=json.loads)
+    agreed_on: str = col()
+    reason: str = col()
 
 
 async def next_contract_no(w: Query) -> int:
@@ -211,7 +288,7 @@ async def accept_many(w: Write, rows: Sequence[tuple[int, str, str]]) -> None:
     await w.executemany("INSERT OR IGNORE INTO das_acceptances (contract_id, party, accepted_on) VALUES (?, ?, ?)", rows)
 
 
-async def contracts(q: Query, person_id: int | None = None, current: bool = True, no: int | None = None) -> list[dict[str, Any]]:
+async def contracts(q: Query, person_id: int | None = None, current: bool = True, no: int | None = None) -> list[Contract]:
     where, params = [], []
     if person_id is not None:
         where.append("person_id = ?")
@@ -221,22 +298,20 @@ async def contracts(q: Query, person_id: int | None = None, current: bool = True
     if no is not None:
         where.append("contract_no = ?")
         params.append(no)
-    sql = f"SELECT {CONTRACT} FROM das_contracts"
+    sql = "FROM das_contracts"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    rows = await fetch_dicts(q, sql + " ORDER BY contract_no, version", params, CONTRACT)
+    rows = await fetch_rows(q, Contract, sql + " ORDER BY contract_no, version", params)
     acc: dict[int, dict[str, str]] = {}
     if rows:
-        ids = [r["id"] for r in rows]
+        ids = [r.id for r in rows]
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             for cid, party, on in await q.fetchall(
                 f"SELECT contract_id, party, accepted_on FROM das_acceptances WHERE contract_id IN ({','.join('?' * len(chunk))})", chunk
             ):
                 acc.setdefault(cid, {})[party] = on
-    for r in rows:
-        r["accepted"] = acc.get(r["id"], {})
-    return rows
+    return [replace(r, accepted=acc.get(r.id, {})) for r in rows]
 
 
 async def insert_flex(w: Write, no: int, src: str, dst: str, minutes: int, parties: Sequence[str], on: str, reason: str, now: int) -> int:
@@ -247,16 +322,15 @@ async def insert_flex(w: Write, no: int, src: str, dst: str, minutes: int, parti
     )
 
 
-async def flex(q: Query, no: int | None = None) -> dict[int, list[dict[str, Any]]]:
-    sql = "SELECT id, contract_no, from_quarter, to_quarter, minutes, parties, agreed_on, reason FROM das_flex"
+async def flex(q: Query, no: int | None = None) -> dict[int, list[FlexMove]]:
+    sql = "FROM das_flex"
     params: list[Any] = []
     if no is not None:
         sql += " WHERE contract_no = ?"
         params.append(no)
-    out: dict[int, list[dict[str, Any]]] = {}
-    for r in await fetch_dicts(q, sql + " ORDER BY id", params, "id, contract_no, from_quarter, to_quarter, minutes, parties, agreed_on, reason"):
-        r["parties"] = json.loads(r["parties"])
-        out.setdefault(r["contract_no"], []).append(r)
+    out: dict[int, list[FlexMove]] = {}
+    for r in await fetch_rows(q, FlexMove, sql + " ORDER BY id", params):
+        out.setdefault(r.contract_no, []).append(r)
     return out
 
 

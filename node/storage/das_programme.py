@@ -3,13 +3,53 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from node.storage.das_query import Query, Write, count_rows, fetch_dict, fetch_dicts, fetch_page
+from node.storage.das_query import Query, Write, col, count_rows, fetch_page, fetch_row, fetch_rows
 
 # -- projects --------------------------------------------------------------------------------
 
-PROJECT = "id, title, sdg, theme, kind, coordinator_id, status, decision, decision_date, created_at"
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    id: int
+    title: str
+    sdg: int
+    theme: str | None
+    kind: str
+    coordinator_id: int | None
+    status: str
+    decision: str | None
+    decision_date: str | None
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectListing:
+    """A project of the programme, its coordinator named by pseudonym."""
+
+    id: int = col("j.id")
+    title: str = col("j.title")
+    sdg: int = col("j.sdg")
+    theme: str | None = col("j.theme")
+    kind: str = col("j.kind")
+    coordinator: str | None = col("p.pseudonym")
+    status: str = col("j.status")
+    decision: str | None = col("j.decision")
+    decision_date: str | None = col("j.decision_date")
+    created_at: int = col("j.created_at")
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectEvent:
+    at: int
+    from_status: str
+    to_status: str
+    note: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"at": self.at, "from": self.from_status, "to": self.to_status, "note": self.note}
 
 
 async def insert_project(w: Write, title: str, sdg: int, theme: str | None, kind: str, coordinator_id: int | None, now: int) -> int:
@@ -21,20 +61,17 @@ async def insert_project(w: Write, title: str, sdg: int, theme: str | None, kind
     return pid
 
 
-async def project(q: Query, pid: int) -> dict[str, Any] | None:
-    return await fetch_dict(q, f"SELECT {PROJECT} FROM das_projects WHERE id = ?", (pid,), PROJECT)
+async def project(q: Query, pid: int) -> Project | None:
+    return await fetch_row(q, Project, "FROM das_projects WHERE id = ?", (pid,))
 
 
-async def projects(q: Query, status: str | None = None) -> list[dict[str, Any]]:
-    sql = (
-        "SELECT j.id, j.title, j.sdg, j.theme, j.kind, p.pseudonym, j.status, j.decision, j.decision_date, j.created_at "
-        "FROM das_projects j LEFT JOIN das_persons p ON p.id = j.coordinator_id"
-    )
+async def projects(q: Query, status: str | None = None) -> list[ProjectListing]:
+    sql = "FROM das_projects j LEFT JOIN das_persons p ON p.id = j.coordinator_id"
     params: list[Any] = []
     if status:
         sql += " WHERE j.status = ?"
         params.append(status)
-    return await fetch_dicts(q, sql + " ORDER BY j.id", params, PROJECT.replace("coordinator_id", "coordinator"))
+    return await fetch_rows(q, ProjectListing, sql + " ORDER BY j.id", params)
 
 
 async def project_states(q: Query) -> dict[int, tuple[str, int | None]]:
@@ -51,18 +88,47 @@ async def set_project_status(w: Write, pid: int, old: str, new: str, decision: s
     )
 
 
-async def project_events(q: Query, pid: int) -> list[dict[str, Any]]:
-    return await fetch_dicts(
-        q, "SELECT at, from_status, to_status, note FROM das_project_events WHERE project_id = ? ORDER BY rowid", (pid,), "at, from, to, note"
-    )
+async def project_events(q: Query, pid: int) -> list[ProjectEvent]:
+    return await fetch_rows(q, ProjectEvent, "FROM das_project_events WHERE project_id = ? ORDER BY rowid", (pid,))
 
 
 # -- entries ---------------------------------------------------------------------------------
 
-ENTRY = (
-    "id, person_id, project_id, contract_no, date, minutes, competence, level, family, status, validated_by, validated_at, "
-    "corrects, note, created_at"
-)
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: int
+    person_id: int
+    project_id: int
+    contract_no: int
+    date: str
+    minutes: int
+    competence: str
+    level: int
+    family: str
+    status: str
+    validated_by: int | None
+    validated_at: int | None
+    corrects: int | None
+    note: str
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class EntryListing:
+    """An entry as listed: its person named by pseudonym."""
+
+    id: int = col("e.id")
+    person: str = col("p.pseudonym")
+    project: int = col("e.project_id")
+    contract: int = col("e.contract_no")
+    date: str = col("e.date")
+    minutes: int = col("e.minutes")
+    competence: str = col("e.competence")
+    level: int = col("e.level")
+    status: str = col("e.status")
+    corrects: int | None = col("e.corrects")
+    note: str = col("e.note")
 _ENTRY_INSERT = (
     "INSERT INTO das_entries (person_id, project_id, contract_no, date, minutes, competence, level, family, status, "
     "validated_by, validated_at, corrects, note, import_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -82,18 +148,21 @@ async def bulk_mode(w: Write) -> None:
     await w.execute("PRAGMA cache_size = -131072")
 
 
-async def entry(q: Query, eid: int) -> dict[str, Any] | None:
-    return await fetch_dict(q, f"SELECT {ENTRY} FROM das_entries WHERE id = ?", (eid,), ENTRY)
+async def entry(q: Query, eid: int) -> Entry | None:
+    return await fetch_row(q, Entry, "FROM das_entries WHERE id = ?", (eid,))
 
 
-async def entries(q: Query, person_id: int | None, project_id: int | None, status: str | None, limit: int, offset: int) -> list[dict[str, Any]]:
+async def person_entries(q: Query, person_id: int) -> list[Entry]:
+    return await fetch_rows(q, Entry, "FROM das_entries WHERE person_id = ? ORDER BY id", (person_id,))
+
+
+async def entries(q: Query, person_id: int | None, project_id: int | None, status: str | None, limit: int, offset: int) -> list[EntryListing]:
     return await fetch_page(
         q,
-        "SELECT e.id, p.pseudonym, e.project_id, e.contract_no, e.date, e.minutes, e.competence, e.level, e.status, e.corrects, e.note "
+        EntryListing,
         "FROM das_entries e JOIN das_persons p ON p.id = e.person_id",
         (("e.person_id", person_id), ("e.project_id", project_id), ("e.status", status)),
         "e.id", limit, offset,
-        "id, person, project, contract, date, minutes, competence, level, status, corrects, note",
     )
 
 

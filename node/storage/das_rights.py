@@ -3,34 +3,50 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from node.storage.das_persons import contracts, flex
-from node.storage.das_programme import ENTRY
-from node.storage.das_query import Query, Write, fetch_dicts
-from node.storage.das_statements import STATEMENT, ledger_lines
+from node.storage.das_persons import Contract, FlexMove, contracts, flex
+from node.storage.das_programme import Entry, person_entries
+from node.storage.das_query import Query, Write, fetch_rows
+from node.storage.das_statements import LedgerLine, Statement, ledger_lines, person_statements
 
 # -- a person's rights -----------------------------------------------------------------------
 
 
-async def person_export(q: Query, pid: int) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    out["contracts"] = await contracts(q, person_id=pid, current=False)
-    nos = sorted({c["contract_no"] for c in out["contracts"]})
+@dataclass(frozen=True, slots=True)
+class Coordinated:
+    """A project the person coordinates."""
+
+    id: int
+    title: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonData:
+    """Everything held about one person beyond their row and profiles (access and portability)."""
+
+    contracts: list[Contract]
+    flexibility: list[FlexMove]
+    entries: list[Entry]
+    statements: list[Statement]
+    ledger: list[LedgerLine]
+    coordinates: list[Coordinated]
+
+
+async def person_export(q: Query, pid: int) -> PersonData:
+    held = await contracts(q, person_id=pid, current=False)
+    nos = sorted({c.contract_no for c in held})
     allflex = await flex(q)
-    out["flexibility"] = [f for n in nos for f in allflex.get(n, [])]
-    out["entries"] = await fetch_dicts(
-        q,
-        f"SELECT {ENTRY} FROM das_entries WHERE person_id = ? ORDER BY id",
-        (pid,),
-        ENTRY,
+    return PersonData(
+        contracts=held,
+        flexibility=[f for n in nos for f in allflex.get(n, [])],
+        entries=await person_entries(q, pid),
+        statements=await person_statements(q, pid),
+        ledger=await ledger_lines(q, f"person:{pid}"),
+        coordinates=await fetch_rows(q, Coordinated, "FROM das_projects WHERE coordinator_id = ?", (pid,)),
     )
-    out["statements"] = await fetch_dicts(
-        q, f"SELECT {STATEMENT} FROM das_statements WHERE person_id = ? ORDER BY number", (pid,), STATEMENT
-    )
-    out["ledger"] = await ledger_lines(q, f"person:{pid}")
-    out["coordinates"] = await fetch_dicts(q, "SELECT id, title, status FROM das_projects WHERE coordinator_id = ?", (pid,), "id, title, status")
-    return out
 
 
 async def erase_person(w: Write, pid: int, now: int) -> dict[str, int]:

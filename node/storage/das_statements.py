@@ -5,13 +5,55 @@ double-entry ledger of the credits they grant.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from node.storage.das_query import Query, Write, count_rows, fetch_dict, fetch_dicts, fetch_page
+from node.storage.das_query import Query, Write, col, count_rows, fetch_page, fetch_row, fetch_rows
 
 # -- statements ------------------------------------------------------------------------------
 
-STATEMENT = "number, person_id, period, corrects, superseded_by, issued_on, body, salt, leaf, minutes, cents, created_at"
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """An issued statement; an erased holder leaves its number, period and leaf (no person, body or salt)."""
+
+    number: int
+    person_id: int | None
+    period: str
+    corrects: int | None
+    superseded_by: int | None
+    issued_on: str
+    body: bytes | None
+    salt: bytes | None
+    leaf: bytes
+    minutes: int
+    cents: int
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class StatementListing:
+    number: int = col("s.number")
+    person: str | None = col("p.pseudonym")
+    period: str = col("s.period")
+    issued_on: str = col("s.issued_on")
+    minutes: int = col("s.minutes")
+    cents: int = col("s.cents")
+    corrects: int | None = col("s.corrects")
+    superseded_by: int | None = col("s.superseded_by")
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLine:
+    """One line of a ledger transaction, with the transaction's date, kind, memo and statement."""
+
+    txn: int = col("t.id")
+    date: str = col("t.on_date")
+    kind: str = col("t.kind")
+    account: str = col("l.account")
+    amount_cents: int = col("l.amount_cents")
+    memo: str = col("t.memo")
+    statement: int | None = col("t.statement")
 
 
 async def statement_groups(q: Query, start: str, end: str, person_id: int | None = None) -> list[tuple[Any, ...]]:
@@ -31,13 +73,14 @@ async def project_titles(q: Query) -> dict[int, tuple[str, int, str | None, str]
     return {r[0]: (r[1], r[2], r[3], r[4]) for r in await q.fetchall("SELECT id, title, sdg, theme, kind FROM das_projects")}
 
 
-async def current_statements(q: Query, period: str, person_id: int | None = None) -> dict[int, dict[str, Any]]:
-    sql = f"SELECT {STATEMENT} FROM das_statements WHERE period = ? AND superseded_by IS NULL AND person_id IS NOT NULL"
+async def current_statements(q: Query, period: str, person_id: int | None = None) -> dict[int, Statement]:
+    """{person_id: statement in force} for the period (holders not erased)."""
+    sql = "FROM das_statements WHERE period = ? AND superseded_by IS NULL AND person_id IS NOT NULL"
     params: list[Any] = [period]
     if person_id is not None:
         sql += " AND person_id = ?"
         params.append(person_id)
-    return {r["person_id"]: r for r in await fetch_dicts(q, sql, params, STATEMENT)}
+    return {r.person_id: r for r in await fetch_rows(q, Statement, sql, params) if r.person_id is not None}
 
 
 async def current_periods(q: Query, person_id: int | None = None) -> list[tuple[int, str, int]]:
@@ -67,18 +110,21 @@ async def supersede_statements(w: Write, pairs: Sequence[tuple[int, int]]) -> No
     await w.executemany("UPDATE das_statements SET superseded_by = ? WHERE number = ?", pairs)
 
 
-async def statement(q: Query, number: int) -> dict[str, Any] | None:
-    return await fetch_dict(q, f"SELECT {STATEMENT} FROM das_statements WHERE number = ?", (number,), STATEMENT)
+async def statement(q: Query, number: int) -> Statement | None:
+    return await fetch_row(q, Statement, "FROM das_statements WHERE number = ?", (number,))
 
 
-async def statements(q: Query, person_id: int | None, period: str | None, limit: int, offset: int) -> list[dict[str, Any]]:
+async def person_statements(q: Query, person_id: int) -> list[Statement]:
+    return await fetch_rows(q, Statement, "FROM das_statements WHERE person_id = ? ORDER BY number", (person_id,))
+
+
+async def statements(q: Query, person_id: int | None, period: str | None, limit: int, offset: int) -> list[StatementListing]:
     return await fetch_page(
         q,
-        "SELECT s.number, p.pseudonym, s.period, s.issued_on, s.minutes, s.cents, s.corrects, s.superseded_by "
+        StatementListing,
         "FROM das_statements s LEFT JOIN das_persons p ON p.id = s.person_id",
         (("s.person_id", person_id), ("s.period", period)),
         "s.number", limit, offset,
-        "number, person, period, issued_on, minutes, cents, corrects, superseded_by",
     )
 
 
@@ -122,13 +168,10 @@ async def ledger_unbalanced(q: Query) -> int:
     return int(row[0])
 
 
-async def ledger_lines(q: Query, account: str | None = None) -> list[dict[str, Any]]:
-    sql = (
-        "SELECT t.id, t.on_date, t.kind, l.account, l.amount_cents, t.memo, t.statement FROM das_ledger_lines l "
-        "JOIN das_ledger_txns t ON t.id = l.txn_id"
-    )
+async def ledger_lines(q: Query, account: str | None = None) -> list[LedgerLine]:
+    sql = "FROM das_ledger_lines l JOIN das_ledger_txns t ON t.id = l.txn_id"
     params: list[Any] = []
     if account:
         sql += " WHERE l.account = ?"
         params.append(account)
-    return await fetch_dicts(q, sql + " ORDER BY t.id, l.amount_cents", params, "txn, date, kind, account, amount_cents, memo, statement")
+    return await fetch_rows(q, LedgerLine, sql + " ORDER BY t.id, l.amount_cents", params)

@@ -5,10 +5,11 @@ disclosures attached for evaluators.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from node.storage.das_persons import CONTRACT
-from node.storage.das_query import Query, Write, fetch_dict, fetch_dicts
+from node.storage.das_persons import Contract
+from node.storage.das_query import Query, Write, col, fetch_row, fetch_rows
 
 # -- summaries -------------------------------------------------------------------------------
 
@@ -25,13 +26,9 @@ async def period_population(q: Query, start: str, end: str) -> list[tuple[int, s
     return [tuple(r) for r in rows]
 
 
-async def contracts_overlapping(q: Query, start: str, end: str) -> list[dict[str, Any]]:
-    return await fetch_dicts(
-        q,
-        f"SELECT {CONTRACT} FROM das_contracts WHERE superseded_by IS NULL AND date_from <= ? AND date_to >= ?",
-        (end, start),
-        CONTRACT,
-    )
+async def contracts_overlapping(q: Query, start: str, end: str) -> list[Contract]:
+    """Contracts in force overlapping [start, end] (their acceptances are not read: `accepted` stays empty)."""
+    return await fetch_rows(q, Contract, "FROM das_contracts WHERE superseded_by IS NULL AND date_from <= ? AND date_to >= ?", (end, start))
 
 
 async def given_by(q: Query, start: str, end: str) -> list[tuple[int, int, str, int]]:
@@ -65,26 +62,45 @@ async def insert_summary(w: Write, period: str, record_id: bytes, size: int, roo
     return sid
 
 
-SUMMARY = "id, period, record_id, size, root, published_at"
+@dataclass(frozen=True, slots=True)
+class Summary:
+    id: int
+    period: str
+    record_id: bytes
+    size: int
+    root: bytes
+    published_at: int
 
 
-async def summaries(q: Query, period: str | None = None) -> list[dict[str, Any]]:
-    sql = f"SELECT {SUMMARY} FROM das_summaries"
+@dataclass(frozen=True, slots=True)
+class SummaryHolding:
+    """A summary whose tree holds one statement, and the index of its leaf there."""
+
+    id: int = col("s.id")
+    period: str = col("s.period")
+    record_id: bytes = col("s.record_id")
+    size: int = col("s.size")
+    root: bytes = col("s.root")
+    published_at: int = col("s.published_at")
+    idx: int = col("l.idx")
+
+
+async def summaries(q: Query, period: str | None = None) -> list[Summary]:
+    sql = "FROM das_summaries"
     params: list[Any] = []
     if period:
         sql += " WHERE period = ?"
         params.append(period)
-    return await fetch_dicts(q, sql + " ORDER BY id", params, SUMMARY)
+    return await fetch_rows(q, Summary, sql + " ORDER BY id", params)
 
 
-async def summary_holding(q: Query, number: int) -> dict[str, Any] | None:
+async def summary_holding(q: Query, number: int) -> SummaryHolding | None:
     """The latest summary whose tree holds statement `number`, with the leaf's index."""
-    return await fetch_dict(
+    return await fetch_row(
         q,
-        "SELECT s.id, s.period, s.record_id, s.size, s.root, s.published_at, l.idx FROM das_summary_leaves l "
-        "JOIN das_summaries s ON s.id = l.summary_id WHERE l.statement = ? ORDER BY s.id DESC LIMIT 1",
+        SummaryHolding,
+        "FROM das_summary_leaves l JOIN das_summaries s ON s.id = l.summary_id WHERE l.statement = ? ORDER BY s.id DESC LIMIT 1",
         (number,),
-        SUMMARY + ", idx",
     )
 
 
