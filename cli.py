@@ -12,8 +12,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from node.cliutil import api, data_dir, emit, page_note, short, table
-from node.cliutil import command as _cmd
+from node.commands.util import api, data_dir, emit, page_note, short, table
+from node.commands.util import command as _cmd
 
 Handler = Callable[[argparse.Namespace], int | None]
 
@@ -56,7 +56,7 @@ def cmd_run(args: argparse.Namespace) -> None:
 def cmd_demo(args: argparse.Namespace) -> None:
     import asyncio
 
-    from federation.demo import run_demo
+    from federation.demo.run import run_demo
 
     if not 2 <= args.nodes <= 32:
         raise SystemExit("democite: error: --nodes must be between 2 and 32")
@@ -284,9 +284,12 @@ def build_parser() -> _Parser:
 
 def _extensions() -> Sequence[Callable[[Any], None]]:
     """Command groups contributed by the packages (each a `register(subparsers)`)."""
-    from federation import audit_commands, coop_commands, evidence, network_commands
-    from node.das import commands as das_commands
-    from node.pacte import commands as pacte_commands
+    from federation.commands import audit as audit_commands
+    from federation.commands import coop as coop_commands
+    from federation.commands import network as network_commands
+    from federation.coop import evidence
+    from node.commands import das as das_commands
+    from node.commands import pacte as pacte_commands
 
     return [
         network_commands.register,

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._common import make_log  # noqa: E402
-from federation.peering import client_for  # noqa: E402
+from federation.peer.peering import client_for  # noqa: E402
 from federation.runtime import running_node  # noqa: E402
 from node import config as config_mod  # noqa: E402
 from node.bootstrap import init_node  # noqa: E402

@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import bare_verify_per_s, make_log, parallel_verify_per_s  # noqa: E402
-from federation.peering import sync_round  # noqa: E402
+from federation.peer.peering import sync_round  # noqa: E402
 from federation.runtime import running_node  # noqa: E402
 from node import config as config_mod  # noqa: E402
 from node.bootstrap import init_node  # noqa: E402

@@ -21,19 +21,22 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from federation import admin as federation_admin
-from federation import coop_routes, evidence, network_admin
-from federation.connections import CONNECTIONS, Connections, GuardedSite, connection_cap, install_filter, remove_filter
-from federation.gossip import GOSSIP, Gossip
-from federation.keyrotation import finish_rotation
-from federation.network import genesis_for
-from federation.server import add_peer_routes, address_barred, address_proven, peer_guard
-from federation.state import BUDGETS, NONCES, SESSION, SOCKETS, TRAFFIC, Budgets, Sockets, Traffic
-from node import audit_routes, keys
+from federation.coop import evidence
+from federation.coop import routes as coop_routes
+from federation.network import routes as network_admin
+from federation.network.keyrotation import finish_rotation
+from federation.peer import routes as federation_admin
+from federation.peer.connections import CONNECTIONS, Connections, GuardedSite, connection_cap, install_filter, remove_filter
+from federation.peer.gossip import GOSSIP, Gossip
+from federation.peer.server import add_peer_routes, address_barred, address_proven, peer_guard
+from federation.peer.state import BUDGETS, NONCES, SESSION, SOCKETS, TRAFFIC, Budgets, Sockets, Traffic
+from node import keys
 from node.api import openapi, routes_core
 from node.api.framework import ALLOWED_HOSTS, API_TOKEN, NODE, Route, add_routes, error_response, guard
+from node.audit import routes as audit_routes
 from node.config import NodeConfig
 from node.errors import NodeError, NodeErrorCode
+from node.genesis import genesis_for
 from node.service import Clock, Node, ensure_profile, wall_clock_ms
 from protocol.httpsig import NonceWindow
 from protocol.network import Genesis

@@ -5,7 +5,7 @@ rotation, so a request that checks membership costs no query."""
 from __future__ import annotations
 
 from node.state import LogView
-from node.storage.network import VOTE_KINDS
+from node.storage.membership import VOTE_KINDS
 from protocol.membership import Membership, Rotation, Vote, fold
 from protocol.network import Genesis
 

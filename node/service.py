@@ -16,14 +16,14 @@ from typing import Any
 from node import keys
 from node.config import NodeConfig
 from node.errors import ConcurrentAppend, Conflict, Invalid, NodeError, NodeErrorCode, NotFound
+from node.genesis import genesis_for
 from node.membership import VOTE_KINDS, fold_held
-from node.network import genesis_for
 from node.state import LogView, PeerBook
 from node.storage.coop import ApprovalStore
 from node.storage.db import DB_FILE, Database
 from node.storage.export import ExportStore
 from node.storage.logs import Head, LogStore, StoredCheckpoint
-from node.storage.network import NetworkStore
+from node.storage.membership import NetworkStore
 from node.storage.pacte import PacteStore
 from node.storage.stores import Stores
 from protocol import encoding, merkle

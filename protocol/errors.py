@@ -30,7 +30,7 @@ a RemoteError (PeerMisbehaved by default) once; a ProtocolError that reaches the
 at the peer API, the caller's (answered 4xx).
 
 No error carries an HTTP status: each HTTP edge picks the status from the code with one table,
-`node.api.framework.ADMIN_STATUS` (admin API, JSON bodies) and `federation.server.PEER_STATUS`
+`node.api.framework.ADMIN_STATUS` (admin API, JSON bodies) and `federation.peer.server.PEER_STATUS`
 (peer API, msgpack bodies); tests/test_errors.py checks that every code has one at both.
 """
 

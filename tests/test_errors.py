@@ -14,9 +14,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from federation.client import PeerClient
 from federation.errors import FederationError, PeerMisbehaved, PeerRefused, RemoteError, peer_data
-from federation.server import PEER_STATUS
+from federation.peer.client import PeerClient
+from federation.peer.server import PEER_STATUS
 from node.api.framework import ADMIN_STATUS
 from protocol.errors import DemociteError, ErrorCode, ProtocolError, RecordError
 from protocol.identity import Identity

@@ -35,7 +35,7 @@ def test_a_wheel_install_lists_the_review_frameworks(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DEMOCITE_DATA")}
     run = tmp_path / "elsewhere"
     run.mkdir()
-    where = subprocess.run([str(py), "-c", "import configs, federation.review as r; print(configs.__file__); print(r.PROJECT_FRAMEWORKS)"],
+    where = subprocess.run([str(py), "-c", "import configs, federation.coop.review as r; print(configs.__file__); print(r.PROJECT_FRAMEWORKS)"],
                            check=True, capture_output=True, text=True, cwd=run, env=env).stdout.split()
     assert all(w.startswith(str(site)) for w in where), where  # not the checkout
     out = subprocess.run([str(py), "-c", "import cli; cli.main()", "review", "frameworks", "--data", str(tmp_path / "none")],

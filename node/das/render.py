@@ -8,7 +8,7 @@ from typing import Any
 import jinja2
 
 from node import csvout
-from node.cliutil import table
+from node.commands.util import table
 
 LABELS: dict[str, dict[str, str]] = {
     "fr": {

@@ -8,7 +8,7 @@ from node.storage.coop import ApprovalStore
 from node.storage.db import Database
 from node.storage.export import ExportStore
 from node.storage.logs import LogStore
-from node.storage.network import NetworkStore
+from node.storage.membership import NetworkStore
 from node.storage.pacte import PacteStore
 from node.storage.peers import PeerStore
 

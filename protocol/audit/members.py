@@ -6,7 +6,7 @@ force when each record was written: the genesis founders, then `member.endorse` 
 votes and `key.rotate` rotations folded with `protocol.membership.fold`, a vote taking effect at
 the record that completes its majority. `members_of(ctx)` is the member set the fund is
 recomputed against: the membership at the end of the bundle, or in the open network every
-territory with a profile (as `federation.coop_members.current_members` on a node).
+territory with a profile (as `federation.coop.members.current_members` on a node).
 """
 
 from __future__ import annotations

@@ -8,10 +8,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from federation.network import render_genesis
 from federation.runtime import RunningNode
 from node import keys
 from node.bootstrap import init_node
+from node.genesis import render_genesis
 from protocol.network import Admission, Founder, Genesis
 
 FAST = {"gossip_interval_s": 0.1, "fanout": 3}

@@ -8,10 +8,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from federation.coop_demo import cooperation_round
-from federation.demo import run_demo
-from federation.peering import sync_round
-from node.network import load_genesis
+from federation.demo.coop import cooperation_round
+from federation.demo.run import run_demo
+from federation.peer.peering import sync_round
+from node.genesis import load_genesis
 from protocol.network import network_id
 from tests.conftest import run_cli
 

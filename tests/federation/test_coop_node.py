@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import io
 
-from federation import coop_demo
-from federation import fund as fund_mod
+from federation.coop import fund as fund_mod
+from federation.demo import coop as coop_demo
 from node.storage.coop import ApprovalStore
 from tests.conftest import call_api
 

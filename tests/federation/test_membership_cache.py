@@ -3,8 +3,8 @@ whether it published it or received it from a peer."""
 
 from __future__ import annotations
 
-from federation.peering import client_for
-from federation.sync import sync_with
+from federation.peer.peering import client_for
+from federation.peer.sync import sync_with
 from protocol.identity import Identity
 from tests.conftest import call_api
 from tests.federation.netutil import fed, make_network

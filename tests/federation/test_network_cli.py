@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from federation.network import load_genesis
 from node import config as config_mod
 from node.bootstrap import init_node
+from node.genesis import load_genesis
 from tests.conftest import run_cli
 
 

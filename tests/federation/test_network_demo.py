@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from federation.demo import run_demo
+from federation.demo.run import run_demo
 
 
 async def test_demo_catches_the_clone_and_leaves_nothing(capsys) -> None:

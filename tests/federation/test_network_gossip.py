@@ -85,7 +85,7 @@ async def test_a_split_network_heals(make_node) -> None:
 
 
 async def test_idle_reconciliation_over_http_is_tiny(make_node) -> None:
-    from federation.peering import client_for
+    from federation.peer.peering import client_for
     from protocol.reconcile import Reconciler, done, head_item
 
     nodes = [await make_node(f"I{i}", federation=fed()) for i in range(3)]

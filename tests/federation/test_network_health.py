@@ -8,8 +8,8 @@ import json
 import shutil
 
 from federation.errors import FederationError
-from federation.peering import client_for
-from federation.state import BUDGETS
+from federation.peer.peering import client_for
+from federation.peer.state import BUDGETS
 from node import config as config_mod
 from protocol.identity import Identity
 from tests.conftest import run_cli
@@ -82,7 +82,7 @@ async def test_flooding_peer_is_throttled_while_an_honest_peer_syncs(make_node) 
 async def test_garbage_peer_loses_score_backs_off_and_is_graylisted(make_node, aiohttp_server) -> None:
     from aiohttp import web
 
-    from federation.peering import GRAYLIST_SCORE
+    from federation.peer.peering import GRAYLIST_SCORE
 
     async def garbage(request: web.Request) -> web.Response:
         return web.Response(body=b"\xc1\xc1 not msgpack", content_type="application/msgpack")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from federation.errors import FederationError
-from federation.exchange import exchange
-from federation.membership import members
-from federation.peering import client_for
+from federation.network.membership import members
+from federation.peer.exchange import exchange
+from federation.peer.peering import client_for
 from node.bootstrap import init_node
 from tests.conftest import call_api, run_cli
 from tests.federation.netutil import fed, make_network, wait_for

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import os
 
-from federation.keyrotation import rotate_key, stage_rotation
-from federation.membership import view
-from federation.peering import client_for
+from federation.network.keyrotation import rotate_key, stage_rotation
+from federation.network.membership import view
+from federation.peer.peering import client_for
 from federation.runtime import running_node
 from node import config as config_mod
 from node import keys

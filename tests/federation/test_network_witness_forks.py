@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from federation.peering import client_for
-from federation.sync import sync_with
+from federation.peer.peering import client_for
+from federation.peer.sync import sync_with
 from node.storage.logs import LogStore
 from protocol import encoding
 from protocol.checkpoint import cosign, open_checkpoint

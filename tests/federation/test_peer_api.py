@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from federation.peering import client_for, sync_round
+from federation.peer.peering import client_for, sync_round
 from protocol import encoding
 from protocol.httpsig import sign_request
 from protocol.identity import Identity
@@ -132,7 +132,7 @@ async def test_sync_pulls_in_pages_and_verifies_the_checkpoint(make_node, page_s
     for i in range(20):
         await a.node.publish("note", {"text": f"n{i}"})
     client = client_for(b.node, b.session, a.peer_url)
-    from federation.sync import sync_with
+    from federation.peer.sync import sync_with
 
     report = await sync_with(b.node, client)
     assert report.pulled == 21 and report.checkpoints == 1

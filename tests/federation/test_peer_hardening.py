@@ -11,8 +11,8 @@ import secrets
 import aiohttp
 import pytest
 
-from federation.connections import CONNECTIONS, RepeatFilter, address_key, connection_cap
-from federation.state import BUDGETS
+from federation.peer.connections import CONNECTIONS, RepeatFilter, address_key, connection_cap
+from federation.peer.state import BUDGETS
 from node import config as config_mod
 from node.errors import ConfigError
 from protocol import encoding

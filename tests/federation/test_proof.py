@@ -7,8 +7,8 @@ import json
 import pytest
 
 from federation.errors import FederationError
-from federation.peering import client_for
-from federation.sync import sync_with
+from federation.peer.peering import client_for
+from federation.peer.sync import sync_with
 from node.bootstrap import init_node
 from protocol import encoding
 from protocol.checkpoint import open_checkpoint

@@ -158,7 +158,7 @@ async def test_a_candidate_that_knocked_is_known_by_its_key_prefix(make_node, tm
     """A candidate that called with a valid signature is known to the member it called: the
     endorser names it by prefix, without --unknown-key; a member it never called still asks."""
     from federation.errors import FederationError
-    from federation.peering import client_for
+    from federation.peer.peering import client_for
 
     net, (da, db) = make_network(tmp_path, ["Commune A", "Commune B"])
     a = await make_node(data=da, federation=fed(net))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from node.audit_report import render_html, render_text
+from node.audit.report import render_html, render_text
 from protocol.audit.build import LogSpec, build_bundle
 from protocol.audit.engine import audit
 from protocol.network import OPEN_NETWORK_GENESIS, OPEN_NETWORK_ID

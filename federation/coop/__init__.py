@@ -1,0 +1,1 @@
+"""Cooperation between territories: peer review, twinning, the coresponsibility fund, evidence."""

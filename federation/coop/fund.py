@@ -1,0 +1,256 @@
+"""The coresponsibility fund between member territories: records, the approval rule, status, routes.
+
+An approval is decided against the fund state this node knows (`protocol.fund.check_approval`),
+written durably to `coop_approvals` and only then signed and published: after a crash the node
+still knows which request it promised each slot to, and never signs a conflicting approval.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from federation.coop.members import current_members, load_entries, names
+from federation.network.membership import view
+from node.api.framework import Route, node_of
+from node.errors import Invalid, NotFound
+from node.ids import parse_id
+from node.service import Node
+from protocol import fund as rules
+from protocol.coop import format_cents
+from protocol.errors import ProtocolError
+from protocol.schema import Field
+
+KINDS = ["fund.*"]
+MINUTES_PER_DAY = 1440
+
+
+async def states(node: Node) -> dict[bytes, rules.FundState]:
+    entries = await load_entries(node, KINDS)
+    members = await current_members(node)
+    return {e.id: rules.fold(e, entries, members) for e in entries if e.kind == "fund.create" and e.author in members}
+
+
+async def state(node: Node, fid: bytes | None) -> rules.FundState:
+    """One fund by id; without an id, the only fund there is."""
+    funds = await states(node)
+    if fid is None:
+        if len(funds) != 1:
+            raise Invalid("no fund known here: create one with `democite fund create`, or sync with its creator" if not funds else f"{len(funds)} funds known here: name one with --fund ID (see `democite fund status`)")
+        return next(iter(funds.values()))
+    if fid not in funds:
+        raise NotFound("no fund with this id here: sync with its creator (`democite sync`), then retry")
+    return funds[fid]
+
+
+async def _publish(node: Node, kind: str, body: dict[str, Any]) -> bytes:
+    return (await node.publish(kind, body)).id
+
+
+async def create(node: Node, name: str, currency: str, expiry_days: int) -> bytes:
+    if node.public_key not in await current_members(node):
+        raise Invalid("only a member of the network creates a fund")
+    if not currency.isalpha() or len(currency) != 3:
+        raise Invalid("--currency is a 3-letter code, e.g. EUR")
+    if not 1 <= expiry_days <= 3650:
+        raise Invalid("--expiry-days is from 1 to 3650")
+    members = sorted(await current_members(node))
+    return await _publish(
+        node,
+        "fund.create",
+        {"name": name, "currency": currency.upper(), "expiry_minutes": expiry_days * MINUTES_PER_DAY, "members": members},
+    )
+
+
+async def money(node: Node, kind: str, fid: bytes | None, amount: int) -> bytes:
+    st = await state(node, fid)
+    if node.public_key not in st.members:
+        raise Invalid("only a member of the network pledges or contributes")
+    return await _publish(node, kind, {"fund": st.id, "amount": amount})
+
+
+async def request_grant(node: Node, fid: bytes | None, amount: int, purpose: str, target: bytes | None) -> bytes:
+    st = await state(node, fid)
+    try:
+        slot = rules.check_request(st, node.public_key, amount, node.clock())
+    except ProtocolError as exc:
+        raise Invalid(exc.message) from None
+    if target is not None and await node.logs.record_by_id(target) is None:
+        raise Invalid("--for names no record known here: give a twinning or project id (see `democite twin list`)")
+    body: dict[str, Any] = {"fund": st.id, "nonce": slot, "amount": amount, "purpose": purpose}
+    if target is not None:
+        body["for"] = target
+    return await _publish(node, "fund.request", body)
+
+
+async def _find_request(node: Node, rid: bytes) -> rules.FundState:
+    for st in (await states(node)).values():
+        if rid in st.requests:
+            return st
+    raise NotFound("no grant request with this id here: sync with the requester (`democite sync`), then retry")
+
+
+async def approve(node: Node, rid: bytes) -> dict[str, Any]:
+    """Approve by the honest rule; the decision is stored before the approval is signed."""
+    store = node.approvals
+    st = await _find_request(node, rid)
+    r = st.requests[rid]
+    mine = await store.get(st.id, r.nonce)
+    try:
+        rules.check_approval(st, node.public_key, rid, node.clock(), mine)
+    except ProtocolError as exc:
+        raise Invalid(exc.message) from None
+    held = await store.reserve(st.id, r.nonce, rid, node.clock())
+    if held != rid:
+        raise Invalid(f"this member already approved another request for slot {r.nonce}; a second approval would be equivocation")
+    body = {"fund": st.id, "nonce": r.nonce, "request": rid}
+    existing = await _own_approval(node, body)
+    aid = existing or await _publish(node, "fund.approve", body)
+    await store.mark_published(st.id, r.nonce, aid)
+    st = await _find_request(node, rid)
+    return {"approval": aid.hex(), "request": rid.hex(), "approvals": len(st.approvers.get(rid, ())), "quorum": st.quorum,
+            "certified": st.is_certified(rid)}
+
+
+async def _own_approval(node: Node, body: dict[str, Any]) -> bytes | None:
+    for r in await node.logs.records(node.public_key, ["fund.approve"], limit=1_000_000):
+        if r.body == body:
+            return r.id
+    return None
+
+
+async def resume(node: Node) -> int:
+    """Publish approvals decided before a crash but not yet signed."""
+    store = node.approvals
+    n = 0
+    for fid, nonce, rid in await store.unpublished():
+        body = {"fund": fid, "nonce": nonce, "request": rid}
+        aid = await _own_approval(node, body) or await _publish(node, "fund.approve", body)
+        await store.mark_published(fid, nonce, aid)
+        n += 1
+    return n
+
+
+async def ack(node: Node, rid: bytes) -> bytes:
+    st = await _find_request(node, rid)
+    if st.requests[rid].author != node.public_key:
+        raise Invalid("only the territory that requested a grant acknowledges receiving it")
+    if not st.is_certified(rid):
+        raise Invalid(f"this request is not certified yet ({len(st.approvers.get(rid, ()))} of {st.quorum} approvals)")
+    if rid in st.acked:
+        raise Invalid("this grant was already acknowledged")
+    return await _publish(node, "fund.ack", {"fund": st.id, "request": rid})
+
+
+async def certificate(node: Node, rid: bytes) -> dict[str, Any]:
+    """The grant's certificate: the request and approval records with their signatures, checked here."""
+    st = await _find_request(node, rid)
+    if not st.is_certified(rid):
+        raise Invalid("this request is not certified: no certificate yet")
+    recs = [await node.logs.record_by_id(rid)] + [await node.logs.record_by_id(a) for a in st.approval_ids[rid].values()]
+    items = [[r.raw, r.sig, r.author] for r in recs if r is not None]
+    # a record signed before its author rotated counts for the territory: the key.rotate records
+    # linking its key to the current one travel with the certificate
+    membership = await view(node)
+    rotations = []
+    for author in {r.author for r in recs if r is not None}:
+        seen: set[bytes] = set()
+        while (rot := membership.retired.get(author)) is not None and author not in seen:
+            seen.add(author)
+            rec = await node.logs.record_at(author, rot.seq)
+            if rec is not None:
+                rotations.append([rec.raw, rec.sig, rec.author])
+            author = rot.new
+    try:
+        amount = rules.verify_grant(items[0], items[1:], st.members, rotations)
+    except ProtocolError as exc:
+        raise Invalid(f"this grant's certificate does not verify here: {exc.message}") from None
+    return {"request": rid.hex(), "amount": amount, "members": sorted(m.hex() for m in st.members),
+            "records": [[x.hex() for x in item] for item in items],
+            "rotations": [[x.hex() for x in item] for item in rotations]}
+
+
+def to_json(st: rules.FundState, who: dict[bytes, str], now_ms: int) -> dict[str, Any]:
+    s = st.summary()
+
+    def req(r: rules.Request) -> dict[str, Any]:
+        return {"id": r.id.hex(), "by": r.author.hex(), "by_name": who.get(r.author, ""), "slot": r.nonce, "amount": r.amount,
+                "amount_text": format_cents(r.amount), "purpose": r.purpose, "for": r.target.hex() if r.target else None,
+                "approvals": sorted(a.hex() for a in st.approvers.get(r.id, ())), "expired": st.expired(r, now_ms),
+                "acknowledged": r.id in st.acked}
+
+    return {
+        "id": st.id.hex(), "name": st.name, "currency": st.currency, "quorum": st.quorum, "members_count": len(st.members),
+        "creator": st.creator.hex(), "expiry_minutes": st.expiry_minutes,
+        "members": {k.hex(): {**v, "name": who.get(k, "")} for k, v in s["members"].items()},
+        "total": s["total"],
+        "grants": [req(r) for _, r in sorted(st.certified.items())],
+        "pending": [req(r) for r in st.pending()],
+        "equivocations": [{"member": e.member.hex(), "slot": e.nonce, "approvals": [a.hex() for a in e.approvals]} for e in st.equivocations],
+    }
+
+
+# -- admin routes ----------------------------------------------------------------------------------
+
+
+def _fid(body: dict[str, Any]) -> bytes | None:
+    return parse_id(body["fund"], "fund") if body.get("fund") else None
+
+
+async def _create(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+    fid = await create(node_of(request), body["name"], body.get("currency") or "EUR", body.get("expiry_days") or 30)
+    return {"id": fid.hex()}
+
+
+async def _money(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+    kind = "fund." + request.path.rsplit("/", 1)[-1]
+    return {"id": (await money(node_of(request), kind, _fid(body), body["amount"])).hex()}
+
+
+async def _request(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+    node = node_of(request)
+    target = parse_id(body["for"]) if body.get("for") else None
+    return {"id": (await request_grant(node, _fid(body), body["amount"], body["purpose"], target)).hex()}
+
+
+async def _approve(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+    node = node_of(request)
+    await resume(node)
+    return await approve(node, parse_id(body["request"], "request"))
+
+
+async def _ack(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+    return {"id": (await ack(node_of(request), parse_id(body["request"], "request"))).hex()}
+
+
+async def _status(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+    node = node_of(request)
+    who = await names(node)
+    funds = [await state(node, _fid(body))] if body.get("fund") else list((await states(node)).values())
+    return {"funds": [to_json(st, who, node.clock()) for st in funds]}
+
+
+async def _certificate(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+    return await certificate(node_of(request), parse_id(request.match_info["id"], "request"))
+
+
+_FUND = Field("fund", str, required=False, max_len=64)
+_AMOUNT = Field("amount", int, min=1, max=10**13)
+ROUTES = [
+    Route("POST", "/api/fund", _create, "Create a coresponsibility fund with its rules",
+          body=(Field("name", str, max_len=200), Field("currency", str, required=False, max_len=3),
+                Field("expiry_days", int, required=False, min=1, max=3650)), tag="cooperation"),
+    Route("POST", "/api/fund/pledge", _money, "Pledge a contribution (cents)", body=(_FUND, _AMOUNT), tag="cooperation"),
+    Route("POST", "/api/fund/contribute", _money, "Confirm paying a contribution (cents)", body=(_FUND, _AMOUNT), tag="cooperation"),
+    Route("POST", "/api/fund/request", _request, "Request a grant (cents), often for a twinning",
+          body=(_FUND, _AMOUNT, Field("purpose", str, max_len=2000), Field("for", str, required=False, max_len=64)), tag="cooperation"),
+    Route("POST", "/api/fund/approve", _approve, "Approve a grant request (stored durably before it is signed)",
+          body=(Field("request", str, max_len=64),), tag="cooperation"),
+    Route("POST", "/api/fund/ack", _ack, "The grantee acknowledges receiving a certified grant",
+          body=(Field("request", str, max_len=64),), tag="cooperation"),
+    Route("GET", "/api/fund", _status, "Fund figures per member and in total, grants, pending requests, equivocations",
+          query=(_FUND,), tag="cooperation"),
+    Route("GET", "/api/fund/grants/{id}/certificate", _certificate, "A certified grant's signed records, verified",
+          tag="cooperation"),
+]

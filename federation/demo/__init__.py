@@ -1,0 +1,1 @@
+"""`democite demo`: a small network of territories on loopback, its data and its story."""

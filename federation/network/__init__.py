@@ -1,0 +1,1 @@
+"""The network: membership (endorsements, removals), key rotation and their admin routes."""

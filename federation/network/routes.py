@@ -1,0 +1,149 @@
+"""Admin routes of the network: membership votes, the member list and the coordinator's view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from federation.coop.members import known_territories, resolve
+from federation.peer.gossip import GOSSIP
+from node.api.framework import Route, node_of
+from node.errors import Conflict, Invalid
+from node.service import Node
+from protocol.membership import Membership
+from protocol.schema import Field
+
+
+async def _names(node: Node) -> dict[bytes, str]:
+    names: dict[bytes, str] = {}
+    for rec in await node.logs.records(None, ["territory.profile"], limit=100_000):
+        names[rec.author] = str(rec.body.get("name", ""))
+    return names
+
+
+async def _membership(request: web.Request) -> Membership:
+    return await node_of(request).membership()
+
+
+async def endorse(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+    """Endorse a candidate named by key, key prefix or name; endorsing again publishes nothing."""
+    node = node_of(request)
+    key = await resolve(node, body["key"], bool(body.get("unknown_key")), "territory")
+    m = await _membership(request)
+    if m.open:
+        raise Conflict("this node is on the open network, where everyone is admitted: join a network with `democite init --network FILE`")
+    if key == node.public_key:
+        raise Invalid("a territory cannot endorse itself")
+    if m.current(node.public_key) not in m.members:
+        raise Conflict("only members can endorse: this node is not a member yet")
+    already = m.current(node.public_key) in m.endorsements.get(key, frozenset())
+    signed = None
+    if not already:
+        fields: dict[str, Any] = {"candidate": key}
+        if body.get("note"):
+            fields["note"] = body["note"]
+        signed = await node.publish("member.endorse", fields)
+    after = await _membership(request)
+    return {"id": signed.id.hex() if signed else None, "seq": signed.seq if signed else None, "already": already,
+            "candidate": key.hex(), "name": (await known_territories(node)).get(key, ""), "status": str(after.status.get(key, "candidate")),
+            "endorsements": len(after.endorsements.get(key, frozenset())), "needed": after.needed()}
+
+
+async def remove(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+    """Ask for a member's removal (named by key, key prefix or name); asking again publishes nothing."""
+    node = node_of(request)
+    m = await _membership(request)
+    if m.open or m.current(node.public_key) not in m.members:
+        raise Conflict("only members of a network can ask for a removal")
+    key = await resolve(node, body["key"], False, "member")
+    if key not in m.members:
+        raise Invalid("this key is not a member: nothing to remove")
+    already = m.current(node.public_key) in m.removals.get(key, frozenset())
+    signed = None
+    if not already:
+        fields: dict[str, Any] = {"member": key}
+        if body.get("reason"):
+            fields["reason"] = body["reason"]
+        signed = await node.publish("member.remove", fields)
+    after = await _membership(request)
+    return {"id": signed.id.hex() if signed else None, "seq": signed.seq if signed else None, "already": already,
+            "member": key.hex(), "name": (await known_territories(node)).get(key, ""), "status": str(after.status.get(key, "member")),
+            "removals": len(after.removals.get(key, frozenset())), "needed": after.needed()}
+
+
+async def member_list(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+    node = node_of(request)
+    m = await _membership(request)
+    names = await _names(node)
+    frozen = {h.key for h in await node.logs.heads() if h.frozen}
+    keys = set(m.status) | (set(names) if m.open else set())
+    rows = []
+    for k in sorted(keys, key=lambda k: (names.get(k, "~"), k)):
+        rows.append({
+            "key": k.hex(),
+            "name": names.get(k, ""),
+            "status": str(m.status.get(k, "member")),
+            "founder": k in m.founders,
+            "endorsed_by": sorted(e.hex() for e in m.endorsements.get(k, frozenset())),
+            "removal_asked_by": sorted(e.hex() for e in m.removals.get(k, frozenset())),
+            "frozen": k in frozen,
+            "me": k == node.public_key,
+        })
+    return {"open": m.open, "needed": m.needed(), "members": rows,
+            "retired": [{"old": o.hex(), "new": r.new.hex(), "seq": r.seq} for o, r in m.retired.items()]}
+
+
+async def network_status(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+    node = node_of(request)
+    listing = await member_list(request, body)
+    heads = {h.key: h for h in await node.logs.heads()}
+    peers_by_key = {p.key: p for p in await node.peers.all() if p.key}
+    counts = await node.witness_counts()
+    gossip = request.config_dict.get(GOSSIP)
+    advertised = gossip.advertised if gossip is not None else {}
+    rows = []
+    for row in listing["members"]:
+        k = bytes.fromhex(row["key"])
+        h = heads.get(k)
+        cp = await node.logs.latest_checkpoint(k)
+        peer = peers_by_key.get(k)
+        size = h.size if h else 0
+        rows.append({
+            **{x: row[x] for x in ("key", "name", "status", "frozen", "me")},
+            "log_size": size,
+            "checkpoint": {"size": cp.size, "ts": cp.ts, "witnesses": counts.get(cp.id, 0)} if cp else None,
+            "last_seen": peer.last_seen if peer else None,
+            "score": peer.score if peer else None,
+            "lacking": max(0, advertised.get(k, 0) - size),
+        })
+    genesis = node.network_genesis()
+    return {
+        "network": {"name": genesis.name, "id": node.net_id.hex(), "admission": str(genesis.admission)},
+        "members": rows,
+        "lacking": sum(r["lacking"] for r in rows),
+        "forks": len(await node.logs.forks()),
+        "gossip_rounds": gossip.rounds if gossip is not None else 0,
+    }
+
+
+async def rotate(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+    from federation.network.keyrotation import rotate_key
+
+    return await rotate_key(node_of(request))
+
+
+ROUTES = [
+    Route("POST", "/api/keys/rotate", rotate, "Rotate this node's key: the old key signs key.rotate naming a new one",
+          tag="network"),
+    Route("POST", "/api/members/endorse", endorse,
+          "Endorse a candidate territory (publishes member.endorse once): key, key prefix (8+ hex) or name; "
+          "a key this node never heard of needs unknown_key",
+          body=(Field("key", str, max_len=200), Field("note", str, required=False, max_len=500),
+                Field("unknown_key", bool, required=False)), tag="network"),
+    Route("POST", "/api/members/remove", remove,
+          "Ask for a member's removal (publishes member.remove once): key, key prefix (8+ hex) or name",
+          body=(Field("key", str, max_len=200), Field("reason", str, required=False, max_len=500)), tag="network"),
+    Route("GET", "/api/members", member_list, "Members, candidates, endorsements, frozen authors", tag="network"),
+    Route("GET", "/api/network", network_status, "The coordinator's view of every member", tag="network"),
+]
