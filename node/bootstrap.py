@@ -28,7 +28,7 @@ def init_node(data_dir: Path, name: str, listen: str, network: str = "", public_
     if cfg_path.exists() or (data_dir / keys.KEY_FILE).exists():
         raise ConfigError(f"{data_dir} already holds a node; its key and config are never overwritten")
     text = config_mod.render_toml(name.strip(), listen, network, public_url)
-    config_mod.from_mapping(data_dir, _toml(text))  # refuse to write a config we could not load
+    config_mod.from_mapping(data_dir, config_mod.parse_toml(text, "the new node.toml"))  # refuse to write a config we could not load
     fd = os.open(cfg_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(text)
@@ -41,9 +41,4 @@ def init_node(data_dir: Path, name: str, listen: str, network: str = "", public_
         "public_key": identity.public_key.hex(),
     }
 
-
-def _toml(text: str) -> dict[str, Any]:
-    import tomllib
-
-    return tomllib.loads(text)
 

@@ -217,16 +217,25 @@ def from_mapping(data_dir: Path, raw: dict[str, Any]) -> NodeConfig:
 
 
 def read_toml(path: Path, what: str, missing: str) -> dict[str, Any]:
-    """A TOML file as a map, every failure a ConfigError naming the file (`missing`: the fix)."""
+    """A TOML file as a map, every failure a ConfigError naming the file (`missing`: the fix).
+    The one TOML reader: the config, the network file and the review frameworks."""
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise ConfigError(missing) from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{what} {path} is not valid TOML: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"cannot read {what} {path}: {exc.strerror}") from None
+
+
+def parse_toml(text: str, what: str) -> dict[str, Any]:
+    """TOML text (not a file) as a map; a failure is a ConfigError naming `what`."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{what} is not valid TOML: {exc}") from None
 
 
 def load(data_dir: Path) -> NodeConfig:

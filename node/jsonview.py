@@ -5,22 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from node.state import StoredRecord
+from protocol.encoding import to_json
 from protocol.errors import ProtocolError
 from protocol.record import open_record
 
-
-def to_json(value: Any) -> Any:
-    """Total: any value becomes something json.dumps accepts (unknown types as their repr), so a
-    strange stored value can never make an admin route fail."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, dict):
-        return {str(k): to_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_json(v) for v in value]
-    return repr(value)
+__all__ = ["record_json", "to_json"]  # to_json lives in protocol.encoding, the one bytes-as-hex helper
 
 
 def record_json(rec: StoredRecord, verify: bool = True) -> dict[str, Any]:

@@ -10,7 +10,6 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from node import keys
@@ -379,10 +378,6 @@ class Node:
 def _stored(scp: SignedCheckpoint) -> StoredCheckpoint:
     cp = scp.checkpoint
     return StoredCheckpoint(cp.author, cp.size, scp.id, cp.root, cp.ts, scp.raw, scp.sig)
-
-
-def data_paths(data_dir: Path) -> dict[str, Path]:
-    return {"config": data_dir / "node.toml", "key": data_dir / keys.KEY_FILE, "db": data_dir / DB_FILE}
 
 
 async def ensure_profile(node: Node) -> None:

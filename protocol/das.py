@@ -54,9 +54,6 @@ class Period:
             return "quarter"
         return "month" if "-" in self.text else "year"
 
-    def contains(self, day: dt.date) -> bool:
-        return self.start <= day <= self.end
-
 
 def parse_period(text: str) -> Period:
     """`2026` (a year), `2026-Q1` (a quarter) or `2026-03` (a month)."""
@@ -309,14 +306,6 @@ def verify_disclosure(doc: Any, author: bytes | None = None) -> VerifiedDisclosu
     merkle.verify_inclusion(leaf, index, size, proof, body["statements_root"])
     if statement.get("period") != body["period"]:
         raise ProofError("disclosure: the statement's period is not the summary's")
-    return VerifiedDisclosure(author, rec.id, str(body["period"]), _json(statement), leaf)
+    return VerifiedDisclosure(author, rec.id, str(body["period"]), encoding.to_json(statement), leaf)
 
 
-def _json(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, dict):
-        return {k: _json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json(v) for v in value]
-    return value

@@ -130,3 +130,17 @@ def decode(data: bytes, max_size: int = DEFAULT_MAX_SIZE) -> Value:
             ErrorCode.NOT_CANONICAL,
         )
     return value
+
+
+def to_json(value: Any) -> Any:
+    """A decoded value as something json.dumps accepts, bytes shown as hex: the one such helper.
+    Total: an unknown type becomes its repr, so a strange stored value never makes a view fail."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    return repr(value)

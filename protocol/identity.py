@@ -66,10 +66,6 @@ def verify_raw(public_key: bytes, message: bytes, signature: bytes) -> None:
         raise SignatureError("signature does not verify for this key and content") from exc
 
 
-def key_hex(public_key: bytes) -> str:
-    return public_key.hex()
-
-
 def parse_key(text: str) -> bytes:
     """A public key from its 64-character hex form."""
     try:

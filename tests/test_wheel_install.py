@@ -9,6 +9,7 @@ it by a .pth file, so the project's modules can only come from the wheel.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -19,8 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_a_wheel_install_lists_the_review_frameworks(tmp_path: Path) -> None:
+    # built from a copy: setuptools builds in the source tree (build/), where a stale build/lib
+    # from an older checkout would be packed into the wheel too
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns("build", "dist", "*.egg-info", ".git", ".venv", "__pycache__",
+                                                             ".mypy_cache", ".ruff_cache", ".hypothesis", ".pytest_cache"))
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(ROOT), "-w", str(wheels)],
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(src), "-w", str(wheels)],
                    check=True, capture_output=True, timeout=300)
     (wheel,) = wheels.glob("democite-*.whl")
     env_dir = tmp_path / "venv"

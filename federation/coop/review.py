@@ -7,7 +7,6 @@ a wheel all find them without configuration.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,8 @@ from aiohttp import web
 import configs
 from federation.coop.members import load_entries, names, resolve
 from node.api.framework import Route, node_of
-from node.errors import Invalid, NotFound
+from node.config import read_toml
+from node.errors import ConfigError, Invalid, NotFound
 from node.ids import parse_id
 from node.service import Node
 from protocol import review
@@ -39,9 +39,9 @@ def load_frameworks(data_dir: Path) -> dict[str, review.Framework]:
             continue
         for f in sorted(d.glob("*.toml")):
             try:
-                fw = review.Framework.from_mapping(tomllib.loads(f.read_text(encoding="utf-8")))
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-                raise Invalid(f"review framework {f} is not valid TOML ({exc}); fix or remove it") from None
+                fw = review.Framework.from_mapping(read_toml(f, "review framework", f"review framework {f} vanished"))
+            except ConfigError as exc:
+                raise Invalid(f"{exc.message}; fix or remove it") from None
             except ProtocolError as exc:
                 raise Invalid(f"{f}: {exc.message}") from None
             out.setdefault(fw.id, fw)

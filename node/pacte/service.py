@@ -18,6 +18,7 @@ from node.pacte.views import pact_view
 from node.service import Node
 from node.storage.pacte import PacteRows, PacteStore
 from protocol.credential import VC_CONTEXT, did_key, jcs, sign_credential
+from protocol.encoding import to_json
 from protocol.pacte import (
     Book,
     Entry,
@@ -286,7 +287,7 @@ class PacteService:
                     "ts": rec.ts,
                     "kind": rec.kind,
                     "id": rid.hex(),
-                    "body": _hexed(rec.body),
+                    "body": to_json(rec.body),
                 }
             )
         return out
@@ -365,11 +366,3 @@ def _rows(book: Book, size: int, rejected: int) -> PacteRows:
     return PacteRows(book.author, size, rejected, pacts, objects, commitments)
 
 
-def _hexed(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, dict):
-        return {k: _hexed(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_hexed(v) for v in value]
-    return value

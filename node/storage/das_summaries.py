@@ -14,18 +14,6 @@ from node.storage.das_query import Query, Write, col, fetch_row, fetch_rows
 # -- summaries -------------------------------------------------------------------------------
 
 
-async def period_population(q: Query, start: str, end: str) -> list[tuple[int, str, int | None, int | None, int]]:
-    """(person_id, status, employer_id of the contract, contract_no, 1) for holders of a contract
-    overlapping the period, plus (person_id, status, NULL, NULL, 0) for persons with validated
-    entries in it but no such contract."""
-    rows = await q.fetchall(
-        "SELECT p.id, p.status, c.employer_id, c.contract_no, 1 FROM das_contracts c JOIN das_persons p ON p.id = c.person_id "
-        "WHERE c.superseded_by IS NULL AND c.date_from <= ? AND c.date_to >= ? AND p.erased_at IS NULL",
-        (end, start),
-    )
-    return [tuple(r) for r in rows]
-
-
 async def contracts_overlapping(q: Query, start: str, end: str) -> list[Contract]:
     """Contracts in force overlapping [start, end] (their acceptances are not read: `accepted` stays empty)."""
     return await fetch_rows(q, Contract, "FROM das_contracts WHERE superseded_by IS NULL AND date_from <= ? AND date_to >= ?", (end, start))

@@ -300,10 +300,6 @@ class LogStore:
         rows = await self.db.fetchall("SELECT author, seq, proof, found_at FROM forks ORDER BY found_at, author")
         return [StoredFork(r[0], r[1], r[2], r[3]) for r in rows]
 
-    async def set_frozen(self, author: bytes, frozen: bool) -> None:
-        async with self.db.write() as w:
-            await w.execute("UPDATE authors SET frozen = ? WHERE key = ?", (int(frozen), author))
-
 
 async def _insert_checkpoint(w: Writer, ref: int, cp: StoredCheckpoint) -> None:
     await w.execute(

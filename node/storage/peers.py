@@ -70,6 +70,3 @@ class PeerStore:
                 (error[:300], next_try, penalty, url),
             )
 
-    async def cursors(self, url: str) -> dict[bytes, int]:
-        rows = await self.db.fetchall("SELECT author, size FROM peer_cursors WHERE peer_url = ?", (url,))
-        return {r[0]: r[1] for r in rows}
