@@ -309,3 +309,27 @@ def test_domain_modules_of_coop_and_network_do_not_import_aiohttp() -> None:
             if any(m == "aiohttp" or m.startswith("aiohttp.") for m in mods):
                 bad.append(rel)
     assert not bad, bad
+
+
+def test_every_area_module_is_registered() -> None:
+    """An area adds one line per layer's registry (see docs/DECISIONS.md, "No Area descriptor"):
+    a `kinds_<area>`, `schema_<area>` or `checkers_<area>` module left out of its registry fails here,
+    as a routes module left out of `admin_routes` and a command group left out of `_extensions` do above."""
+    import importlib
+
+    from node.storage.migrations import MIGRATIONS
+    from protocol.audit.registry import CHECKERS
+    from protocol.kinds import KINDS
+
+    registries = (
+        ("protocol", "kinds_*.py", "SCHEMAS", set(KINDS.values()), "protocol/kinds.py"),
+        ("node/storage", "schema_*.py", "MIGRATIONS", set(MIGRATIONS), "node/storage/migrations.py"),
+        ("protocol/audit", "checkers_*.py", "CHECKERS", set(CHECKERS), "protocol/audit/registry.py"),
+    )
+    missing = []
+    for folder, pattern, name, registered, registry in registries:
+        for path in sorted((ROOT / folder).glob(pattern)):
+            items = getattr(importlib.import_module(_module_name(path)), name)
+            if not items or not set(items) <= registered:
+                missing.append(f"{_rel(path)}: add its {name} to {registry}")
+    assert not missing, missing
