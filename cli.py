@@ -286,8 +286,8 @@ def _extensions() -> Sequence[Callable[[Any], None]]:
     """Command groups contributed by the packages (each a `register(subparsers)`)."""
     from federation.commands import audit as audit_commands
     from federation.commands import coop as coop_commands
+    from federation.commands import evidence as evidence_commands
     from federation.commands import network as network_commands
-    from federation.coop import evidence
     from node.commands import das as das_commands
     from node.commands import pacte as pacte_commands
 
@@ -297,7 +297,7 @@ def _extensions() -> Sequence[Callable[[Any], None]]:
         pacte_commands.register,
         coop_commands.register,
         audit_commands.register,
-        evidence.register,
+        evidence_commands.register,
     ]
 
 

@@ -21,7 +21,6 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from federation.coop import evidence
 from federation.coop import routes as coop_routes
 from federation.network import routes as network_admin
 from federation.network.keyrotation import finish_rotation
@@ -31,7 +30,8 @@ from federation.peer.gossip import GOSSIP, Gossip
 from federation.peer.server import add_peer_routes, address_barred, address_proven, peer_guard
 from federation.peer.state import BUDGETS, NONCES, SESSION, SOCKETS, TRAFFIC, Budgets, Sockets, Traffic
 from node import keys
-from node.api import openapi, routes_core
+from node.api import openapi
+from node.api import routes as core_routes
 from node.api.framework import ALLOWED_HOSTS, API_TOKEN, NODE, Route, add_routes, error_response, guard
 from node.audit import routes as audit_routes
 from node.config import NodeConfig
@@ -52,14 +52,13 @@ def admin_routes() -> list[Route]:
     from node.pacte import routes as pacte_routes
 
     return [
-        *routes_core.ROUTES,
+        *core_routes.ROUTES,
         *federation_admin.ROUTES,
         *network_admin.ROUTES,
         *das_routes.ROUTES,
         *pacte_routes.ROUTES,
         *coop_routes.ROUTES,
         *audit_routes.ROUTES,
-        *evidence.ROUTES,
     ]
 
 

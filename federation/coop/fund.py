@@ -1,4 +1,4 @@
-"""The coresponsibility fund between member territories: records, the approval rule, status, routes.
+"""The coresponsibility fund between member territories: records, the approval rule, status (its admin routes: `federation.coop.routes`).
 
 An approval is decided against the fund state this node knows (`protocol.fund.check_approval`),
 written durably to `coop_approvals` and only then signed and published: after a crash the node
@@ -9,18 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiohttp import web
-
-from federation.coop.members import current_members, load_entries, names
+from federation.coop.members import current_members, load_entries
 from federation.network.membership import view
-from node.api.framework import Route, node_of
 from node.errors import Invalid, NotFound
-from node.ids import parse_id
 from node.service import Node
 from protocol import fund as rules
 from protocol.coop import format_cents
 from protocol.errors import ProtocolError
-from protocol.schema import Field
 
 KINDS = ["fund.*"]
 MINUTES_PER_DAY = 1440
@@ -189,68 +184,3 @@ def to_json(st: rules.FundState, who: dict[bytes, str], now_ms: int) -> dict[str
         "pending": [req(r) for r in st.pending()],
         "equivocations": [{"member": e.member.hex(), "slot": e.nonce, "approvals": [a.hex() for a in e.approvals]} for e in st.equivocations],
     }
-
-
-# -- admin routes ----------------------------------------------------------------------------------
-
-
-def _fid(body: dict[str, Any]) -> bytes | None:
-    return parse_id(body["fund"], "fund") if body.get("fund") else None
-
-
-async def _create(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-    fid = await create(node_of(request), body["name"], body.get("currency") or "EUR", body.get("expiry_days") or 30)
-    return {"id": fid.hex()}
-
-
-async def _money(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-    kind = "fund." + request.path.rsplit("/", 1)[-1]
-    return {"id": (await money(node_of(request), kind, _fid(body), body["amount"])).hex()}
-
-
-async def _request(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-    node = node_of(request)
-    target = parse_id(body["for"]) if body.get("for") else None
-    return {"id": (await request_grant(node, _fid(body), body["amount"], body["purpose"], target)).hex()}
-
-
-async def _approve(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-    node = node_of(request)
-    await resume(node)
-    return await approve(node, parse_id(body["request"], "request"))
-
-
-async def _ack(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-    return {"id": (await ack(node_of(request), parse_id(body["request"], "request"))).hex()}
-
-
-async def _status(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-    node = node_of(request)
-    who = await names(node)
-    funds = [await state(node, _fid(body))] if body.get("fund") else list((await states(node)).values())
-    return {"funds": [to_json(st, who, node.clock()) for st in funds]}
-
-
-async def _certificate(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-    return await certificate(node_of(request), parse_id(request.match_info["id"], "request"))
-
-
-_FUND = Field("fund", str, required=False, max_len=64)
-_AMOUNT = Field("amount", int, min=1, max=10**13)
-ROUTES = [
-    Route("POST", "/api/fund", _create, "Create a coresponsibility fund with its rules",
-          body=(Field("name", str, max_len=200), Field("currency", str, required=False, max_len=3),
-                Field("expiry_days", int, required=False, min=1, max=3650)), tag="cooperation"),
-    Route("POST", "/api/fund/pledge", _money, "Pledge a contribution (cents)", body=(_FUND, _AMOUNT), tag="cooperation"),
-    Route("POST", "/api/fund/contribute", _money, "Confirm paying a contribution (cents)", body=(_FUND, _AMOUNT), tag="cooperation"),
-    Route("POST", "/api/fund/request", _request, "Request a grant (cents), often for a twinning",
-          body=(_FUND, _AMOUNT, Field("purpose", str, max_len=2000), Field("for", str, required=False, max_len=64)), tag="cooperation"),
-    Route("POST", "/api/fund/approve", _approve, "Approve a grant request (stored durably before it is signed)",
-          body=(Field("request", str, max_len=64),), tag="cooperation"),
-    Route("POST", "/api/fund/ack", _ack, "The grantee acknowledges receiving a certified grant",
-          body=(Field("request", str, max_len=64),), tag="cooperation"),
-    Route("GET", "/api/fund", _status, "Fund figures per member and in total, grants, pending requests, equivocations",
-          query=(_FUND,), tag="cooperation"),
-    Route("GET", "/api/fund/grants/{id}/certificate", _certificate, "A certified grant's signed records, verified",
-          tag="cooperation"),
-]

@@ -10,19 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
-
 import configs
-from federation.coop.members import load_entries, names, resolve
-from node.api.framework import Route, node_of
+from federation.coop.members import load_entries, names
 from node.config import read_toml
-from node.errors import ConfigError, Invalid, NotFound
-from node.ids import parse_id
+from node.errors import ConfigError, Invalid
 from node.service import Node
 from protocol import review
 from protocol.coop import Entry
 from protocol.errors import ProtocolError
-from protocol.schema import Field
 
 PROJECT_FRAMEWORKS = configs.path("frameworks")  # package data: present in a wheel install too
 
@@ -142,35 +137,6 @@ def _hundredths(total: int, count: int) -> str:
     return f"{h // 100}.{h % 100:02d}"
 
 
-# -- admin routes ----------------------------------------------------------------------------------
-
-
-async def _request(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-    node = node_of(request)
-    reviewers = [await resolve(node, k, bool(body.get("unknown_key")), "reviewer territory") for k in body["reviewers"]]
-    rid = await request_review(node, parse_id(body["target"]), reviewers, body["framework"], body.get("message") or "")
-    return {"id": rid.hex()}
-
-
-async def _publish(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-    node = node_of(request)
-    scores = body["scores"]
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in scores.values()):
-        raise Invalid("each score is an integer on the criterion's scale")
-    rid = await publish_review(node, parse_id(body["target"]), body["framework"], scores, body["verdict"], body.get("comments") or "")
-    return {"id": rid.hex()}
-
-
-async def _respond(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-    node = node_of(request)
-    return {"id": (await respond(node, parse_id(body["review"], "review"), body["text"])).hex()}
-
-
-async def _list(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-    node = node_of(request)
-    return await overview(node, await resolve(node, body["about"]) if body.get("about") else None)
-
-
 def frameworks_json(data_dir: Path) -> dict[str, Any]:
     """The frameworks a node at `data_dir` knows (its own, then the shipped ones): files only, so
     the CLI can list them without a running node."""
@@ -182,33 +148,3 @@ def frameworks_json(data_dir: Path) -> dict[str, Any]:
             for f in fws.values()
         ]
     }
-
-
-async def _frameworks(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-    return frameworks_json(node_of(request).config.data_dir)
-
-
-async def _one_framework(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-    fws = (await _frameworks(request, body))["frameworks"]
-    for f in fws:
-        if f["id"] == request.match_info["id"]:
-            return dict(f)
-    raise NotFound("no such review framework")
-
-
-ROUTES = [
-    Route("POST", "/api/review/request", _request,
-          "Ask chosen peers (key, key prefix of 8+ hex, or name) to review one of this territory's records",
-          body=(Field("target", str, max_len=64), Field("reviewers", list, items=str, max_len=32),
-                Field("framework", str, max_len=64), Field("message", str, required=False, max_len=2000),
-                Field("unknown_key", bool, required=False)), tag="cooperation"),
-    Route("POST", "/api/review", _publish, "Publish a review of another territory's record",
-          body=(Field("target", str, max_len=64), Field("framework", str, max_len=64), Field("scores", dict, max_len=32),
-                Field("verdict", str, max_len=32), Field("comments", str, required=False, max_len=4000)), tag="cooperation"),
-    Route("POST", "/api/review/respond", _respond, "Answer a review of this territory",
-          body=(Field("review", str, max_len=64), Field("text", str, max_len=4000)), tag="cooperation"),
-    Route("GET", "/api/review", _list, "Reviews received and given, averages per criterion per year, requests waiting",
-          query=(Field("about", str, required=False, max_len=200),), tag="cooperation"),
-    Route("GET", "/api/review/frameworks", _frameworks, "Review frameworks this node knows", tag="cooperation"),
-    Route("GET", "/api/review/frameworks/{id}", _one_framework, "One review framework", tag="cooperation"),
-]

@@ -1,4 +1,4 @@
-"""Twinning projects between territories: propose, answer, report work, close; and their admin routes.
+"""Twinning projects between territories: propose, answer, report work, close (admin routes: `federation.coop.routes`).
 
 Each action is a record in the actor's own log; sync carries it to the other parties and every
 node folds the same records into the same state (`protocol.twinning`).
@@ -8,17 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiohttp import web
-
-from federation.coop.members import load_entries, names, resolve
-from node.api.framework import Route, node_of
+from federation.coop.members import load_entries
 from node.das.service import DasService
 from node.errors import Invalid, NotFound
-from node.ids import parse_id
 from node.service import Node
 from protocol import twinning
 from protocol.errors import ProtocolError
-from protocol.schema import Field
 
 KINDS = ["twin.*"]
 
@@ -97,90 +92,3 @@ def to_json(t: twinning.Twinning, who: dict[bytes, str]) -> dict[str, Any]:
         "history": [{**h, "id": h["id"].hex(), "author": h["author"].hex()} for h in t.history],
         "ignored": [{**h, "id": h["id"].hex(), "author": h["author"].hex()} for h in t.ignored],
     }
-
-
-# -- admin routes ----------------------------------------------------------------------------------
-
-
-async def _propose(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-    node = node_of(request)
-    partners = [await resolve(node, k, bool(body.get("unknown_key")), "partner territory") for k in body["with"]]
-    tid = await propose(node, partners, body["title"], body["objectives"], body["until"])
-    return {"id": tid.hex(), "state": "proposed"}
-
-
-async def _list(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-    node = node_of(request)
-    who = await names(node)
-    ts = sorted((await all_twinnings(node)).values(), key=lambda t: t.history[0]["ts"])
-    return {"twinnings": [to_json(t, who) for t in ts if node.public_key in t.parties or body.get("all")]}
-
-
-async def _inbox(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-    node = node_of(request)
-    me = node.public_key
-    who = await names(node)
-    ts = await all_twinnings(node)
-    waiting = [t for t in ts.values() if t.state is twinning.State.PROPOSED and me in t.partners and me not in t.answers]
-    reports = [t for t in ts.values() if t.state is twinning.State.ACTIVE and any(me not in s for s in t.signatures.values())]
-    return {"proposals": [to_json(t, who) for t in waiting], "reports_to_sign": [to_json(t, who) for t in reports]}
-
-
-async def _show(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-    node = node_of(request)
-    return to_json(await get(node, parse_id(request.match_info["id"], "twinning")), await names(node))
-
-
-async def _act(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-    node = node_of(request)
-    tid = parse_id(request.match_info["id"], "twinning")
-    action = request.match_info["action"]
-    if action == "report":
-        t = await close_report(node, tid, body.get("text"))
-    elif action == "hours" and body.get("from_das") is not None:
-        t = await hours_from_das(node, tid, body)
-    elif action in ("accept", "decline", "withdraw", "milestone", "hours"):
-        fields = {k: v for k, v in body.items() if v is not None and k != "from_das"}
-        t = await act(node, tid, f"twin.{action}", fields)
-    else:
-        raise NotFound(f"no twinning action '{action[:32]}': use accept, decline, withdraw, milestone, hours or report")
-    return to_json(t, await names(node))
-
-
-ROUTES = [
-    Route(
-        "POST",
-        "/api/twin",
-        _propose,
-        "Propose a twinning project to partner territories, each named by key, key prefix (8+ hex) or name "
-        "(a key this node never heard of needs unknown_key)",
-        body=(
-            Field("with", list, items=str, max_len=16),
-            Field("title", str, max_len=200),
-            Field("objectives", str, max_len=4000),
-            Field("until", str, max_len=10),
-            Field("unknown_key", bool, required=False),
-        ),
-        tag="cooperation",
-    ),
-    Route("GET", "/api/twin", _list, "Twinnings this territory is part of (all=true: every one known)",
-          query=(Field("all", bool, required=False),), tag="cooperation"),
-    Route("GET", "/api/twin/inbox", _inbox, "Proposals and closing reports waiting for this territory", tag="cooperation"),
-    Route("GET", "/api/twin/{id}", _show, "One twinning: state, parties, milestones, hours, reports, history", tag="cooperation"),
-    Route(
-        "POST",
-        "/api/twin/{id}/{action}",
-        _act,
-        "accept, decline (reason), withdraw (reason; the proposer, before every partner accepted), milestone (title, text), "
-        "hours (minutes or from_das project, period), report (text; none: co-sign)",
-        body=(
-            Field("reason", str, required=False, max_len=2000),
-            Field("title", str, required=False, max_len=200),
-            Field("text", str, required=False, max_len=8000),
-            Field("minutes", int, required=False, min=0, max=10**9),
-            Field("period", str, required=False, max_len=32),
-            Field("from_das", int, required=False, min=1),
-        ),
-        tag="cooperation",
-    ),
-]

@@ -18,9 +18,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Any
-
-import aiohttp
+from typing import TYPE_CHECKING, Any
 
 from federation.errors import FederationError, FedErrorCode
 from federation.peer.client import PeerClient
@@ -29,6 +27,9 @@ from node import keys
 from node.service import Node, ensure_profile
 from protocol.identity import Identity
 from protocol.membership import Membership, key_commitment
+
+if TYPE_CHECKING:  # only the session's type: the calls go through federation.peer.client
+    import aiohttp
 
 _SEED = "ed25519-seed:"
 

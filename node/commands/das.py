@@ -1,7 +1,7 @@
 """`democite das ...`: Societal Activity Rights on the command line (a client of the admin API).
 
-This module is the parser; the commands live in `commands_people` (employers, persons,
-contracts), `commands_programme` (projects, entries, import) and `commands_reports` (statements,
+This module is the parser; the commands live in `das_people` (employers, persons,
+contracts), `das_programme` (projects, entries, import) and `das_reports` (statements,
 summaries, proofs, ledger). Every `add` prints the new object's id (with `--json`, a JSON object
 with an "id" field). `verify-proof` is the one command that works offline, without a node.
 """
