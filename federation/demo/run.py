@@ -210,21 +210,23 @@ class _Story:
 
     async def _watch(self, tick: int, done_publishing: bool) -> None:
         """Note when the fork is known everywhere and when the territories converge; a progress line now and then."""
-        nodes = self.nodes
-        forks = [len(await rn.node.logs.forks()) for rn in nodes]
+        forks = [len(await rn.node.logs.forks()) for rn in self.nodes]
         if self.caught_at is None and all(forks):
             self.caught_at = time.monotonic() - self.started
-            say(f"{self.at()} fork proven: every territory froze {nodes[0].config.node.name}'s key")
-        heads = [await _heads(rn) for rn in nodes]
+            say(f"{self.at()} fork proven: every territory froze {self.nodes[0].config.node.name}'s key")
+        heads = [await _heads(rn) for rn in self.nodes]
         same = all(h == heads[0] for h in heads)
         if same and done_publishing and self.converged_after is None:
             self.converged_after = time.monotonic() - self.last_publish
             say(f"{self.at()} converged: every territory holds the same {sum(s for _, s in heads[0])} records of "
                 f"unfrozen logs ({self.converged_after:.1f} s after the last publication)")
         if tick % 4 == 0 or (same and self.converged_after is not None and tick % 8 == 0):
-            held = [sum(s for _, s in h) for h in heads]
-            say(f"{self.at()} published {self.published}, records held min {min(held)} max {max(held)}, "
-                f"territories knowing the fork {sum(1 for f in forks if f)}/{len(nodes)}")
+            self._progress(forks, heads)
+
+    def _progress(self, forks: list[int], heads: list[set[tuple[bytes, int]]]) -> None:
+        held = [sum(s for _, s in h) for h in heads]
+        say(f"{self.at()} published {self.published}, records held min {min(held)} max {max(held)}, "
+            f"territories knowing the fork {sum(1 for f in forks if f)}/{len(self.nodes)}")
 
 
 # -- the report --------------------------------------------------------------------------------------
