@@ -231,7 +231,17 @@ def build_parser() -> _Parser:
         epilog="example: democite demo (then `democite init --help`)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _lifecycle(sub)
+    _log_and_status(sub)
+    _peers(sub)
+    for register in _extensions():
+        register(sub)
+    _finish(parser)
+    return parser
 
+
+def _lifecycle(sub: Any) -> None:
+    """`init`, `run` and `demo`: work on files, no running node needed."""
     p = _cmd(sub, "init", cmd_init, "create a node: config, key (0600), API token, database")
     p.add_argument("--name", required=True, help='the territory\'s name, e.g. "Commune A"')
     p.add_argument("--listen", default="127.0.0.1:8701", help="HOST:PORT the peer API listens on (default 127.0.0.1:8701)")
@@ -246,6 +256,9 @@ def build_parser() -> _Parser:
     p.add_argument("--clean", action="store_true", help="remove the demo's data folder afterwards (kept by default, for `democite export`/`audit`)")
     p.add_argument("--keep", action="store_true", help=argparse.SUPPRESS)  # the default now; accepted for old scripts
 
+
+def _log_and_status(sub: Any) -> None:
+    """`status`, `publish`, `log`, `prove` and `forks`: this node's log, through its admin API."""
     _cmd(sub, "status", cmd_status, "this node's key, name, log size, peers and forks")
 
     p = _cmd(sub, "publish", cmd_publish, "sign and append one record to this node's log")
@@ -264,6 +277,9 @@ def build_parser() -> _Parser:
 
     _cmd(sub, "forks", cmd_forks, "fork proofs this node holds (authors caught signing two histories)")
 
+
+def _peers(sub: Any) -> None:
+    """`peer add|list|remove` and `sync`."""
     peer = sub.add_parser("peer", help="manage the peer table", description="manage the peer table")
     psub = peer.add_subparsers(dest="peer_command", metavar="ACTION", required=True)
     p = _cmd(psub, "add", cmd_peer_add, "add a peer by URL; its key and name are fetched from it")
@@ -275,11 +291,6 @@ def build_parser() -> _Parser:
 
     p = _cmd(sub, "sync", cmd_sync, "one sync round with every known peer (or --peer URL), now")
     p.add_argument("--peer", help="only this peer")
-
-    for register in _extensions():
-        register(sub)
-    _finish(parser)
-    return parser
 
 
 def _extensions() -> Sequence[Callable[[Any], None]]:

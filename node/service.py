@@ -226,45 +226,58 @@ class Node:
             if head.frozen:
                 result.error = NodeError("author is frozen by a fork proof; nothing new is accepted", NodeErrorCode.FROZEN)
                 return result
-            fresh: list[SignedRecord] = []
-            seq, last_id = head.size, head.last_id or GENESIS_PREV
             try:
-                for rec in verified:
-                    if retired_at is not None and rec.seq > retired_at:
-                        result.rotated = True
-                        break
-                    if rec.seq <= head.size:
-                        ours = await self.logs.record_at(author, rec.seq)
-                        if ours is not None and ours.id != rec.id:
-                            mine = open_record(ours.raw, ours.sig, author)
-                            result.fork = make_fork_proof(mine, rec)
-                            await self.add_fork(result.fork)
-                            return result
-                        result.duplicates += 1
-                        continue
-                    check_follows(seq, last_id, rec)
-                    fresh.append(rec)
-                    seq, last_id = rec.seq, rec.id
-                    if rec.record.kind == ROTATION_KIND:
-                        result.rotated = True
-                        break
+                fresh = await self._fresh_records(author, head, verified, retired_at, result)
             except (ProtocolError, NodeError) as exc:
                 result.error = exc
                 return result
-            if not fresh:
-                return result
-            if head.ref == 0:
-                head = await self._store.ensure_author(author, self.clock())
-            nodes, root = await self._grow(head, [r.id for r in fresh])
-            rows = [(r.seq, r.id, r.record.kind, r.record.ts, r.raw, r.sig) for r in fresh]
-            try:
-                await self._append(head, rows, nodes, root, cursor=cursor, now_ms=self.clock())
-            except ConcurrentAppend as exc:
-                result.error = Conflict(f"log moved to {exc.size} during ingest; retry")
-                return result
-            result.accepted = len(fresh)
-            result.size = seq
+            if fresh:
+                await self._store_fresh(author, head, fresh, cursor, result)
             return result
+
+    async def _fresh_records(
+        self, author: bytes, head: Head, verified: Sequence[SignedRecord], retired_at: int | None, result: IngestResult
+    ) -> list[SignedRecord]:
+        """The records that extend the log, checked to chain on; stops after a rotation. Records we
+        hold are counted as duplicates, or, if they differ from ours, proven a fork: nothing is fresh then."""
+        fresh: list[SignedRecord] = []
+        seq, last_id = head.size, head.last_id or GENESIS_PREV
+        for rec in verified:
+            if retired_at is not None and rec.seq > retired_at:
+                result.rotated = True
+                break
+            if rec.seq <= head.size:
+                ours = await self.logs.record_at(author, rec.seq)
+                if ours is not None and ours.id != rec.id:
+                    mine = open_record(ours.raw, ours.sig, author)
+                    result.fork = make_fork_proof(mine, rec)
+                    await self.add_fork(result.fork)
+                    return []
+                result.duplicates += 1
+                continue
+            check_follows(seq, last_id, rec)
+            fresh.append(rec)
+            seq, last_id = rec.seq, rec.id
+            if rec.record.kind == ROTATION_KIND:
+                result.rotated = True
+                break
+        return fresh
+
+    async def _store_fresh(
+        self, author: bytes, head: Head, fresh: list[SignedRecord], cursor: str | None, result: IngestResult
+    ) -> None:
+        """Append the fresh records and their Merkle nodes in one transaction."""
+        if head.ref == 0:
+            head = await self._store.ensure_author(author, self.clock())
+        nodes, root = await self._grow(head, [r.id for r in fresh])
+        rows = [(r.seq, r.id, r.record.kind, r.record.ts, r.raw, r.sig) for r in fresh]
+        try:
+            await self._append(head, rows, nodes, root, cursor=cursor, now_ms=self.clock())
+        except ConcurrentAppend as exc:
+            result.error = Conflict(f"log moved to {exc.size} during ingest; retry")
+            return
+        result.accepted = len(fresh)
+        result.size = fresh[-1].seq
 
     async def _open_page(self, author: bytes, wire: Sequence[Any]) -> list[SignedRecord]:
         """Verify a page of [raw, sig] pairs. Ed25519 releases the GIL, so two threads use both cores."""

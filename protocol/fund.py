@@ -146,6 +146,18 @@ def fold(fund: Entry, entries: Iterable[Entry], members: Iterable[bytes]) -> Fun
     ms = frozenset(declared) if isinstance(declared, list) and declared else frozenset(members)
     st = FundState(fund.id, str(b["name"]), str(b["currency"]), int(b["expiry_minutes"]), fund.author, ms)
     mine = [e for e in canonical(entries) if e.kind.startswith("fund.") and e.ref("fund") == fund.id and e.author in st.members]
+    _fold_money_and_requests(st, mine)
+    _fold_approvals(st, mine)
+    _certify(st)
+    for e in mine:
+        if e.kind == "fund.ack":
+            r = st.requests.get(e.ref("request"))
+            if r is not None and r.author == e.author and st.is_certified(r.id):
+                st.acked.add(r.id)
+    return st
+
+
+def _fold_money_and_requests(st: FundState, mine: Sequence[Entry]) -> None:
     for e in mine:
         if e.kind == "fund.pledge":
             st.pledged[e.author] = st.pledged.get(e.author, 0) + int(e.body["amount"])
@@ -157,6 +169,10 @@ def fold(fund: Entry, entries: Iterable[Entry], members: Iterable[bytes]) -> Fun
                 e.id, e.author, int(e.body["nonce"]), int(e.body["amount"]), str(e.body["purpose"]),
                 target if isinstance(target, bytes) else None, e.ts,
             )
+
+
+def _fold_approvals(st: FundState, mine: Sequence[Entry]) -> None:
+    """Approvals that match their request's slot count; two requests approved for one slot are an equivocation."""
     by_slot: dict[tuple[bytes, int], dict[bytes, bytes]] = {}  # (member, nonce) -> request -> approval id
     for e in mine:
         if e.kind != "fund.approve":
@@ -170,6 +186,10 @@ def fold(fund: Entry, entries: Iterable[Entry], members: Iterable[bytes]) -> Fun
     for (member, nonce), seen in sorted(by_slot.items()):
         if len(seen) > 1:
             st.equivocations.append(Equivocation(member, nonce, tuple(seen[r] for r in sorted(seen)), tuple(sorted(seen))))
+
+
+def _certify(st: FundState) -> None:
+    """A request approved by a quorum is its slot's certified grant; a second one in a slot is a conflict."""
     q = st.quorum
     for r in sorted(st.requests.values(), key=lambda r: (r.nonce, r.id)):
         if len(st.approvers.get(r.id, ())) >= q:
@@ -177,12 +197,6 @@ def fold(fund: Entry, entries: Iterable[Entry], members: Iterable[bytes]) -> Fun
                 st.conflicts.append(r.nonce)  # only possible when more than a third equivocated
             else:
                 st.certified[r.nonce] = r
-    for e in mine:
-        if e.kind == "fund.ack":
-            r = st.requests.get(e.ref("request"))
-            if r is not None and r.author == e.author and st.is_certified(r.id):
-                st.acked.add(r.id)
-    return st
 
 
 def check_approval(st: FundState, me: bytes, request_id: bytes, now_ms: int, mine: bytes | None) -> None:

@@ -157,41 +157,11 @@ class Reconciler:
             if mode is Mode.SKIP:
                 out.skip(upper)
             elif mode is Mode.SPLIT:
-                n = len(payload) // FP_BYTES
-                if n > 1 and upper - lower < n:
-                    raise ProtocolError("a range too narrow to split", ErrorCode.MALFORMED)
-                prev = lower
-                for k, b in enumerate(parts(lower, upper, n)):
-                    if payload[k * FP_BYTES : (k + 1) * FP_BYTES] == self._fp_range(prev, b):
-                        out.skip(b)
-                    else:
-                        self._differs(prev, b, out)
-                    prev = b
+                self._on_split(lower, upper, payload, out)
             elif mode is Mode.IDS:
-                i, j = self._index(lower), self._index(upper)
-                theirs = set(payload)
-                mine = self.items[i:j]
-                extra = [it for it in mine if it.id not in theirs]
-                known = {it.id for it in mine}
-                missing = sorted(x for x in theirs if x not in known)
-                for it in extra:
-                    self.have[it.key] = it
-                out.add(upper, Mode.REPLY, [[[it.key, it.value] for it in extra], missing])
+                self._on_ids(lower, upper, payload, out)
             elif mode is Mode.REPLY:
-                items, wanted = payload
-                for it in items:
-                    self.need[it.key] = it
-                send = []
-                for x in wanted:
-                    mine_it = self._by_id.get(x)
-                    if mine_it is None or not lower <= int.from_bytes(mine_it.key, "big") < upper:
-                        raise ProtocolError("peer asked for an item we never announced", ErrorCode.MALFORMED)
-                    self.have[mine_it.key] = mine_it
-                    send.append([mine_it.key, mine_it.value])
-                if send:
-                    out.add(upper, Mode.ITEMS, send)
-                else:
-                    out.skip(upper)
+                self._on_reply(lower, upper, payload, out)
             else:  # ITEMS: the full items behind ids we said we lacked
                 for it in payload:
                     self.need[it.key] = it
@@ -200,6 +170,48 @@ class Reconciler:
             if upper == END:
                 break
         return out.encode()
+
+    def _on_split(self, lower: int, upper: int, fingerprints: bytes, out: _Out) -> None:
+        """Their fingerprints of the equal parts of [lower, upper): settle the parts that match."""
+        n = len(fingerprints) // FP_BYTES
+        if n > 1 and upper - lower < n:
+            raise ProtocolError("a range too narrow to split", ErrorCode.MALFORMED)
+        prev = lower
+        for k, b in enumerate(parts(lower, upper, n)):
+            if fingerprints[k * FP_BYTES : (k + 1) * FP_BYTES] == self._fp_range(prev, b):
+                out.skip(b)
+            else:
+                self._differs(prev, b, out)
+            prev = b
+
+    def _on_ids(self, lower: int, upper: int, ids: list[bytes], out: _Out) -> None:
+        """Their ids in [lower, upper): reply with our items they lack and the ids of theirs we lack."""
+        i, j = self._index(lower), self._index(upper)
+        theirs = set(ids)
+        mine = self.items[i:j]
+        extra = [it for it in mine if it.id not in theirs]
+        known = {it.id for it in mine}
+        missing = sorted(x for x in theirs if x not in known)
+        for it in extra:
+            self.have[it.key] = it
+        out.add(upper, Mode.REPLY, [[[it.key, it.value] for it in extra], missing])
+
+    def _on_reply(self, lower: int, upper: int, payload: tuple[list[Item], list[bytes]], out: _Out) -> None:
+        """Their items we lacked, and the ids of ours they want: sent only if we announced them in this range."""
+        items, wanted = payload
+        for it in items:
+            self.need[it.key] = it
+        send = []
+        for x in wanted:
+            mine_it = self._by_id.get(x)
+            if mine_it is None or not lower <= int.from_bytes(mine_it.key, "big") < upper:
+                raise ProtocolError("peer asked for an item we never announced", ErrorCode.MALFORMED)
+            self.have[mine_it.key] = mine_it
+            send.append([mine_it.key, mine_it.value])
+        if send:
+            out.add(upper, Mode.ITEMS, send)
+        else:
+            out.skip(upper)
 
 
 def done(message: bytes) -> bool:

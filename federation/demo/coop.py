@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from federation.coop import fund, review, twinning
 from federation.peer.peering import sync_round
@@ -36,10 +37,17 @@ async def cooperation_round(nodes: Sequence[RunningNode]) -> dict[str, object]:
         say("cooperation: fewer than two territories can publish; skipped")
         return {}
     a, b = live[0], live[1]
-    name_a, name_b = a.config.node.name, b.config.node.name
     await _sync(live)
+    reviews = await _peer_review(a, live)
+    tid, state = await _twinning(a, b, live)
+    totals, same = await _fund(a, b, live, tid)
+    return {"reviews": reviews, "twinning": state, "granted": totals["granted"], "agree": same}
 
+
+async def _peer_review(a: RunningNode, live: Sequence[RunningNode]) -> int:
+    """Up to three territories review `a`'s published DAS summary; returns the reviews published."""
     say("cooperation: peer review")
+    name_a = a.config.node.name
     summaries = await a.node.logs.records(a.node.public_key, ["das.summary"], limit=1000)
     if summaries:
         target = summaries[-1].id  # the territory's published DAS summary, as peers evaluate it
@@ -59,7 +67,12 @@ async def cooperation_round(nodes: Sequence[RunningNode]) -> dict[str, object]:
     summary = await review.overview(a.node)
     for period, per in summary["averages"].items():
         say(f"  {name_a} averages {period}: " + ", ".join(f"{k} {v['average']}" for k, v in per.items()))
+    return reviews
 
+
+async def _twinning(a: RunningNode, b: RunningNode, live: Sequence[RunningNode]) -> tuple[bytes, str]:
+    """`a` proposes a twinning to `b`, which accepts; returns its id and state."""
+    name_a, name_b = a.config.node.name, b.config.node.name
     say("cooperation: twinning")
     tid = await twinning.propose(a.node, [b.node.public_key], f"Jumelage {name_a} - {name_b}", "Partager les pratiques du DAS", "2027-12-31")
     say(f"  {name_a} proposed twinning {tid.hex()[:16]} to {name_b}")
@@ -70,7 +83,14 @@ async def cooperation_round(nodes: Sequence[RunningNode]) -> dict[str, object]:
     say(f"  {name_b} accepted: the twinning is {t.state.value} on both sides")
     await twinning.act(a.node, tid, "twin.milestone", {"title": "Première visite croisée"})
     await twinning.act(b.node, tid, "twin.hours", {"minutes": 42 * 60, "period": "2026"})
+    return tid, t.state.value
 
+
+async def _fund(a: RunningNode, b: RunningNode, live: Sequence[RunningNode], tid: bytes) -> tuple[dict[str, Any], bool]:
+    """A fund every live territory pays into, and a grant `b` requests for the twinning.
+
+    Returns the fund's totals and whether every territory computes the same figures.
+    """
     say("cooperation: coresponsibility fund")
     fid = await fund.create(a.node, "Fonds universel de coresponsabilité", "EUR", 30)
     await _sync(live)
@@ -79,8 +99,20 @@ async def cooperation_round(nodes: Sequence[RunningNode]) -> dict[str, object]:
         await fund.money(rn.node, "fund.contribute", fid, 50_000 + 10_000 * i)
     await _sync(live)
     rid = await fund.request_grant(b.node, fid, 60_000, "Visites croisées du jumelage", tid)
-    say(f"  {name_b} requested {format_cents(60_000)} EUR for the twinning")
+    say(f"  {b.config.node.name} requested {format_cents(60_000)} EUR for the twinning")
     await _sync(live)
+    await _approve_grant(b, live, fid, rid)
+    figures = {rn.config.node.name: (await fund.state(rn.node, fid)).summary()["total"] for rn in live}
+    totals = next(iter(figures.values()))
+    same = all(f == totals for f in figures.values())
+    say(f"  fund: contributed {format_cents(int(totals['contributed']))}, granted {format_cents(int(totals['granted']))}, "
+        f"paid {format_cents(int(totals['paid']))}, available {format_cents(int(totals['available']))} EUR"
+        + ("; every territory computes the same figures" if same else "; figures still differ between territories"))
+    return totals, same
+
+
+async def _approve_grant(b: RunningNode, live: Sequence[RunningNode], fid: bytes, rid: bytes) -> None:
+    """Members approve `b`'s request until the quorum certifies it; `b` then acknowledges it."""
     for rn in live:
         r = await fund.approve(rn.node, rid)
         say(f"  {rn.config.node.name} approved ({r['approvals']} approvals known, quorum {r['quorum']})")
@@ -97,10 +129,3 @@ async def cooperation_round(nodes: Sequence[RunningNode]) -> dict[str, object]:
         # a frozen (proven equivocating) member still counts among the members but can sign
         # nothing more: with few territories the quorum can then be out of reach
         say(f"  the grant is not certified: {len(st.approvers.get(rid, ()))} approvals of the {st.quorum} needed")
-    figures = {rn.config.node.name: (await fund.state(rn.node, fid)).summary()["total"] for rn in live}
-    totals = next(iter(figures.values()))
-    same = all(f == totals for f in figures.values())
-    say(f"  fund: contributed {format_cents(int(totals['contributed']))}, granted {format_cents(int(totals['granted']))}, "
-        f"paid {format_cents(int(totals['paid']))}, available {format_cents(int(totals['available']))} EUR"
-        + ("; every territory computes the same figures" if same else "; figures still differ between territories"))
-    return {"reviews": reviews, "twinning": t.state.value, "granted": totals["granted"], "agree": same}

@@ -196,14 +196,45 @@ async def peer_guard(request: web.Request, handler: PeerHandler) -> web.StreamRe
     if not request.path.startswith("/fed/"):
         return await handler(request)
     node = request.app[NODE]
-    fed = node.config.federation
     limits = request.app[BUDGETS]
-    limit = fed.max_body_bytes
     addr = address_key(request.remote or "")
     now = node.clock()
     refusal = _early_refusal(request, limits, addr, _claimed(request.headers.get(HEADER_KEY, "")), now)
     if refusal is not None:
         return refusal
+    checked = await _signed_body(request, limits, addr, now)
+    if isinstance(checked, web.Response):
+        return checked
+    signed, body = checked
+    _prove(limits, addr, signed.key, now)
+    if not _charge_key(limits, signed.key, len(body), now):
+        return peer_error(FedErrorCode.RATE_LIMITED, "too many requests from this peer: slow down and retry later")
+    try:
+        msg = await _off_loop_if_large(len(body), encoding.decode, body, node.config.federation.max_body_bytes) if body else {}
+    except ProtocolError as exc:
+        return peer_error(exc.code, exc.message)
+    if request.path not in OPEN_PATHS:
+        membership = request[PEER_MEMBERSHIP] = await node.membership()
+        if not membership.accepts(signed.key):
+            node.note_caller(signed.key, now)  # a candidate knocking: its key is now known here
+            return peer_error(
+                FedErrorCode.NOT_MEMBER, "this node only serves members of its network: ask the members to endorse your key"
+            )
+    request[PEER_KEY] = signed.key
+    request[PEER_MSG] = msg
+    try:
+        return await handler(request)
+    except DemociteError as exc:  # a bad request (ProtocolError) or the node's refusal (NotFound, ...)
+        return peer_error(exc.code, exc.message)
+
+
+async def _signed_body(
+    request: web.Request, limits: Budgets, addr: str, now: int
+) -> tuple[SignedRequest, bytes] | web.Response:
+    """The body, read within its size and time limits, and the request signature over it (a fresh
+    nonce); or the refusal, charged to the address when no key is proven."""
+    fed = request.app[NODE].config.federation
+    limit = fed.max_body_bytes
     try:
         body = await read_capped(request.content, limit, fed.body_timeout_s)
     except TimeoutError:
@@ -224,26 +255,7 @@ async def peer_guard(request: web.Request, handler: PeerHandler) -> web.StreamRe
     except ProtocolError as exc:
         _charge_address(limits, addr, len(body), now)
         return _closing(peer_error(exc.code, exc.message))
-    _prove(limits, addr, signed.key, now)
-    if not _charge_key(limits, signed.key, len(body), now):
-        return peer_error(FedErrorCode.RATE_LIMITED, "too many requests from this peer: slow down and retry later")
-    try:
-        msg = await _off_loop_if_large(len(body), encoding.decode, body, limit) if body else {}
-    except ProtocolError as exc:
-        return peer_error(exc.code, exc.message)
-    if request.path not in OPEN_PATHS:
-        membership = request[PEER_MEMBERSHIP] = await node.membership()
-        if not membership.accepts(signed.key):
-            node.note_caller(signed.key, now)  # a candidate knocking: its key is now known here
-            return peer_error(
-                FedErrorCode.NOT_MEMBER, "this node only serves members of its network: ask the members to endorse your key"
-            )
-    request[PEER_KEY] = signed.key
-    request[PEER_MSG] = msg
-    try:
-        return await handler(request)
-    except DemociteError as exc:  # a bad request (ProtocolError) or the node's refusal (NotFound, ...)
-        return peer_error(exc.code, exc.message)
+    return signed, body
 
 
 def reply(obj: Any) -> web.Response:

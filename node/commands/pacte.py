@@ -105,23 +105,40 @@ def _show_text(p: dict[str, Any]) -> str:
         ),
     ]
     for tf in p["taskforces"]:
-        lines += ["", f"task force {short(tf['id'])}: {tf['mission']}  members: {', '.join(tf['members']) or '-'}"]
-        if tf["criteria"]:
-            rows = [
-                [
-                    c["kind"],
-                    c["indicator"],
-                    c["unit"],
-                    c["baseline"],
-                    c["target"],
-                    "" if c["measured"] is None else f"{c['measured']} ({c['measured_year']})",
-                    "" if c["progress_percent"] is None else f"{c['progress_percent']}%",
-                ]
-                for c in tf["criteria"]
-            ]
-            lines.append(table(rows, ["criterion", "indicator", "unit", "baseline", "target", "measured", "progress"]))
+        lines += _taskforce_text(tf)
     rows = [[state, c["partner"], c["deliverable"], c["due"], c["id"]] for state, cs in p["commitments"].items() for c in cs]
     lines += ["", "commitments by state:", table(rows, ["state", "partner", "deliverable", "due", "id"])]
+    lines += _salary_text(p)
+    for e in p["evaluations"]:
+        lines.append(f"evaluation {e['year']}: {'published' if e['published'] else 'draft'} ({e['id']})")
+    for c in p["certificates"]:
+        lines.append(f"certificate {c['id']}: {c['org']} until {c['valid_until']} [{c['status']}]")
+    return "\n".join(lines)
+
+
+def _taskforce_text(tf: dict[str, Any]) -> list[str]:
+    """A task force's heading and its criteria against their targets."""
+    lines = ["", f"task force {short(tf['id'])}: {tf['mission']}  members: {', '.join(tf['members']) or '-'}"]
+    if tf["criteria"]:
+        rows = [
+            [
+                c["kind"],
+                c["indicator"],
+                c["unit"],
+                c["baseline"],
+                c["target"],
+                "" if c["measured"] is None else f"{c['measured']} ({c['measured_year']})",
+                "" if c["progress_percent"] is None else f"{c['progress_percent']}%",
+            ]
+            for c in tf["criteria"]
+        ]
+        lines.append(table(rows, ["criterion", "indicator", "unit", "baseline", "target", "measured", "progress"]))
+    return lines
+
+
+def _salary_text(p: dict[str, Any]) -> list[str]:
+    """Salary shares paid in local currency, and what they inject per year."""
+    lines: list[str] = []
     if p["salary_shares"]:
         rows = [
             [s["year"], s["partner"], s["percent"] + "%",
@@ -138,11 +155,7 @@ def _show_text(p: dict[str, Any]) -> str:
             "local currency injected per year: "
             + ", ".join(f"{y}: {c / 100:.2f}" for y, c in p["injected_cents_by_year"].items()),
         ]
-    for e in p["evaluations"]:
-        lines.append(f"evaluation {e['year']}: {'published' if e['published'] else 'draft'} ({e['id']})")
-    for c in p["certificates"]:
-        lines.append(f"certificate {c['id']}: {c['org']} until {c['valid_until']} [{c['status']}]")
-    return "\n".join(lines)
+    return lines
 
 
 def cmd_export(args: argparse.Namespace) -> None:
@@ -295,7 +308,19 @@ def register(sub: Any) -> None:
         epilog='example: democite pacte create --title "Pacte alimentaire" --horizon 5 --vision "manger local"',
     )
     ps = pacte.add_subparsers(dest="pacte_command", metavar="ACTION", required=True)
+    _pacts(ps)
+    _partners(ps)
+    _taskforces(ps)
+    _commitments(ps)
+    _salary_shares(ps)
+    _evaluations(ps)
+    _certificates(ps)
+    _cmd(ps, "rebuild", cmd_rebuild, "rebuild the pact tables from the logs alone")
+    _verify(sub)
 
+
+def _pacts(ps: Any) -> None:
+    """`democite pacte`: create, list, show and export pacts."""
     p = _cmd(ps, "create", cmd_create, "create a pact")
     p.add_argument("--title", required=True, help='the pact\'s title, e.g. "Pacte alimentaire"')
     p.add_argument("--horizon", type=int, required=True, help="number of years (usually 5)")
@@ -313,6 +338,9 @@ def register(sub: Any) -> None:
     p.add_argument("--format", choices=["json", "csv"], default="json", help="json (default) or csv (one line per record)")
     p.add_argument("-o", "--output", help="write to this file instead of stdout")
 
+
+def _partners(ps: Any) -> None:
+    """`democite pacte partner`: the organisations that sign up to a pact."""
     partner = ps.add_parser("partner", help="pact partners", description="pact partners",
                             epilog="example: democite pacte partner add PACTE_ID --org Biocoop --kind company")
     partner_sub = partner.add_subparsers(dest="partner_command", metavar="ACTION", required=True)
@@ -324,6 +352,9 @@ def register(sub: Any) -> None:
     p.add_argument("--contact-role", default="", help="a role, never a person's name (e.g. 'RSE officer')")
     p.add_argument("--since", default="", help="adhesion date YYYY-MM-DD (default: today)")
 
+
+def _taskforces(ps: Any) -> None:
+    """`democite pacte taskforce`: task forces with their criteria and budget."""
     tf = ps.add_parser("taskforce", help="task forces", description="task forces",
                        epilog='example: democite pacte taskforce add PACTE_ID --mission "Circuits courts" --member Biocoop')
     tf_sub = tf.add_subparsers(dest="taskforce_command", metavar="ACTION", required=True)
@@ -337,6 +368,9 @@ def register(sub: Any) -> None:
     p.add_argument("--member", action="append", help="a partner organisation; repeatable")
     p.add_argument("--governance", default="", help="governance rules")
 
+
+def _commitments(ps: Any) -> None:
+    """`democite pacte`: a partner's commitments and their states."""
     p = _cmd(ps, "commit", cmd_commit, "record a partner's commitment in a task force")
     p.add_argument("taskforce", metavar="TASKFORCE_ID", help="the task force's id (`pacte show` lists them)")
     p.add_argument("--partner", required=True, help="the committed partner organisation, e.g. Biocoop")
@@ -350,6 +384,9 @@ def register(sub: Any) -> None:
     p.add_argument("--by", default="secretariat", help="who decided (an organisation or a role; default: secretariat)")
     p.add_argument("--note", default="", help="why, in one sentence (optional)")
 
+
+def _salary_shares(ps: Any) -> None:
+    """`democite pacte salary-share`: salaries paid in local currency."""
     p = _cmd(ps, "salary-share", cmd_salary_share, "record a partner's share of salaries paid in local currency (at most 10%%)")
     p.add_argument("pacte", metavar="PACTE_ID", help=_PACT_ID)
     p.add_argument("--partner", required=True, help="the partner organisation paying part of its salaries in local currency")
@@ -357,6 +394,9 @@ def register(sub: Any) -> None:
     p.add_argument("--payroll", default="", help="the partner's yearly payroll in euros, to compute what is injected")
     p.add_argument("--year", type=int, default=None, help="default: this year")
 
+
+def _evaluations(ps: Any) -> None:
+    """`democite pacte`: the yearly evaluation, saved as a draft then published."""
     p = _cmd(ps, "evaluate", cmd_evaluate, "save the yearly evaluation workshop (draft, or --publish to freeze it)")
     p.add_argument("pacte", metavar="PACTE_ID", help=_PACT_ID)
     p.add_argument("--year", type=int, required=True, help="the year evaluated, e.g. 2026")
@@ -369,6 +409,9 @@ def register(sub: Any) -> None:
     p = _cmd(ps, "publish-evaluation", cmd_publish_evaluation, "publish (freeze) a draft evaluation")
     p.add_argument("evaluation", metavar="EVALUATION_ID", help="the draft evaluation's id (printed by `pacte evaluate`)")
 
+
+def _certificates(ps: Any) -> None:
+    """`democite pacte certificate`: Certificates of Territorial Utility (issue, renew, revoke)."""
     cert = ps.add_parser(
         "certificate", help="Certificates of Territorial Utility", description="Certificates of Territorial Utility",
         epilog="example: democite pacte certificate issue PACTE_ID --org Biocoop --evidence COMMITMENT_ID --until 2027-12-31 -o cert.json",
@@ -389,8 +432,9 @@ def register(sub: Any) -> None:
     p.add_argument("certificate", metavar="CERTIFICATE_ID", help="the certificate revoked (`pacte show` lists them)")
     p.add_argument("--reason", required=True, help="why, in one sentence (published with the revocation)")
 
-    _cmd(ps, "rebuild", cmd_rebuild, "rebuild the pact tables from the logs alone")
 
+def _verify(sub: Any) -> None:
+    """`democite verify FILE`: a top-level command, offline, no node."""
     p = _cmd(sub, "verify", cmd_verify, "verify a certificate (W3C VC, eddsa-jcs-2022) offline, without a node", data=False)
     p.add_argument("file", metavar="FILE", help="the credential file (JSON), e.g. written by `pacte certificate issue -o cert.json`")
     p.add_argument("--today", default="", help="check validity on this date YYYY-MM-DD (default: today)")

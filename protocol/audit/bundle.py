@@ -115,6 +115,18 @@ def parse(data: bytes) -> Parsed:
     if not data.startswith(MAGIC):
         out.errors.append("not a Démocité bundle: the file does not start with the .dmc magic bytes")
         return out
+    end, end_at = _read_frames(data, out)
+    if out.header is None:
+        out.errors.append("the bundle has no header frame")
+    if end is None:
+        out.integrity.append("the bundle has no end frame: it is truncated or its footer is damaged")
+        return out
+    _check_footer(data, out, end, end_at)
+    return out
+
+
+def _read_frames(data: bytes, out: Parsed) -> tuple[dict[str, Any] | None, int]:
+    """Read every frame after the magic into `out`; return the end frame and its offset (None, 0 if absent)."""
     unpacker = msgpack.Unpacker(raw=False, strict_map_key=True, ext_hook=_refuse_ext, use_list=True,
                                 max_buffer_size=max(len(data), 1024))
     unpacker.feed(data[len(MAGIC):])
@@ -132,32 +144,37 @@ def parse(data: bytes) -> Parsed:
             out.errors.append(f"unreadable bytes at byte {pos} ({type(exc).__name__}): the bundle is damaged from there on")
             break
         nxt = len(MAGIC) + unpacker.tell()
-        raw = data[pos:nxt]
-        problem = _frame_problem(value, raw)
+        problem = _frame_problem(value, data[pos:nxt])
         if problem:
             out.errors.append(f"frame at byte {pos}: {problem}")
         elif end is not None:
             out.errors.append(f"frame at byte {pos} comes after the end frame")
         elif value["t"] == "end":
             end, end_at = value, pos
-        elif value["t"] == "header":
-            if out.frames or out.header is not None:
-                out.errors.append(f"frame at byte {pos}: a second header")
-            else:
-                if value["v"] != VERSION:
-                    out.errors.append(f"bundle version {str(value['v'])[:8]} is not supported (this audit reads version {VERSION})")
-                out.header = value
-                out.frames.append(Frame(pos, value))
         else:
-            if out.header is None and not out.frames:
-                out.errors.append(f"frame at byte {pos}: the bundle must start with its header")
-            out.frames.append(Frame(pos, value))
+            _keep_frame(out, pos, value)
         pos = nxt
-    if out.header is None:
-        out.errors.append("the bundle has no header frame")
-    if end is None:
-        out.integrity.append("the bundle has no end frame: it is truncated or its footer is damaged")
-        return out
+    return end, end_at
+
+
+def _keep_frame(out: Parsed, pos: int, value: dict[str, Any]) -> None:
+    """A well-formed frame before the end: the header comes first and once."""
+    if value["t"] == "header":
+        if out.frames or out.header is not None:
+            out.errors.append(f"frame at byte {pos}: a second header")
+        else:
+            if value["v"] != VERSION:
+                out.errors.append(f"bundle version {str(value['v'])[:8]} is not supported (this audit reads version {VERSION})")
+            out.header = value
+            out.frames.append(Frame(pos, value))
+        return
+    if out.header is None and not out.frames:
+        out.errors.append(f"frame at byte {pos}: the bundle must start with its header")
+    out.frames.append(Frame(pos, value))
+
+
+def _check_footer(data: bytes, out: Parsed, end: dict[str, Any], end_at: int) -> None:
+    """The end frame's digest, frame count and the exporter's seal over the bytes before it."""
     digest = hashlib.sha256(data[:end_at]).digest()
     if end["sha256"] != digest:
         out.integrity.append("the SHA-256 of the bundle does not match its footer: bytes were changed after export")
@@ -171,7 +188,6 @@ def parse(data: bytes) -> Parsed:
         out.sealed = True
     except ProtocolError:
         out.integrity.append("the exporter's seal on the footer does not verify with the header's exporter key")
-    return out
 
 
 def _frame_problem(value: Any, raw: bytes) -> str:

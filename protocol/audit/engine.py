@@ -7,11 +7,11 @@ the record, the check and the reason.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from protocol.audit import registry
-from protocol.audit.bundle import parse
+from protocol.audit.bundle import Frame, parse
 from protocol.audit.context import AuditContext, Checker, Disclosure, DisclosureCheck, Hook
 from protocol.audit.findings import Check, Finding, Report, Severity
 from protocol.audit.logs import CheckpointFrame, LogInput, LogResult, audit_log
@@ -39,6 +39,26 @@ def audit(
     for e in parsed.integrity:
         report.fail(Check.INTEGRITY, e)
     header = parsed.header or {}
+    net = _read_header(report, header)
+    genesis = _check_genesis(report, header, net)
+    frames = _sort_frames(report, parsed.frames)
+    results: dict[bytes, LogResult] = {}
+    for author, declared in frames.declared.items():
+        results[author] = audit_log(report, net, LogInput(author, declared, frames.items[author], frames.checkpoints[author]))
+        report.records += report.territories[author].size
+    forks = _check_forks(report, net, frames.fork_wires, results)
+    _excuse_proven_histories(report, forks)
+    logs: dict[bytes, Sequence[SignedRecord]] = {a: r.records for a, r in results.items()}
+    checkpoints: dict[bytes, Sequence[SignedCheckpoint]] = {a: r.checkpoints for a, r in results.items()}
+    ctx = AuditContext(net, genesis, logs, checkpoints, forks, frames.disclosures, report.scope or "all")
+    _run_checkers(report, ctx, checkers, hooks)
+    _run_disclosures(report, ctx, disclosures)
+    _collect(report, "summary", lambda: _summarize(report, ctx))
+    return report
+
+
+def _read_header(report: Report, header: Mapping[str, Any]) -> bytes | None:
+    """Copy what the header says about the bundle into the report; return its network id."""
     net = header.get("net") if isinstance(header.get("net"), bytes) else None
     exporter = header.get("exporter")
     report.net = net
@@ -47,59 +67,61 @@ def audit(
     report.created = created if isinstance(created, int) else 0
     scope = header.get("scope")
     report.scope = scope[:100] if isinstance(scope, str) else ""
-    genesis = _check_genesis(report, header, net)
+    return net
 
-    declared: dict[bytes, int] = {}
-    items: dict[bytes, list[Any]] = {}
-    cps: dict[bytes, list[CheckpointFrame]] = {}
-    fork_wires: list[Any] = []
-    found: list[Disclosure] = []
-    for f in parsed.frames:
+
+@dataclass(slots=True)
+class _Frames:
+    """The bundle's frames sorted by territory, in the order they came."""
+
+    declared: dict[bytes, int] = field(default_factory=dict)  # log frames: the size each log claims
+    items: dict[bytes, list[Any]] = field(default_factory=dict)
+    checkpoints: dict[bytes, list[CheckpointFrame]] = field(default_factory=dict)
+    fork_wires: list[Any] = field(default_factory=list)
+    disclosures: list[Disclosure] = field(default_factory=list)
+
+
+def _sort_frames(report: Report, frames: Sequence[Frame]) -> _Frames:
+    out = _Frames()
+    for f in frames:
         v = f.value
         t = v["t"]
         if t == "header":
             continue
         if t == "fork":
-            fork_wires.append(v["proof"])
+            out.fork_wires.append(v["proof"])
             continue
         author = v.get("territory") if t == "disclosure" else v.get("author")
         if not (isinstance(author, bytes) and len(author) == 32):
             report.fail(Check.FORMAT, f"'{t}' frame at byte {f.offset} names no valid territory key")
-            continue
-        if t == "log":
-            if author in declared or not isinstance(v["size"], int):
+        elif t == "log":
+            if author in out.declared or not isinstance(v["size"], int):
                 report.fail(Check.FORMAT, f"log frame at byte {f.offset} is repeated or has no size", author)
-            declared[author] = v["size"] if isinstance(v["size"], int) else 0
-            items.setdefault(author, [])
-            cps.setdefault(author, [])
-        elif author not in declared:
+            out.declared[author] = v["size"] if isinstance(v["size"], int) else 0
+            out.items.setdefault(author, [])
+            out.checkpoints.setdefault(author, [])
+        elif author not in out.declared:
             report.fail(Check.FORMAT, f"'{t}' frame at byte {f.offset} comes before its log frame", author)
-        elif t == "records":
-            if isinstance(v["items"], list):
-                items[author].extend(v["items"])
-            else:
-                report.fail(Check.FORMAT, f"records frame at byte {f.offset} holds no list", author)
-        elif t == "checkpoint":
-            cps[author].append(CheckpointFrame(v["cp"], v["cosigs"], v["proof"]))
-        elif t == "disclosure":
-            if isinstance(v["scheme"], str):
-                found.append(Disclosure(v["scheme"], author, v["data"]))
-            else:
-                report.fail(Check.FORMAT, f"disclosure frame at byte {f.offset} has no scheme", author)
+        else:
+            _add_frame(report, out, f, author)
+    return out
 
-    results: dict[bytes, LogResult] = {}
-    for author in declared:
-        results[author] = audit_log(report, net, LogInput(author, declared[author], items[author], cps[author]))
-        report.records += report.territories[author].size
-    forks = _check_forks(report, net, fork_wires, results)
-    _excuse_proven_histories(report, forks)
-    logs: dict[bytes, Sequence[SignedRecord]] = {a: r.records for a, r in results.items()}
-    checkpoints: dict[bytes, Sequence[SignedCheckpoint]] = {a: r.checkpoints for a, r in results.items()}
-    ctx = AuditContext(net, genesis, logs, checkpoints, forks, found, report.scope or "all")
-    _run_checkers(report, ctx, checkers, hooks)
-    _run_disclosures(report, ctx, disclosures)
-    _collect(report, "summary", lambda: _summarize(report, ctx))
-    return report
+
+def _add_frame(report: Report, out: _Frames, f: Frame, author: bytes) -> None:
+    """A records, checkpoint or disclosure frame of a log already declared."""
+    v, t = f.value, f.value["t"]
+    if t == "records":
+        if isinstance(v["items"], list):
+            out.items[author].extend(v["items"])
+        else:
+            report.fail(Check.FORMAT, f"records frame at byte {f.offset} holds no list", author)
+    elif t == "checkpoint":
+        out.checkpoints[author].append(CheckpointFrame(v["cp"], v["cosigs"], v["proof"]))
+    elif t == "disclosure":
+        if isinstance(v["scheme"], str):
+            out.disclosures.append(Disclosure(v["scheme"], author, v["data"]))
+        else:
+            report.fail(Check.FORMAT, f"disclosure frame at byte {f.offset} has no scheme", author)
 
 
 def _summarize(report: Report, ctx: AuditContext) -> list[Finding]:

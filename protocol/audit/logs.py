@@ -78,6 +78,7 @@ def _audit_record(
     report: Report, t: TerritoryReport, net: bytes | None, author: bytes, item: Any,
     ids: dict[int, bytes], prevs: dict[int, bytes],
 ) -> tuple[int, SignedRecord | None] | None:
+    """Check one [raw, sig] item and place it in `ids`/`prevs`: its seq, and the record if every check passed."""
     if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], bytes) and isinstance(item[1], bytes)):
         report.fail(Check.ENCODING, "a record in the bundle is not [raw bytes, signature]", author)
         return None
@@ -92,16 +93,7 @@ def _audit_record(
     seq = m.get("seq") if isinstance(m, dict) else None
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
         seq = None
-    t.count(Check.SIGNATURE)
-    ok = True
-    try:
-        if len(sig) != SIG_BYTES:
-            raise ProtocolError("a record signature is 64 bytes")
-        verify(author, Domain.RECORD, rid, sig)
-    except ProtocolError:
-        ok = False
-        report.fail(Check.SIGNATURE, "the signature does not verify on the record's exact bytes: the record or its "
-                    "signature was changed, or another key signed it", author, seq, rid)
+    ok = _signature_ok(report, t, author, seq, rid, sig)
     t.count(Check.ENCODING)
     if enc_error:
         report.fail(Check.ENCODING, f"the record's bytes are not a canonical record: {enc_error}", author, seq, rid)
@@ -110,11 +102,39 @@ def _audit_record(
     if seq is None:
         report.fail(Check.SCHEMA, "the record has no valid 'seq': its place in the log is unknown", author, None, rid)
         return None
+    signed = _check_fields(report, t, net, author, seq, m, raw, sig, rid)
+    ok = ok and signed is not None
+    if not _place(report, author, seq, rid, m.get("prev"), ids, prevs):
+        return None
+    ts = m.get("ts") if isinstance(m.get("ts"), int) else 0
+    kind = m.get("kind") if isinstance(m.get("kind"), str) else "?"
+    t.timeline.append(Event(seq, ts, kind[:64], ok))
+    return seq, (signed if ok else None)
+
+
+def _signature_ok(report: Report, t: TerritoryReport, author: bytes, seq: int | None, rid: bytes, sig: bytes) -> bool:
+    t.count(Check.SIGNATURE)
+    try:
+        if len(sig) != SIG_BYTES:
+            raise ProtocolError("a record signature is 64 bytes")
+        verify(author, Domain.RECORD, rid, sig)
+    except ProtocolError:
+        report.fail(Check.SIGNATURE, "the signature does not verify on the record's exact bytes: the record or its "
+                    "signature was changed, or another key signed it", author, seq, rid)
+        return False
+    return True
+
+
+def _check_fields(
+    report: Report, t: TerritoryReport, net: bytes | None, author: bytes, seq: int, m: dict[str, Any],
+    raw: bytes, sig: bytes, rid: bytes,
+) -> SignedRecord | None:
+    """Schema, author and network of a decoded record: the record when all three hold (each failure is reported)."""
     t.count(Check.SCHEMA)
     signed: SignedRecord | None = None
+    ok = True
     try:
-        rec = Record.from_map(m)
-        signed = SignedRecord(raw, sig, rid, rec)
+        signed = SignedRecord(raw, sig, rid, Record.from_map(m))
     except ProtocolError as exc:
         ok = False
         report.fail(Check.SCHEMA, f"record {seq} is not a valid record: {exc.message}", author, seq, rid)
@@ -128,20 +148,22 @@ def _audit_record(
         if m.get("net") != net:
             ok = False
             report.fail(Check.NETWORK, f"record {seq} belongs to another network than the bundle's", author, seq, rid)
-    prev = m.get("prev")
+    return signed if ok else None
+
+
+def _place(report: Report, author: bytes, seq: int, rid: bytes, prev: Any,
+           ids: dict[int, bytes], prevs: dict[int, bytes]) -> bool:
+    """Note the record's id and 'prev' at its seq; False when the seq is taken (a duplicate or another history)."""
     if seq in ids:
         if ids[seq] == rid:
             report.fail(Check.HISTORY, f"record {seq} appears twice in the bundle", author, seq, rid)
         else:
             report.fail(Check.HISTORY, f"two different records at seq {seq} ({_short(ids[seq])}… and {_short(rid)}…): "
                         "the history was rewritten or the author forked", author, seq, rid)
-        return None
+        return False
     ids[seq] = rid
     prevs[seq] = prev if isinstance(prev, bytes) and len(prev) == ID_BYTES else b""
-    ts = m.get("ts") if isinstance(m.get("ts"), int) else 0
-    kind = m.get("kind") if isinstance(m.get("kind"), str) else "?"
-    t.timeline.append(Event(seq, ts, kind[:64], ok))
-    return seq, (signed if ok else None)
+    return True
 
 
 def _check_links(report: Report, t: TerritoryReport, author: bytes, ids: dict[int, bytes], prevs: dict[int, bytes]) -> None:
