@@ -201,6 +201,7 @@ COMMAND_HANDLERS = {
     "node/commands/das_programme.py": "node/commands/das.py",
     "node/commands/das_reports.py": "node/commands/das.py",
     "node/commands/verify.py": "node/commands/pacte.py",
+    "node/commands/pacte_actions.py": "node/commands/pacte.py",
 }
 
 
