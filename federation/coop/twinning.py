@@ -6,6 +6,7 @@ node folds the same records into the same state (`protocol.twinning`).
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from federation.coop.members import load_entries
@@ -35,7 +36,24 @@ async def propose(node: Node, partners: list[bytes], title: str, objectives: str
         twinning.check_proposal(node.public_key, body)
     except ProtocolError as exc:
         raise Invalid(exc.message) from None
+    _check_until(until.strip(), node.clock())
     return (await node.publish("twin.propose", body)).id
+
+
+MAX_TWINNING_YEARS = 10  # a twinning ends within this many years of today (a typo like 9999 is refused)
+
+
+def _check_until(until: str, now_ms: int) -> None:
+    """A local rule, not the protocol's: the date must make sense today (peers may judge by their own day)."""
+    try:
+        end = datetime.date.fromisoformat(until)
+    except ValueError:
+        raise Invalid(f"--until {until[:20]} is not a date: write YYYY-MM-DD, e.g. 2027-12-31") from None
+    today = datetime.datetime.fromtimestamp(now_ms / 1000, datetime.UTC).date()
+    if end < today:
+        raise Invalid(f"--until {until} is in the past: a twinning ends after today ({today.isoformat()})")
+    if end.year > today.year + MAX_TWINNING_YEARS:
+        raise Invalid(f"--until {until} is more than {MAX_TWINNING_YEARS} years away: check the year")
 
 
 async def act(node: Node, tid: bytes, kind: str, body: dict[str, Any]) -> twinning.Twinning:

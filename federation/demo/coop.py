@@ -6,6 +6,7 @@ admin API, and records travel between nodes by ordinary sync rounds.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -74,7 +75,9 @@ async def _twinning(a: RunningNode, b: RunningNode, live: Sequence[RunningNode])
     """`a` proposes a twinning to `b`, which accepts; returns its id and state."""
     name_a, name_b = a.config.node.name, b.config.node.name
     say("cooperation: twinning")
-    tid = await twinning.propose(a.node, [b.node.public_key], f"Jumelage {name_a} - {name_b}", "Partager les pratiques du DAS", "2027-12-31")
+    # a twinning ends after today: the end of next year, whenever the demo runs
+    until = f"{dt.datetime.fromtimestamp(a.node.clock() / 1000, dt.UTC).year + 1}-12-31"
+    tid = await twinning.propose(a.node, [b.node.public_key], f"Jumelage {name_a} - {name_b}", "Partager les pratiques du DAS", until)
     say(f"  {name_a} proposed twinning {tid.hex()[:16]} to {name_b}")
     await _sync(live)
     await twinning.act(b.node, tid, "twin.accept", {})

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from tests.conftest import call_api, run_cli
+from tests.dates import NEXT_YEAR_END
 
 
 async def cli(*argv: str) -> Any:
@@ -40,7 +41,7 @@ async def test_twinning_two_nodes_from_proposal_to_closing(make_node) -> None:
     da, db = str(a.config.data_dir), str(b.config.data_dir)
     await mesh(a, b)
     kb = b.node.public_key.hex()
-    t = (await cli("twin", "propose", "--data", da, "--with", kb, "--title", "Jumelage eau", "--objectives", "partager", "--until", "2027-12-31"))["id"]
+    t = (await cli("twin", "propose", "--data", da, "--with", kb, "--title", "Jumelage eau", "--objectives", "partager", "--until", NEXT_YEAR_END))["id"]
     await sync(b)
     inbox = await cli("twin", "inbox", "--data", db)
     assert [p["id"] for p in inbox["proposals"]] == [t]
@@ -70,7 +71,7 @@ async def test_twinning_two_nodes_from_proposal_to_closing(make_node) -> None:
 async def test_acceptance_by_a_territory_not_named_is_refused(make_node) -> None:
     a, b, c = await make_node("A"), await make_node("B"), await make_node("C")
     await mesh(a, b, c)
-    code, r = await call_api(a, "POST", "/api/twin", {"with": [b.node.public_key.hex()], "title": "t", "objectives": "o", "until": "2027-01-31"})
+    code, r = await call_api(a, "POST", "/api/twin", {"with": [b.node.public_key.hex()], "title": "t", "objectives": "o", "until": NEXT_YEAR_END})
     assert code == 200
     await sync(c)
     code, err = await call_api(c, "POST", f"/api/twin/{r['id']}/accept", {})
@@ -79,8 +80,11 @@ async def test_acceptance_by_a_territory_not_named_is_refused(make_node) -> None
     await sync(b)
     code, err = await call_api(b, "POST", f"/api/twin/{r['id']}/hours", {"period": "2026"})
     assert code == 400 and "'minutes' is required" in err["error"]["message"]
-    code, err = await call_api(a, "POST", "/api/twin", {"with": [a.node.public_key.hex()], "title": "t", "objectives": "o", "until": "2027-01-31"})
+    code, err = await call_api(a, "POST", "/api/twin", {"with": [a.node.public_key.hex()], "title": "t", "objectives": "o", "until": NEXT_YEAR_END})
     assert code == 400 and "cannot twin with itself" in err["error"]["message"]
+    for until, why in (("2020-01-31", "is in the past"), ("9999-12-31", "years away")):
+        code, err = await call_api(a, "POST", "/api/twin", {"with": [b.node.public_key.hex()], "title": "t", "objectives": "o", "until": until})
+        assert code == 400 and why in err["error"]["message"], err
 
 
 async def test_peer_review_round(make_node) -> None:

@@ -19,6 +19,7 @@ from protocol.identity import Identity
 from protocol.kinds import KINDS
 from protocol.record import Record, sign_record
 from tests.conftest import run_cli
+from tests.dates import NEXT_YEAR_END
 from tests.federation.netutil import fed, make_network
 from tests.federation.test_das_privacy import files_holding, served_bytes
 
@@ -116,7 +117,7 @@ async def test_no_personal_data_leaves_for_any_record_kind(make_node, tmp_path, 
         await ok("pacte", "transition", "--data", da, cm, state)
     await ok("pacte", "salary-share", "--data", da, p, "--partner", "Biocoop", "--percent", "8", "--payroll", "100000")
     await ok("pacte", "evaluate", "--data", da, p, "--year", "2026", "--assessment", "bonne année", "--publish")
-    cert = await ok("pacte", "certificate", "issue", "--data", da, p, "--org", "Biocoop", "--evidence", cm, "--until", "2027-12-31",
+    cert = await ok("pacte", "certificate", "issue", "--data", da, p, "--org", "Biocoop", "--evidence", cm, "--until", NEXT_YEAR_END,
                     "-o", str(tmp_path / "cert.json"), "--json")
     await ok("pacte", "certificate", "revoke", "--data", da, cert["id"], "--reason", "partenariat terminé")
 
@@ -133,16 +134,16 @@ async def test_no_personal_data_leaves_for_any_record_kind(make_node, tmp_path, 
 
     # twinnings: T1 proposed by B (A accepts, reports work, writes the closing report); T2 proposed by
     # A (B writes the report, A co-signs); T3 proposed by B, declined by A
-    t1 = (await ok("twin", "propose", "--data", db, "--with", ka, "--title", "Jumelage eau", "--objectives", "o", "--until", "2027-12-31",
+    t1 = (await ok("twin", "propose", "--data", db, "--with", ka, "--title", "Jumelage eau", "--objectives", "o", "--until", NEXT_YEAR_END,
                    "--json"))["id"]
-    t3 = (await ok("twin", "propose", "--data", db, "--with", ka, "--title", "Autre", "--objectives", "o", "--until", "2027-12-31",
+    t3 = (await ok("twin", "propose", "--data", db, "--with", ka, "--title", "Autre", "--objectives", "o", "--until", NEXT_YEAR_END,
                    "--json"))["id"]
-    t2 = (await ok("twin", "propose", "--data", da, "--with", kb, "--title", "Jumelage forêt", "--objectives", "o", "--until", "2027-12-31",
+    t2 = (await ok("twin", "propose", "--data", da, "--with", kb, "--title", "Jumelage forêt", "--objectives", "o", "--until", NEXT_YEAR_END,
                    "--json"))["id"]
     await sync(da, db)
     await ok("twin", "accept", "--data", da, t1)
     await ok("twin", "decline", "--data", da, t3, "--reason", "pas cette année")
-    t4 = (await ok("twin", "propose", "--data", da, "--with", kb, "--title", "Retiré", "--objectives", "o", "--until", "2027-12-31",
+    t4 = (await ok("twin", "propose", "--data", da, "--with", kb, "--title", "Retiré", "--objectives", "o", "--until", NEXT_YEAR_END,
                    "--json"))["id"]
     await ok("twin", "withdraw", "--data", da, t4, "--reason", "fusionné avec T2")
     await ok("twin", "accept", "--data", db, t2)

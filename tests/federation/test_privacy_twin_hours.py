@@ -6,6 +6,7 @@ import json
 
 from protocol.record import open_record
 from tests.conftest import call_api, run_cli
+from tests.dates import NEXT_YEAR_END
 from tests.federation.test_coop_cli import cli, fails, mesh, sync
 from tests.node.test_das_flow import setup_territory
 
@@ -19,7 +20,7 @@ async def test_twin_hours_from_das_publishes_only_a_k_anonymous_aggregate(make_n
     await mesh(a, b)
     project = await setup_territory(da, n=K)
     kb = b.node.public_key.hex()
-    t = (await cli("twin", "propose", "--data", da, "--with", kb, "--title", "Jumelage", "--objectives", "o", "--until", "2027-12-31"))["id"]
+    t = (await cli("twin", "propose", "--data", da, "--with", kb, "--title", "Jumelage", "--objectives", "o", "--until", NEXT_YEAR_END))["id"]
     await sync(b)
     await cli("twin", "accept", "--data", db, t)
     await sync(a)
@@ -75,7 +76,7 @@ async def test_twin_hours_from_das_with_nobody_is_refused(make_node) -> None:
     await mesh(a, b)
     project = await setup_territory(da, n=1)
     t = (await cli("twin", "propose", "--data", da, "--with", b.node.public_key.hex(), "--title", "J", "--objectives", "o",
-                   "--until", "2027-12-31"))["id"]
+                   "--until", NEXT_YEAR_END))["id"]
     err = await fails("twin", "hours", "--data", da, t, "--from-das", project, "--period", "2026")
     assert "proposed cannot take the event 'hours'" in err  # the twinning's state is checked too
     await sync(b)

@@ -11,6 +11,7 @@ from typing import Any
 from node.bootstrap import init_node
 from protocol.identity import Identity
 from tests.conftest import call_api, run_cli
+from tests.dates import NEXT_YEAR_END
 from tests.federation.netutil import fed, link, make_network
 
 
@@ -98,11 +99,11 @@ async def test_twin_propose_by_name_and_withdraw(make_node, tmp_path) -> None:
         assert (await run_cli("sync", "--data", d))[0] == 0
     kb = b.node.public_key.hex()
 
-    err = await refused("twin", "propose", "--data", da, "--with", typo(kb), "--title", "t", "--objectives", "o", "--until", "2027-12-31")
+    err = await refused("twin", "propose", "--data", da, "--with", typo(kb), "--title", "t", "--objectives", "o", "--until", NEXT_YEAR_END)
     assert f"did you mean Quartier B ({kb})" in err
     assert await a.node.logs.records(a.node.public_key, ["twin.*"]) == []
     t = (await ok("twin", "propose", "--data", da, "--with", "Quartier B", "--title", "Jumelage eau", "--objectives", "partager",
-                  "--until", "2027-12-31"))["id"]
+                  "--until", NEXT_YEAR_END))["id"]
     shown = await ok("twin", "show", "--data", da, t)
     assert [p["key"] for p in shown["partners"]] == [kb]
     for d in (db, dc):
@@ -124,7 +125,7 @@ async def test_twin_propose_by_name_and_withdraw(make_node, tmp_path) -> None:
 
     # once every partner accepted there is nothing left to withdraw
     t2 = (await ok("twin", "propose", "--data", da, "--with", kb[:8], "--title", "Jumelage forêt", "--objectives", "o",
-                   "--until", "2027-12-31"))["id"]
+                   "--until", NEXT_YEAR_END))["id"]
     assert (await run_cli("sync", "--data", db))[0] == 0
     await ok("twin", "accept", "--data", db, t2)
     assert (await run_cli("sync", "--data", da))[0] == 0

@@ -7,6 +7,7 @@ from protocol.audit.build import LogSpec, build_bundle
 from protocol.audit.engine import audit
 from protocol.network import OPEN_NETWORK_GENESIS, OPEN_NETWORK_ID
 from protocol.record import GENESIS_PREV, Record, sign_record
+from tests.dates import NEXT_YEAR_END
 from tests.protocol.audit_logs import T0, checkpoints, ident, signed_log
 
 
@@ -45,7 +46,7 @@ def test_html_shows_fund_flows_twinnings_and_pacts_escaped() -> None:
     b.add("fund.ack", {"fund": fund.id, "request": req.id})
     wait = c.add("fund.request", {"fund": fund.id, "nonce": 2, "amount": 10_00, "purpose": "atelier"})
     a.add("fund.approve", {"fund": fund.id, "nonce": 2, "request": wait.id})
-    prop = a.add("twin.propose", {"partners": [b.key], "title": "Jumelage A-B", "objectives": "x", "until": "2027-12-31"})
+    prop = a.add("twin.propose", {"partners": [b.key], "title": "Jumelage A-B", "objectives": "x", "until": NEXT_YEAR_END})
     b.add("twin.accept", {"proposal": prop.id})
     b.add("twin.hours", {"proposal": prop.id, "minutes": 150, "period": "2026"})
     a.add("pacte.create", {"title": "Pacte alimentaire", "horizon": 2, "start_year": 2026})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import call_api, run_cli
+from tests.dates import NEXT_YEAR_END
 
 
 async def _setup(rn) -> dict[str, str]:
@@ -45,7 +46,7 @@ async def _setup(rn) -> dict[str, str]:
     )
     assert s == 200, r
     s, r = await call_api(
-        rn, "POST", f"/api/pacte/{p}/certificates", {"org": "Biocoop", "evidence": [c, r["id"]], "until": "2027-12-31"}
+        rn, "POST", f"/api/pacte/{p}/certificates", {"org": "Biocoop", "evidence": [c, r["id"]], "until": NEXT_YEAR_END}
     )
     assert s == 200, r
     s, r = await call_api(
@@ -96,7 +97,7 @@ async def test_refusals_are_clear_and_write_nothing(make_node) -> None:
         (
             "POST",
             f"/api/pacte/{p}/certificates",
-            {"org": "Biocoop", "evidence": ["00" * 32], "until": "2027-12-31"},
+            {"org": "Biocoop", "evidence": ["00" * 32], "until": NEXT_YEAR_END},
             "not a commitment or evaluation",
         ),
         ("POST", f"/api/pacte/{p}/certificates", {"org": "Biocoop", "evidence": [c], "until": "2020-01-01"}, "before it starts"),

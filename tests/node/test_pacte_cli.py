@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from tests.conftest import run_cli
+from tests.dates import NEXT_YEAR_END, YEAR_AFTER_END
 
 
 async def _ok(*argv: str) -> dict:
@@ -73,7 +74,7 @@ async def test_issue_commands_and_offline_certificate(make_node, tmp_path: Path)
         "--evidence",
         c,
         "--until",
-        "2027-12-31",
+        NEXT_YEAR_END,
         "-o",
         str(cert),
     )
@@ -249,15 +250,15 @@ async def test_taskforce_evaluation_certificate_lifecycle(make_node, tmp_path: P
 
     head = (await _ok("status", "--data", d, "--json"))["log_size"]
     err = await _refused(
-        "pacte", "certificate", "issue", "--data", d, p, "--org", "Enercoop", "--evidence", c_other, "--until", "2027-12-31"
+        "pacte", "certificate", "issue", "--data", d, p, "--org", "Enercoop", "--evidence", c_other, "--until", NEXT_YEAR_END
     )
     assert "belongs to another pact" in err
     err = await _refused(
-        "pacte", "certificate", "issue", "--data", d, p, "--org", "Enercoop", "--evidence", "ab" * 32, "--until", "2027-12-31"
+        "pacte", "certificate", "issue", "--data", d, p, "--org", "Enercoop", "--evidence", "ab" * 32, "--until", NEXT_YEAR_END
     )
     assert "is not a commitment or evaluation" in err
     err = await _refused(
-        "pacte", "certificate", "issue", "--data", d, p, "--org", "Enercoop", "--evidence", e, "--until", "2027-12-31"
+        "pacte", "certificate", "issue", "--data", d, p, "--org", "Enercoop", "--evidence", e, "--until", NEXT_YEAR_END
     )
     assert "is not a commitment or evaluation" in err  # a replaced draft is no evidence
     assert (await _ok("status", "--data", d, "--json"))["log_size"] == head
@@ -276,7 +277,7 @@ async def test_taskforce_evaluation_certificate_lifecycle(make_node, tmp_path: P
             "--evidence",
             f"{c},{published}",
             "--until",
-            "2027-12-31",
+            NEXT_YEAR_END,
             "-o",
             str(cert),
             "--json",
@@ -285,10 +286,10 @@ async def test_taskforce_evaluation_certificate_lifecycle(make_node, tmp_path: P
     assert len(json.loads(cert.read_text())["evidence"]) == 2
     renewed_file = tmp_path / "r.json"
     renewed = (
-        await _ok("pacte", "certificate", "renew", "--data", d, first, "--until", "2028-12-31", "-o", str(renewed_file), "--json")
+        await _ok("pacte", "certificate", "renew", "--data", d, first, "--until", YEAR_AFTER_END, "-o", str(renewed_file), "--json")
     )["id"]
     rc, out, err = await run_cli("verify", str(renewed_file), "--json")
-    assert rc == 0 and json.loads(out)["valid_until"].startswith("2028-12-31")
+    assert rc == 0 and json.loads(out)["valid_until"].startswith(YEAR_AFTER_END)
     await _ok("pacte", "certificate", "revoke", "--data", d, renewed, "--reason", "commitment reversed")
     err = await _refused("pacte", "certificate", "revoke", "--data", d, renewed, "--reason", "again")
     assert "already revoked" in err
