@@ -26,6 +26,7 @@ from federation.peer.connections import address_key
 from federation.peer.state import BUDGETS, NONCES, Budgets, PeerBudget
 from federation.peer.sync import MAX_FORKS, SyncReport, witness_wire
 from node.api.framework import ADMIN_STATUS, NODE
+from node.errors import NodeErrorCode
 from protocol import encoding
 from protocol.errors import DemociteError, ErrorCode, ProtocolError
 from protocol.httpsig import HEADER_KEY, HEADER_NONCE, HEADER_SIG, HEADER_TS, SignedRequest, verify_request
@@ -226,6 +227,13 @@ async def peer_guard(request: web.Request, handler: PeerHandler) -> web.StreamRe
         return await handler(request)
     except DemociteError as exc:  # a bad request (ProtocolError) or the node's refusal (NotFound, ...)
         return peer_error(exc.code, exc.message)
+    except web.HTTPMethodNotAllowed as exc:  # aiohttp's router: answered in the peer API's one format
+        allowed = ", ".join(sorted(exc.allowed_methods))
+        resp = peer_error(NodeErrorCode.METHOD_NOT_ALLOWED, f"{request.method[:10]} is not allowed on {request.path[:80]}; use {allowed}")
+        resp.headers["Allow"] = allowed
+        return resp
+    except web.HTTPNotFound:
+        return peer_error(NodeErrorCode.NOT_FOUND, f"no peer route {request.path[:80]}: the routes are listed in docs/protocol.md")
 
 
 async def _signed_body(

@@ -49,6 +49,13 @@ async def test_error_codes_and_shape(make_node) -> None:
     wrong = encoding.encode({"author": b"short", "start": 1})
     status, err = await post(url, "/fed/v1/records", wrong, signed("/fed/v1/records", wrong, now))
     assert status == 400 and "author" in err["error"]["message"]
+    # a route that does not exist, signed: refused in the peer API's one format, not aiohttp's text
+    status, err = await post(url, "/fed/v1/nope", body, signed("/fed/v1/nope", body, now))
+    assert status == 404 and err["error"]["code"] == "not_found"
+    h = sign_request(CALLER, "GET", "/fed/v1/heads", b"", now, secrets.token_bytes(16))
+    async with aiohttp.ClientSession() as s, s.get(url + "/fed/v1/heads", headers=h) as r:
+        assert r.status == 405 and r.headers["Allow"] == "POST" and r.content_type == "application/msgpack"
+        assert encoding.decode(await r.read())["error"]["code"] == "method_not_allowed"
 
 
 async def test_body_over_the_limit_is_refused_before_decoding(make_node) -> None:
