@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -22,6 +24,21 @@ async def _names(node: Node) -> dict[bytes, str]:
     return names
 
 
+@dataclass(frozen=True, slots=True)
+class _Vote:
+    """What differs between an endorsement and a removal: the record, its fields, the tally."""
+
+    kind: str
+    role: str  # the body field naming the territory voted on, and its status before the vote counts
+    text_field: str
+    count: str  # the answer's name for the tally
+    tally: Callable[[Membership], Mapping[bytes, frozenset[bytes]]]
+
+
+ENDORSE = _Vote("member.endorse", "candidate", "note", "endorsements", lambda m: m.endorsements)
+REMOVE = _Vote("member.remove", "member", "reason", "removals", lambda m: m.removals)
+
+
 async def _membership(request: web.Request) -> Membership:
     return await node_of(request).membership()
 
@@ -37,17 +54,7 @@ async def endorse(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
         raise Invalid("a territory cannot endorse itself")
     if m.current(node.public_key) not in m.members:
         raise Conflict("only members can endorse: this node is not a member yet")
-    already = m.current(node.public_key) in m.endorsements.get(key, frozenset())
-    signed = None
-    if not already:
-        fields: dict[str, Any] = {"candidate": key}
-        if body.get("note"):
-            fields["note"] = body["note"]
-        signed = await node.publish("member.endorse", fields)
-    after = await _membership(request)
-    return {"id": signed.id.hex() if signed else None, "seq": signed.seq if signed else None, "already": already,
-            "candidate": key.hex(), "name": (await known_territories(node)).get(key, ""), "status": str(after.status.get(key, "candidate")),
-            "endorsements": len(after.endorsements.get(key, frozenset())), "needed": after.needed()}
+    return await _vote(node, key, ENDORSE, body.get("note"))
 
 
 async def remove(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
@@ -59,17 +66,23 @@ async def remove(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
     key = await resolve(node, body["key"], False, "member")
     if key not in m.members:
         raise Invalid("this key is not a member: nothing to remove")
-    already = m.current(node.public_key) in m.removals.get(key, frozenset())
+    return await _vote(node, key, REMOVE, body.get("reason"))
+
+
+async def _vote(node: Node, key: bytes, vote: _Vote, text: str | None) -> dict[str, Any]:
+    """Publish this node's vote about `key` once: voting again publishes nothing and says so."""
+    before = await node.membership()
+    already = before.current(node.public_key) in vote.tally(before).get(key, frozenset())
     signed = None
     if not already:
-        fields: dict[str, Any] = {"member": key}
-        if body.get("reason"):
-            fields["reason"] = body["reason"]
-        signed = await node.publish("member.remove", fields)
-    after = await _membership(request)
+        fields: dict[str, Any] = {vote.role: key}
+        if text:
+            fields[vote.text_field] = text
+        signed = await node.publish(vote.kind, fields)
+    after = await node.membership()
     return {"id": signed.id.hex() if signed else None, "seq": signed.seq if signed else None, "already": already,
-            "member": key.hex(), "name": (await known_territories(node)).get(key, ""), "status": str(after.status.get(key, "member")),
-            "removals": len(after.removals.get(key, frozenset())), "needed": after.needed()}
+            vote.role: key.hex(), "name": (await known_territories(node)).get(key, ""), "status": str(after.status.get(key, vote.role)),
+            vote.count: len(vote.tally(after).get(key, frozenset())), "needed": after.needed()}
 
 
 async def member_list(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
