@@ -25,6 +25,8 @@ class FedErrorCode(StrEnum):
     # refusals of the peer API's HTTP edge while it reads a request
     BODY_TIMEOUT = "body_timeout"
     INCOMPLETE_BODY = "incomplete_body"
+    LENGTH_REQUIRED = "length_required"
+    BUSY = "busy"
 
 
 class FederationError(DemociteError):
@@ -65,3 +67,14 @@ def peer_data(url: str, what: str, error: type[RemoteError] = PeerMisbehaved) ->
         yield
     except ProtocolError as exc:
         raise error(f"peer {url} {what}: {exc.message}") from None
+
+
+class BodyCut(FederationError):
+    """The other side left before the end of a body; `received` bytes had arrived (a server charges
+    them to the sender's address)."""
+
+    code = FedErrorCode.INCOMPLETE_BODY
+
+    def __init__(self, received: int) -> None:
+        super().__init__(f"the body ended early, after {received} bytes")
+        self.received = received

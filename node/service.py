@@ -88,7 +88,7 @@ class Node:
     _votes_stored: int = 0
     # keys that proved themselves by a valid request signature but are not members (candidates
     # knocking): an endorser can then name them by prefix without --unknown-key. Memory only.
-    _callers: dict[bytes, int] = field(default_factory=dict)
+    _callers: dict[str, bytes] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         stores = Stores.of(self.db)
@@ -112,16 +112,18 @@ class Node:
     def public_key(self) -> bytes:
         return self.identity.public_key
 
-    def note_caller(self, key: bytes, now_ms: int) -> None:
-        """Remember a key whose request signature verified (bounded: the oldest are forgotten)."""
-        self._callers.pop(key, None)
-        self._callers[key] = now_ms
+    def note_caller(self, key: bytes, source: str = "") -> None:
+        """Remember a key whose request signature verified, one per source address (a sender that
+        makes up keys replaces its own entry and cannot push real candidates out), bounded: the
+        oldest sources are forgotten."""
+        self._callers.pop(source, None)
+        self._callers[source] = key
         while len(self._callers) > MAX_CALLERS:
             del self._callers[next(iter(self._callers))]
 
     def callers(self) -> list[bytes]:
         """Keys that called with a valid signature while not members, the most recent last."""
-        return list(self._callers)
+        return list(dict.fromkeys(self._callers.values()))
 
     @property
     def votes_stored(self) -> int:

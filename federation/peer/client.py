@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 
-from federation.errors import PeerRefused, PeerUnreachable, RemoteError, peer_data
+from federation.errors import BodyCut, PeerRefused, PeerUnreachable, RemoteError, peer_data
 from federation.peer.bodies import read_capped
 from federation.peer.state import Traffic
 from protocol import encoding
@@ -63,7 +63,7 @@ class PeerClient:
                     raise RemoteError(f"peer {self.url} sent more than {self.max_body} bytes")
                 if resp.status != 200:
                     raise _refusal(self.url, resp.status, data, resp.content_type)
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError, BodyCut) as exc:
             raise PeerUnreachable(f"cannot reach peer {self.url}: {type(exc).__name__}; is it running?") from None
         with peer_data(self.url, "answered garbage", RemoteError):
             return encoding.decode(data, self.max_body)

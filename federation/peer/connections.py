@@ -254,8 +254,11 @@ class RepeatFilter(logging.Filter):
         if isinstance(exc, HttpProcessingError):
             # aiohttp logs every malformed request with its traceback and the sender's address:
             # one short line is enough, and the same line for everyone can be counted
+            # only the reason's words before any ':' (what follows quotes the sender's bytes), so
+            # the line never carries them and identical faults count as one
             lines = str(exc.message or "").strip().splitlines()
-            record.msg, record.args = "refused a malformed HTTP request (%s: %s)", (exc.code, lines[0].rstrip(":") if lines else "")
+            reason = lines[0].split(":", 1)[0].split("'", 1)[0][:60].strip() if lines else ""
+            record.msg, record.args = "refused a malformed HTTP request (%s: %s)", (exc.code, reason)
             record.exc_info, record.exc_text = None, None
             record.levelno, record.levelname = logging.INFO, "INFO"
         text = record.getMessage()

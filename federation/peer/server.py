@@ -18,9 +18,8 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from aiohttp import web
-from aiohttp.web_protocol import RequestPayloadError
 
-from federation.errors import FedErrorCode
+from federation.errors import BodyCut, FedErrorCode
 from federation.peer.bodies import read_capped
 from federation.peer.connections import address_key
 from federation.peer.state import BUDGETS, NONCES, Budgets, PeerBudget
@@ -68,12 +67,14 @@ MAX_BUDGETS = 10_000
 
 
 def _evict(budgets: dict[K, Any], horizon: int, stamp: Callable[[Any], int]) -> None:
-    """Forget expired windows first, then the oldest ones: a flood of fresh keys cannot reset
-    the budgets of peers that are still inside their window."""
-    for k in [k for k, b in budgets.items() if stamp(b) < horizon]:
-        del budgets[k]
-    while len(budgets) > MAX_BUDGETS:
-        del budgets[next(iter(budgets))]
+    """Forget expired windows, then the oldest ones, from the front: entries are re-inserted when
+    their window starts, so the dict is ordered by time and each call costs what it removes (a
+    flood of fresh keys or addresses never makes the event loop scan the whole table)."""
+    while budgets:
+        first = next(iter(budgets))
+        if stamp(budgets[first]) >= horizon and len(budgets) <= MAX_BUDGETS:
+            return
+        del budgets[first]
 
 
 def _window(budgets: dict[K, PeerBudget], key: K, now: int, window_ms: int) -> PeerBudget:
@@ -192,6 +193,9 @@ async def _off_loop_if_large(size: int, fn: Callable[..., Any], *args: Any) -> A
     return await asyncio.to_thread(fn, *args) if size > OFFLOAD_BYTES else fn(*args)
 
 
+NOT_MEMBER_MESSAGE = "this node only serves members of its network: ask the members to endorse your key"
+
+
 @web.middleware
 async def peer_guard(request: web.Request, handler: PeerHandler) -> web.StreamResponse:
     if not request.path.startswith("/fed/"):
@@ -200,27 +204,34 @@ async def peer_guard(request: web.Request, handler: PeerHandler) -> web.StreamRe
     limits = request.app[BUDGETS]
     addr = address_key(request.remote or "")
     now = node.clock()
-    refusal = _early_refusal(request, limits, addr, _claimed(request.headers.get(HEADER_KEY, "")), now)
+    claimed = _claimed(request.headers.get(HEADER_KEY, ""))
+    refusal = _early_refusal(request, limits, addr, claimed, now)
     if refusal is not None:
         return refusal
-    checked = await _signed_body(request, limits, addr, now)
+    membership = request[PEER_MEMBERSHIP] = await node.membership()
+    # decided on the key the headers name, before the body is read: the signature checked below
+    # is that key's, so a request that gets further is by a key of this standing
+    member = _serves(membership, claimed)
+    if not member and request.path not in OPEN_PATHS and (request.content_length or 0) > KNOCK_BODY_BYTES:
+        _charge_address(limits, addr, request.content_length or 0, now)
+        return _closing(peer_error(FedErrorCode.NOT_MEMBER, NOT_MEMBER_MESSAGE))
+    checked = await _signed_body(request, limits, addr, now, None if member else KNOCK_BODY_BYTES)
     if isinstance(checked, web.Response):
         return checked
     signed, body = checked
-    _prove(limits, addr, signed.key, now)
-    if not _charge_key(limits, signed.key, len(body), now):
-        return peer_error(FedErrorCode.RATE_LIMITED, "too many requests from this peer: slow down and retry later")
+    if not member:
+        _charge_address(limits, addr, len(body), now)  # a stranger never spends a budget of its own
+        if request.path not in OPEN_PATHS:
+            node.note_caller(signed.key, addr)  # a candidate knocking: its key is now known here
+            return peer_error(FedErrorCode.NOT_MEMBER, NOT_MEMBER_MESSAGE)
+    else:
+        _prove(limits, addr, signed.key, now)
+        if not _charge_key(limits, signed.key, len(body), now):
+            return peer_error(FedErrorCode.RATE_LIMITED, "too many requests from this peer: slow down and retry later")
     try:
         msg = await _off_loop_if_large(len(body), encoding.decode, body, node.config.federation.max_body_bytes) if body else {}
     except ProtocolError as exc:
         return peer_error(exc.code, exc.message)
-    if request.path not in OPEN_PATHS:
-        membership = request[PEER_MEMBERSHIP] = await node.membership()
-        if not membership.accepts(signed.key):
-            node.note_caller(signed.key, now)  # a candidate knocking: its key is now known here
-            return peer_error(
-                FedErrorCode.NOT_MEMBER, "this node only serves members of its network: ask the members to endorse your key"
-            )
     request[PEER_KEY] = signed.key
     request[PEER_MSG] = msg
     try:
@@ -236,19 +247,69 @@ async def peer_guard(request: web.Request, handler: PeerHandler) -> web.StreamRe
         return peer_error(NodeErrorCode.NOT_FOUND, f"no peer route {request.path[:80]}: the routes are listed in docs/protocol.md")
 
 
+def _serves(membership: Membership, key: bytes) -> bool:
+    """Whether requests signed by `key` are served: a member's current key (a retired key signs
+    nothing new here; a node that still lacks the rotation accepts it, which hand-over needs)."""
+    return bool(key) and membership.accepts(key) and key not in membership.retired
+
+
+KNOCK_BODY_BYTES = 64 * 1024  # what a non-member may send: its requests carry no records
+
+
 async def _signed_body(
-    request: web.Request, limits: Budgets, addr: str, now: int
+    request: web.Request, limits: Budgets, addr: str, now: int, cap: int | None = None
 ) -> tuple[SignedRequest, bytes] | web.Response:
     """The body, read within its size and time limits, and the request signature over it (a fresh
-    nonce); or the refusal, charged to the address when no key is proven."""
+    nonce); or the refusal, charged to the address when no key is proven. The bytes being read
+    are reserved first, within the bounds on what all unverified bodies may hold at once."""
     fed = request.app[NODE].config.federation
-    limit = fed.max_body_bytes
+    limit = min(fed.max_body_bytes, cap) if cap is not None else fed.max_body_bytes
+    size = request.content_length
+    if size is None:
+        if request.body_exists:
+            _charge_address(limits, addr, 0, now)
+            return _closing(peer_error(FedErrorCode.LENGTH_REQUIRED, "send the body with a Content-Length (no chunked bodies)"))
+        size = 0
+    if size > limit:
+        _charge_address(limits, addr, size, now)
+        return _closing(peer_error(ErrorCode.TOO_LARGE, f"request body over {limit} bytes; send smaller pages"))
+    if not _reserve(limits, addr, size):
+        return _closing(peer_error(FedErrorCode.BUSY, "too many request bodies are being received: retry in a moment"))
+    try:
+        return await _read_and_verify(request, limits, addr, now, limit)
+    finally:
+        _release(limits, addr, size)
+
+
+def _reserve(limits: Budgets, addr: str, size: int) -> bool:
+    held = limits.inflight.get(addr, 0)
+    if limits.inflight_total + size > limits.max_inflight_bytes or held + size > limits.max_inflight_per_address:
+        return False
+    limits.inflight[addr] = held + size
+    limits.inflight_total += size
+    return True
+
+
+def _release(limits: Budgets, addr: str, size: int) -> None:
+    held = limits.inflight.get(addr, 0) - size
+    if held > 0:
+        limits.inflight[addr] = held
+    else:
+        limits.inflight.pop(addr, None)
+    limits.inflight_total -= size
+
+
+async def _read_and_verify(
+    request: web.Request, limits: Budgets, addr: str, now: int, limit: int
+) -> tuple[SignedRequest, bytes] | web.Response:
+    fed = request.app[NODE].config.federation
     try:
         body = await read_capped(request.content, limit, fed.body_timeout_s)
     except TimeoutError:
         _charge_address(limits, addr, 0, now)
         return _closing(peer_error(FedErrorCode.BODY_TIMEOUT, f"request body not received within {fed.body_timeout_s:g} s"))
-    except (ConnectionError, RequestPayloadError):
+    except BodyCut as exc:
+        _charge_address(limits, addr, exc.received, now)  # what it sent counts, whether it finished or not
         log.info("a peer disconnected before the end of its request body")
         return _closing(peer_error(FedErrorCode.INCOMPLETE_BODY, "the request body ended early; send it again"))
     if len(body) > limit:

@@ -46,7 +46,9 @@ class Budgets:
     nothing, so it never spends that key's budget. Everything that does not verify (unsigned,
     stale, forged, replayed) is charged to its source address in `per_address`, with lower limits.
     `proven` remembers which (address, key) pairs verified lately, so an honest peer that shares
-    its address with a flooder (NAT, one host) is not refused with it. An address over its budget
+    its address with a flooder (NAT, one host) is not refused with it. Only members' keys are
+    proven and get a budget of their own: in a network with a network file, a key made up for the
+    occasion is charged to its address like a forgery (in the open network everyone is a member). An address over its budget
     where no key verified lately has its new connections closed at once, before any HTTP.
     """
 
@@ -61,6 +63,12 @@ class Budgets:
     max_unverified_requests: int = 500
     max_unverified_bytes: int = 32 * 1024 * 1024
     proven_ms: int = 600_000  # how long a verified (address, key) counts: well above a gossip interval
+    # bodies being received before their signature is checked: bounded in all and per address, so
+    # stalled senders cannot make the node hold gigabytes (a body is at most max_body_bytes)
+    inflight: dict[str, int] = field(default_factory=dict)
+    inflight_total: int = 0
+    max_inflight_bytes: int = 64 * 1024 * 1024
+    max_inflight_per_address: int = 16 * 1024 * 1024
 
 
 SESSION = web.AppKey("session", aiohttp.ClientSession)

@@ -101,6 +101,7 @@ ADMIN_STATUS: dict[str, int] = {
     # failure reach the guard: the admin handlers that call peers turn it into Unavailable first
     "peer_unreachable": 502, "peer_bad_response": 502, "peer_refused": 502, "peer_misbehaved": 502,
     "wrong_network": 400, "rate_limited": 429, "not_member": 403, "body_timeout": 408, "incomplete_body": 400,
+    "length_required": 411, "busy": 503,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 
+from federation.errors import FederationError
 from federation.network.keyrotation import rotate_key, stage_rotation
 from federation.network.membership import view
 from federation.peer.peering import client_for
@@ -62,7 +63,7 @@ async def test_rotation_spreads_on_a_closed_network(make_node, tmp_path) -> None
     b = await make_node(data=db, federation=fed(net))
     c = await make_node(data=dc, federation=fed(net))
     await link([a, b, c])
-    old = a.node.public_key
+    old, old_identity = a.node.public_key, a.node.identity
     await a.node.publish("note", {"text": "avant"})
     await wait_for(lambda: converged([a, b, c]), 15, "convergence before the rotation")
     rc, out, err = await run_cli("key", "rotate", "--data", str(da), "--json")
@@ -85,9 +86,16 @@ async def test_rotation_spreads_on_a_closed_network(make_node, tmp_path) -> None
         assert m.current(old) == new_key and new_key in m.members and old not in m.members
         old_head = await rn.node.logs.head(old)
         assert old_head is not None and old_head.size == 3  # profile, note, rotation
-    # and they now serve requests signed by A's new key
+    # and they now serve requests signed by A's new key, and none signed by the retired one
     heads = await client_for(a.node, a.session, b.peer_url).heads()
     assert any(h.author == new_key for h in heads)
+    retired = client_for(a.node, a.session, b.peer_url)
+    retired.identity = old_identity  # a thief of the old key file: B holds the rotation, so it is refused
+    try:
+        await retired.heads()
+        raise AssertionError("a retired key was served")
+    except FederationError as exc:
+        assert exc.peer_code == "not_member"
 
 
 async def test_interrupted_rotation_is_finished_at_startup(tmp_path) -> None:
