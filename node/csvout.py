@@ -2,8 +2,9 @@
 
 A cell starting with `=`, `+`, `-`, `@`, tab or carriage return is a formula to Excel and
 LibreOffice: a memo typed as `=HYPERLINK(...)` would run when staff open the export. As OWASP
-recommends, such a cell is prefixed with a single quote and every cell is quoted. Numbers
-(ints, and text that is only a signed number, like a negative amount) are left as they are.
+recommends, such a cell is prefixed with a single quote; cells are quoted only where CSV needs it
+(QUOTE_MINIMAL), so headers and plain cells read as they are. Numbers (ints, and text that is only
+a signed number, like a negative amount) are left as they are.
 """
 
 from __future__ import annotations

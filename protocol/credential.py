@@ -70,6 +70,35 @@ def _check_text(s: str) -> None:
         raise CredentialError("text holds a lone surrogate", ErrorCode.MALFORMED)
 
 
+def parse(text: str) -> Any:
+    """A credential's JSON text, parsed; CredentialError if it is not JSON or nests deeper than JCS takes.
+
+    The depth is counted before `json.loads`, whose parser recurses: a few KB of brackets would
+    otherwise raise RecursionError, which callers that fold peer records do not expect.
+    """
+    depth, in_string, escaped = 0, False, False
+    for c in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "[{":
+            depth += 1
+            if depth > _MAX_DEPTH:
+                raise CredentialError(f"credential nests more than {_MAX_DEPTH} arrays and objects", ErrorCode.TOO_DEEP)
+        elif c in "]}":
+            depth -= 1
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise CredentialError(f"the credential is not JSON ({str(exc)[:80]})", ErrorCode.MALFORMED) from None
+
+
 # -- multibase and did:key -----------------------------------------------------------------------
 
 

@@ -9,14 +9,13 @@ The node applies each new record before publishing it, so its own log never hold
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from protocol.credential import CredentialError, verify_proof
+from protocol.credential import CredentialError, parse, verify_proof
 from protocol.errors import ErrorCode, ProtocolError, RecordError, TransitionError
 from protocol.pacte_bodies import BudgetLine, Criterion, TaskForceResult
 
@@ -417,9 +416,9 @@ def _partner_of(pact: Pact, org: str) -> None:
 def _credential(author: bytes, b: Mapping[str, Any]) -> dict[str, Any]:
     """The certificate's credential must be signed by the record's author and say what the record says."""
     try:
-        credential = json.loads(b["credential"])
+        credential = parse(b["credential"])
         verify_proof(credential, author)
-    except (ValueError, CredentialError) as exc:
+    except CredentialError as exc:
         raise RecordError(f"the certificate's credential does not verify: {exc}") from None
     subject = credential.get("credentialSubject")
     cited = sorted(x.get("id", "") for x in credential.get("evidence", []) if isinstance(x, dict))

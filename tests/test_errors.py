@@ -119,3 +119,34 @@ async def test_a_json_refusal_from_a_peer_on_the_previous_version_is_still_read(
         await runner.cleanup()
     assert isinstance(exc.value, PeerRefused) and exc.value.peer_code == "not_member"
     assert exc.value.message.endswith("refused: ask the members")
+
+
+async def test_an_error_body_nested_too_deep_is_an_http_status_not_a_recursion_error() -> None:
+    """A peer (or a node asked for its export) answering an error with 200 KB of brackets: json's
+    parser would recurse past Python's limit; the refusal keeps the HTTP status instead."""
+    import asyncio
+
+    from federation.commands.bundle_fetch import fetch_bundle
+
+    deep = web.Application()
+
+    async def refuse(request: web.Request) -> web.Response:
+        return web.Response(body=b"[" * 100_000 + b"]" * 100_000, status=403, content_type="application/json")
+
+    deep.router.add_post("/fed/v1/heads", refuse)
+    deep.router.add_get("/api/audit/export", refuse)
+    runner = web.AppRunner(deep)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    try:
+        async with aiohttp.ClientSession() as s:
+            with pytest.raises(FederationError) as exc:
+                await _client(url, s).heads()
+        with pytest.raises(FederationError) as fetched:
+            await asyncio.to_thread(fetch_bundle, url + "/api/audit/export", None, 10.0)
+    finally:
+        await runner.cleanup()
+    assert isinstance(exc.value, PeerRefused) and exc.value.message.endswith("refused: HTTP 403")
+    assert fetched.value.message == "the node refused the export: HTTP 403"

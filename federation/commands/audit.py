@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from federation.commands.bundle_fetch import download_bundle, fetch_bundle
-from node import keys
+from node import files, keys
 from node.audit.report import render_html, render_text
 from node.commands.util import add_data, add_json, api, emit
 from node.errors import Invalid
@@ -53,7 +53,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     report = audit(data, strict=args.strict)
     if args.html:
         try:
-            Path(args.html).write_text(render_html(report), encoding="utf-8")
+            files.write_private(args.html, render_html(report))  # it names territories and their keys
         except OSError as exc:
             raise Invalid(f"cannot write the HTML report to {args.html}: {exc.strerror}") from None
     out: dict[str, Any] = report.to_json()

@@ -52,7 +52,7 @@ def _chunks(url: str, token: str | None, timeout_s: float, max_bytes: int) -> It
     except urllib.error.HTTPError as exc:
         try:
             msg = json.loads(exc.read())["error"]["message"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):  # json's parser recurses
             msg = f"HTTP {exc.code}"
         hint = " (pass the node's API token with --token or --data)" if exc.code == 401 else ""
         raise FederationError(f"the node refused the export: {msg}{hint}", FedErrorCode.REFUSED) from None

@@ -135,6 +135,6 @@ def _refusal(url: str, status: int, data: bytes, content_type: str) -> PeerRefus
         doc = encoding.decode(data) if content_type == MSGPACK else json.loads(data)
         err = doc["error"]
         code, message = str(err["code"])[:64], str(err["message"])[:300]
-    except (ProtocolError, ValueError, KeyError, TypeError):
+    except (ProtocolError, ValueError, KeyError, TypeError, RecursionError):  # json's parser recurses
         pass
     return PeerRefused(f"peer {url} refused: {message}", peer_code=code)

@@ -225,9 +225,14 @@ MAX_COSIGS = 64
 
 
 def counts_as_witness(membership: Membership, author: bytes, witness: bytes) -> bool:
-    """A cosignature counts when a member signed it, and not the territory that wrote the log
-    (under any of its keys): made-up keys and self-witnessing would inflate the count."""
-    return membership.accepts(witness) and membership.current(witness) != membership.current(author)
+    """A cosignature counts when a member signed it with its current key, and not the territory that
+    wrote the log (under any of its keys): made-up keys and self-witnessing would inflate the count,
+    and a retired key (perhaps rotated away because it leaked) would let its holder witness still."""
+    return (
+        membership.accepts(witness)
+        and witness not in membership.retired
+        and membership.current(witness) != membership.current(author)
+    )
 
 
 async def witness_wire(

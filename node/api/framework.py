@@ -300,7 +300,10 @@ async def guard(request: web.Request, handler: Callable[[web.Request], Awaitable
     if request.path != "/api/openapi.json":
         auth = request.headers.get("Authorization", "")
         token = request.config_dict[API_TOKEN]
-        if not auth.startswith("Bearer ") or not hmac.compare_digest(auth[7:].strip().encode(), token.encode()):
+        # aiohttp keeps a header's non-UTF-8 bytes as lone surrogates: surrogateescape gives them
+        # back, so such a token is compared (and wrong), not a UnicodeEncodeError
+        sent = auth[7:].strip().encode("utf-8", "surrogateescape")
+        if not auth.startswith("Bearer ") or not hmac.compare_digest(sent, token.encode()):
             return error_response(
                 N.UNAUTHORIZED, "missing or wrong bearer token: send 'Authorization: Bearer <data>/api.token'"
             )

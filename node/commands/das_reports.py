@@ -117,6 +117,8 @@ def verify_proof(args: argparse.Namespace) -> int:
         doc = json.loads(Path(args.file).read_text(encoding="utf-8"))
     except ValueError:
         raise SystemExit(f"democite: error: {args.file} is not JSON") from None
+    except RecursionError:  # json's parser recurses; a disclosure nests a few levels only
+        raise SystemExit(f"democite: error: {args.file} nests too deeply to be a disclosure") from None
     try:
         v = verify_disclosure(doc, parse_key(args.author) if args.author else None)
     except ProtocolError as exc:

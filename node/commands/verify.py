@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 from pathlib import Path
 
 from node.commands.util import emit
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from protocol.credential import CredentialError, verify_credential
+    from protocol.credential import CredentialError, parse, verify_credential
 
     try:
-        doc = json.loads(Path(args.file).read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError):
+        doc = parse(Path(args.file).read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
         raise SystemExit(f"democite: error: {args.file} is not a JSON credential") from None
+    except CredentialError as exc:
+        raise SystemExit(f"democite: error: {args.file} is not a JSON credential: {exc.message}") from None
     today = args.today or datetime.datetime.now(datetime.UTC).date().isoformat()
     try:
         cred = verify_credential(doc, today)

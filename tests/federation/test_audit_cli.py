@@ -65,8 +65,11 @@ async def test_export_then_audit_clean_with_witness_html_and_url(make_node, tmp_
     assert json.loads(out)["bytes"] == bundle.stat().st_size
     assert bundle.stat().st_mode & 0o777 == 0o600  # a bundle is the node's data: never world-readable
     html = tmp_path / "report.html"
+    html.write_text("an older report")
+    html.chmod(0o644)  # written again, it is tightened too, whatever the umask
     rc, report = await _audit(bundle, "--html", str(html))
     assert rc == 0, report["findings"]
+    assert html.stat().st_mode & 0o777 == 0o600  # the report names the territories: never world-readable
     terr = {t["key"]: t for t in report["territories"]}
     ta = terr[a.node.public_key.hex()]
     assert terr[b.node.public_key.hex()]["checks"]["consistency"]["checked"] == 1

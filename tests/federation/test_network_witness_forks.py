@@ -74,3 +74,33 @@ async def test_fork_proofs_about_members_only_and_known_ones_skipped(make_node, 
     report = await sync_with(a.node, client_for(a.node, a.session, b.peer_url))
     assert report.forks == 0 and report.error == ""
     assert len(await a.node.logs.forks()) == 1
+
+
+async def test_a_retired_key_no_longer_counts_as_a_witness(make_node, tmp_path) -> None:
+    """A member's key before its rotation may have leaked (why rotate otherwise): whoever holds it
+    must not witness for the territory that retired it."""
+    from federation.network.membership import view
+    from tests.conftest import run_cli
+
+    net, (da, db, dc) = make_network(tmp_path, ["Commune A", "Commune B", "Commune C"])
+    a, b, c = [await make_node(data=d, federation=fed(net, **SLOW)) for d in (da, db, dc)]
+    old = a.node.identity
+    rc, _, err = await run_cli("key", "rotate", "--data", str(da), "--json")
+    assert rc == 0, err
+    report = await sync_with(b.node, client_for(b.node, b.session, a.peer_url))  # B learns the rotation
+    assert report.error == ""
+    m = await view(b.node)
+    assert old.public_key in m.retired and m.current(old.public_key) == a.node.public_key != old.public_key
+
+    await c.node.publish("note", {"text": "à témoigner"})
+    head = await c.node.logs.head(c.node.public_key)
+    cp = await c.node.logs.latest_checkpoint(c.node.public_key)
+    assert head is not None and cp is not None and cp.size == head.size
+    page = await c.node.logs.page(c.node.public_key, 1, head.size, 1 << 20)
+    scp = open_checkpoint(cp.raw, cp.sig, c.node.public_key)
+    cosigs = [[x.witness, x.ts, x.sig] for x in (cosign(old, scp, 1), cosign(a.node.identity, scp, 1))]
+    answer = await client_for(c.node, c.session, b.peer_url).push(
+        c.node.public_key, [[r.raw, r.sig] for r in page], [[cp.raw, cp.sig], cosigs])
+    assert answer["accepted"] == head.size
+    kept = {w for w, _, _ in await b.node.logs.cosignatures(cp.id)}
+    assert kept == {b.node.public_key, a.node.public_key}  # A's current key, not its retired one

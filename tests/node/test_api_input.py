@@ -141,3 +141,32 @@ async def test_every_405_says_what_is_allowed(make_node) -> None:
         status, r, headers = await raw(rn, "PUT", concrete)
         assert status == 405, (path, r)
         assert set(headers["Allow"].split(",")) >= {m.upper() for m in ops}, (path, dict(headers))
+
+
+async def _raw_request(rn: Any, head: bytes) -> tuple[int, Any]:
+    """One HTTP/1.1 request written byte for byte on a socket: clients refuse to send non-UTF-8 headers."""
+    import asyncio
+
+    host, port = aiohttp.client.URL(rn.api_url).host, aiohttp.client.URL(rn.api_url).port
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(b"GET /api/status HTTP/1.1\r\nConnection: close\r\n" + head + b"\r\n")
+        await writer.drain()
+        answer = await reader.read()
+    finally:
+        writer.close()
+    status_line, _, rest = answer.partition(b"\r\n")
+    body = rest.partition(b"\r\n\r\n")[2]
+    return int(status_line.split()[1]), json.loads(body) if body.startswith(b"{") else body
+
+
+async def test_a_non_utf8_bearer_token_is_a_401_not_a_500(make_node, caplog) -> None:
+    caplog.set_level(logging.INFO)
+    rn = await make_node()
+    host = f"Host: {aiohttp.client.URL(rn.api_url).host}:{aiohttp.client.URL(rn.api_url).port}\r\n".encode()
+    for token in (b"\xff", rn.token.encode() + b"\xff", b"\xc3\xa9t\xc3\xa9", rn.token.encode()[:-1] + b"\xff"):
+        status, r = await _raw_request(rn, host + b"Authorization: Bearer " + token + b"\r\n")
+        assert status == 401 and r["error"]["code"] == "unauthorized", (token, r)
+    status, r = await _raw_request(rn, host + b"Authorization: Bearer " + rn.token.encode() + b"\r\n")
+    assert status == 200, r
+    no_trace(caplog)

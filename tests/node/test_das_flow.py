@@ -200,6 +200,8 @@ async def test_prove_and_verify_offline(make_node, tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text(json.dumps(bad))
     err = await cli_fails("das", "verify-proof", str(tmp_path / "bad.json"))
     assert "does NOT verify" in err
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)  # json's parser would recurse
+    assert "nests too deeply" in await cli_fails("das", "verify-proof", str(tmp_path / "deep.json"))
     # a second summary of the same period corrects the first; proofs point to the latest
     pub2 = json.loads(await cli("das", "summary", "publish", "--data", d, "--period", "2026-Q1", "--json"))
     assert pub2["body"]["corrects"] == pub["id"]

@@ -94,6 +94,9 @@ async def test_issue_commands_and_offline_certificate(make_node, tmp_path: Path)
     (tmp_path / "junk.json").write_text("{not json")
     err = await _refused("verify", str(tmp_path / "junk.json"))
     assert "not a JSON credential" in err
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)  # json's parser would recurse
+    err = await _refused("verify", str(tmp_path / "deep.json"))
+    assert "not a JSON credential" in err and "more than 32" in err
 
     show = await _ok("pacte", "show", "--data", d, p, "--json")
     assert [x["id"] for x in show["commitments"]["met"]] == [c]

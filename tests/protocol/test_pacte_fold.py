@@ -166,3 +166,33 @@ def test_salary_shares_give_the_total_injected_per_year() -> None:
     book, rejected = fold(AUTHOR, log.entries)
     assert not rejected
     assert book.pacts[p].injected_by_year() == {2026: 750_000 + 500_000, 2027: 600_000}
+
+
+@pytest.mark.parametrize("credential", ["[" * 2000 + "]" * 2000, '{"a":' * 40 + "1" + "}" * 40, "{not json"])
+def test_a_credential_nested_too_deep_or_not_json_is_a_rejected_record_not_a_crash(credential: str) -> None:
+    """One member's certificate must not break the fold (and the pacte routes) on every node holding it."""
+    log = Log()
+    p = log.add("pacte.create", title="Pacte alimentaire", horizon=5, start_year=2026)
+    log.add("pacte.partner", pacte=p, org="Biocoop", org_kind="company", since="2026-01-15")
+    ev = log.add("pacte.evaluation", pacte=p, year=2026, taskforces=[], assessment="final", published=True)
+    cert = log.add(
+        "pacte.certificate",
+        pacte=p,
+        org="Biocoop",
+        evidence=[ev],
+        valid_from="2026-06-01",
+        valid_until="2027-06-01",
+        credential=credential,
+    )
+    book, rejected = fold(AUTHOR, log.entries)
+    assert [rid for rid, _ in rejected] == [cert] and "credential does not verify" in rejected[0][1]
+    assert not book.pacts[p].certificates and ev in book.owner
+
+
+def test_credential_depth_scan_ignores_brackets_inside_strings() -> None:
+    from protocol.credential import CredentialError, parse
+
+    assert parse('{"a": "' + "[" * 100 + '\\"' + "{" * 100 + '"}') == {"a": "[" * 100 + '"' + "{" * 100}
+    assert isinstance(parse("[" * 32 + "]" * 32), list)
+    with pytest.raises(CredentialError, match="more than 32"):
+        parse("[" * 33 + "]" * 33)
