@@ -214,11 +214,9 @@ async def running_node(
         real_port = peer_sock.getsockname()[1]
         if port == 0:
             config = dataclasses.replace(config, node=dataclasses.replace(config.node, listen=f"{host}:{real_port}"))
-        ahost, aport = config.api_listen
-        same = aport != 0 and (ahost, aport) == (host, port)
-        api_sock = peer_sock if same else _bind(ahost, aport)
-        if not same:
-            socks.append(api_sock)
+        ahost, aport = config.api_listen  # never the peer socket: the config refuses that
+        api_sock = _bind(ahost, aport)
+        socks.append(api_sock)
         token = keys.load_token(config.data_dir)
         app = build_app(config, genesis, clock, token, gossip)
         app[SOCKETS].peer_port = real_port
@@ -227,8 +225,7 @@ async def running_node(
         runner = web.AppRunner(app, access_log=None, handle_signals=False, keepalive_timeout=config.federation.header_timeout_s)
         await runner.setup()
         api_url = f"http://{_url_host(ahost)}:{app[SOCKETS].api_port}"
-        if not same:
-            await web.SockSite(runner, api_sock).start()
+        await web.SockSite(runner, api_sock).start()
         _write_api_file(config.data_dir, api_url)
         await GuardedSite(runner, peer_sock, app[CONNECTIONS]).start()
         log.info("node %s listening on %s (admin API %s)", config.node.name, config.public_url, api_url)

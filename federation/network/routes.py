@@ -8,20 +8,13 @@ from typing import Any
 
 from aiohttp import web
 
-from federation.coop.members import known_territories, resolve
+from federation.coop.members import known_territories, names, resolve
 from federation.peer.gossip import GOSSIP
 from node.api.framework import Route, node_of
 from node.errors import Conflict, Invalid
 from node.service import Node
 from protocol.membership import Membership
 from protocol.schema import Field
-
-
-async def _names(node: Node) -> dict[bytes, str]:
-    names: dict[bytes, str] = {}
-    for rec in await node.logs.records(None, ["territory.profile"], limit=100_000):
-        names[rec.author] = str(rec.body.get("name", ""))
-    return names
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,14 +81,14 @@ async def _vote(node: Node, key: bytes, vote: _Vote, text: str | None) -> dict[s
 async def member_list(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
     node = node_of(request)
     m = await _membership(request)
-    names = await _names(node)
+    named = await names(node)
     frozen = {h.key for h in await node.logs.heads() if h.frozen}
-    keys = set(m.status) | (set(names) if m.open else set())
+    keys = set(m.status) | (set(named) if m.open else set())
     rows = []
-    for k in sorted(keys, key=lambda k: (names.get(k, "~"), k)):
+    for k in sorted(keys, key=lambda k: (named.get(k, "~"), k)):
         rows.append({
             "key": k.hex(),
-            "name": names.get(k, ""),
+            "name": named.get(k, ""),
             "status": str(m.status.get(k, "member")),
             "founder": k in m.founders,
             "endorsed_by": sorted(e.hex() for e in m.endorsements.get(k, frozenset())),

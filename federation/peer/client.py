@@ -51,6 +51,7 @@ class PeerClient:
         body = encoding.encode(msg)
         headers = sign_request(self.identity, "POST", path, body, self.clock(), secrets.token_bytes(16))
         headers["Content-Type"] = MSGPACK
+        headers["Accept"] = MSGPACK  # refusals in msgpack too (nodes answer older callers in JSON)
         self.traffic.sent += len(body) + len(path) + 200  # headers are about 200 bytes
         self.traffic.requests += 1
         try:

@@ -200,6 +200,36 @@ NOT_MEMBER_MESSAGE = "this node only serves members of its network: ask the memb
 async def peer_guard(request: web.Request, handler: PeerHandler) -> web.StreamResponse:
     if not request.path.startswith("/fed/"):
         return await handler(request)
+    try:
+        response = await _guarded(request, handler)
+    except Exception:  # the last line of defence: the route's pattern in the log, never the caller's bytes
+        route = request.match_info.route.resource.canonical if request.match_info.route.resource else "?"
+        log.exception("internal error on peer route %s", route)
+        response = peer_error(NodeErrorCode.STORAGE, "internal error; the node's log has the details")
+    return _for_caller(request, response)
+
+
+def _for_caller(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+    """Refusals go out in msgpack to callers that say they read it (`Accept: application/msgpack`,
+    sent by every node since refusals became msgpack) and in the JSON of earlier versions to the
+    others, so a network can upgrade one node at a time."""
+    if (response.status < 400 or not isinstance(response, web.Response) or response.content_type != MSGPACK
+            or MSGPACK in request.headers.get("Accept", "")):
+        return response
+    try:
+        error = encoding.decode(bytes(response.body))  # type: ignore[arg-type]
+    except ProtocolError:
+        return response
+    legacy = web.json_response(error, status=response.status)
+    if response.keep_alive is False:
+        legacy.force_close()
+    for name in ("Allow",):
+        if name in response.headers:
+            legacy.headers[name] = response.headers[name]
+    return legacy
+
+
+async def _guarded(request: web.Request, handler: PeerHandler) -> web.StreamResponse:
     node = request.app[NODE]
     limits = request.app[BUDGETS]
     addr = address_key(request.remote or "")

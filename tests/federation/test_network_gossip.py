@@ -34,6 +34,11 @@ async def test_eight_nodes_converge_and_witness(make_node) -> None:
     # witnessing: peers that verified node 0's checkpoint cosigned it
     cp = await nodes[3].node.logs.latest_checkpoint(nodes[0].node.public_key)
     assert cp is not None and cp.size == 2
+
+    async def witnessed() -> bool:  # the records land before the checkpoint is cosigned, in one round
+        return bool(await nodes[3].node.logs.cosignatures(cp.id))
+
+    await wait_for(witnessed, 10, "node 3's cosignature of node 0's checkpoint")
     cosigs = await nodes[3].node.logs.cosignatures(cp.id)
     assert cosigs and nodes[0].node.public_key not in {w for w, _, _ in cosigs}
 

@@ -17,8 +17,12 @@ from protocol.identity import Identity
 CALLER = Identity(bytes([5]) * 32)
 
 
+MSGPACK = "application/msgpack"
+
+
 async def post(url: str, path: str, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, dict]:
-    async with aiohttp.ClientSession() as s, s.post(url + path, data=body, headers=headers or {}) as r:
+    # as nodes call: saying they read refusals in msgpack (older callers get JSON, tested below)
+    async with aiohttp.ClientSession() as s, s.post(url + path, data=body, headers={"Accept": MSGPACK, **(headers or {})}) as r:
         data = await r.read()
         assert r.content_type == "application/msgpack"  # answers and refusals alike
         return r.status, encoding.decode(data)
@@ -52,8 +56,12 @@ async def test_error_codes_and_shape(make_node) -> None:
     # a route that does not exist, signed: refused in the peer API's one format, not aiohttp's text
     status, err = await post(url, "/fed/v1/nope", body, signed("/fed/v1/nope", body, now))
     assert status == 404 and err["error"]["code"] == "not_found"
+    # a caller of an earlier version (no Accept: application/msgpack) reads its refusals in JSON
+    async with aiohttp.ClientSession() as s, s.post(url + "/fed/v1/heads", data=body) as r:
+        assert r.status == 401 and r.content_type == "application/json"
+        assert (await r.json())["error"]["code"] == "bad_request_signature"
     h = sign_request(CALLER, "GET", "/fed/v1/heads", b"", now, secrets.token_bytes(16))
-    async with aiohttp.ClientSession() as s, s.get(url + "/fed/v1/heads", headers=h) as r:
+    async with aiohttp.ClientSession() as s, s.get(url + "/fed/v1/heads", headers={"Accept": MSGPACK, **h}) as r:
         assert r.status == 405 and r.headers["Allow"] == "POST" and r.content_type == "application/msgpack"
         assert encoding.decode(await r.read())["error"]["code"] == "method_not_allowed"
 

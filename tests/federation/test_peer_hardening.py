@@ -28,7 +28,8 @@ async def post(url: str, path: str, body: bytes, headers: dict[str, str], source
     """Status and answer; status 0 when the node closed the connection without answering."""
     conn = aiohttp.TCPConnector(local_addr=(source, 0), force_close=True)
     try:
-        async with aiohttp.ClientSession(connector=conn) as s, s.post(url + path, data=body, headers=headers) as r:
+        async with aiohttp.ClientSession(connector=conn) as s, \
+                s.post(url + path, data=body, headers={"Accept": "application/msgpack", **headers}) as r:
             data = await r.read()
             return r.status, encoding.decode(data)  # refusals are msgpack too
     except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
