@@ -37,7 +37,8 @@ from node.audit import routes as audit_routes
 from node.config import NodeConfig
 from node.errors import NodeError, NodeErrorCode
 from node.genesis import genesis_for
-from node.service import Clock, Node, ensure_profile, wall_clock_ms
+from node.profile import ensure_profile
+from node.service import Clock, Node, wall_clock_ms
 from protocol.httpsig import NonceWindow
 from protocol.network import Genesis
 

@@ -24,7 +24,8 @@ from federation.errors import FederationError, FedErrorCode
 from federation.peer.client import PeerClient
 from federation.peer.state import Traffic
 from node import keys
-from node.service import Node, ensure_profile
+from node.profile import ensure_profile
+from node.service import Node
 from protocol.identity import Identity
 from protocol.membership import Membership, key_commitment
 

@@ -19,7 +19,6 @@ from node.storage.das_persons import Contract, FlexMove
 from node.storage.das_query import Query
 from node.storage.das_statements import Statement
 from protocol import das as pdas
-from protocol import encoding
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,7 +295,7 @@ def _exported_statement(s: Statement) -> dict[str, Any]:
     out.pop("body")
     out["salt"] = s.salt.hex() if s.salt else None
     out["leaf"] = s.leaf.hex()
-    out["statement"] = to_json(encoding.decode(s.body)) if s.body else None
+    out["statement"] = to_json(s.document)
     return out
 
 

@@ -96,7 +96,7 @@ class StatementsService:
                 continue
             core, old = cores[pid], current.get(pid)
             if old is not None:
-                old_body = encoding.decode(old.body or b"")
+                old_body = old.document or {}
                 if {k: v for k, v in old_body.items() if k not in ("number", "issued", "holder", "corrects")} == core:
                     unchanged += 1
                     continue
@@ -151,9 +151,9 @@ class StatementsService:
         s = await das_statements.statement(self.ctx.db, number)
         if s is None:
             raise NotFound(f"no statement {number}")
-        if s.body is None or s.person_id is None:
+        body = s.document
+        if body is None or s.person_id is None:
             raise NotFound(f"statement {number} belonged to a person whose data was erased")
-        body = encoding.decode(s.body)
         person = await das_persons.person_by_id(self.ctx.db, s.person_id)
         return {
             "number": number, "person": person.pseudonym if person else None, "name": person.name if person else None,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from node.storage.das_query import Query, Write, col, count_rows, fetch_page, fetch_row, fetch_rows
+from protocol import encoding
 
 # -- statements ------------------------------------------------------------------------------
 
@@ -29,6 +30,15 @@ class Statement:
     minutes: int
     cents: int
     created_at: int
+
+    @property
+    def document(self) -> dict[str, Any] | None:
+        """The statement as issued, decoded from its canonical bytes (`body`, which its leaf
+        commits to); None once the holder's data was erased. Decoded here, never by callers."""
+        if self.body is None:
+            return None
+        value = encoding.decode(self.body)
+        return value if isinstance(value, dict) else None
 
 
 @dataclass(frozen=True, slots=True)
