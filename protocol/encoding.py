@@ -100,12 +100,66 @@ def _check_decoded(value: Value, depth: int) -> None:
         raise _refuse_type(value)
 
 
+# Bytes per object below which a large message is refused before decoding: every message of the
+# protocol carries far fewer objects (a record page is ~1 per 120 bytes, a heads list ~1 per 19),
+# while 8 MiB of empty maps would become 8 million Python dicts (600 MB) once decoded.
+MIN_BYTES_PER_OBJECT = 8
+SCAN_ABOVE = 64 * 1024  # smaller messages cannot amplify enough to matter
+
+# msgpack type byte -> (bytes of length or value that follow, kind): kind "raw" is followed by
+# that many bytes, "len" by a length field then the data, "arr"/"map" by a count field
+_FIXED = {0xc0: 0, 0xc2: 0, 0xc3: 0, 0xca: 4, 0xcb: 8, 0xcc: 1, 0xcd: 2, 0xce: 4, 0xcf: 8,
+          0xd0: 1, 0xd1: 2, 0xd2: 4, 0xd3: 8, 0xd4: 2, 0xd5: 3, 0xd6: 5, 0xd7: 9, 0xd8: 17}
+_SIZED = {0xc4: 1, 0xc5: 2, 0xc6: 4, 0xd9: 1, 0xda: 2, 0xdb: 4, 0xc7: -1, 0xc8: -2, 0xc9: -4}
+_COUNTED = {0xdc: (2, 1), 0xdd: (4, 1), 0xde: (2, 2), 0xdf: (4, 2)}
+
+
+def count_objects(data: bytes, budget: int) -> int:
+    """How many msgpack objects `data` holds, scanning the bytes without building any of them;
+    refused past `budget`. Malformed or truncated bytes end the scan: the decoder names them."""
+    count, pending, i, n = 0, 1, 0, len(data)
+    while pending and i < n:
+        pending -= 1
+        count += 1
+        if count > budget:
+            raise EncodingError(
+                f"message holds more than {budget} values for its {n} bytes: no message of the protocol is "
+                "that dense", ErrorCode.TOO_DENSE
+            )
+        b = data[i]
+        i += 1
+        if b <= 0x7f or b >= 0xe0:
+            continue
+        if b <= 0x8f:
+            pending += 2 * (b & 0x0f)
+        elif b <= 0x9f:
+            pending += b & 0x0f
+        elif b <= 0xbf:
+            i += b & 0x1f
+        elif b in _FIXED:
+            i += _FIXED[b]
+        elif b in _SIZED:
+            width = abs(_SIZED[b])
+            length = int.from_bytes(data[i : i + width], "big")
+            i += width + length + (1 if _SIZED[b] < 0 else 0)  # ext: a type byte before the data
+        elif b in _COUNTED:
+            width, per = _COUNTED[b]
+            pending += per * int.from_bytes(data[i : i + width], "big")
+            i += width
+        else:
+            break  # 0xc1: never used; the decoder refuses it
+    return count
+
+
 def decode(data: bytes, max_size: int = DEFAULT_MAX_SIZE) -> Value:
-    """Decode canonical bytes, bounded before any work: size, then structure, then canonicity."""
+    """Decode canonical bytes, bounded before any work: size, then how many values the bytes
+    hold, then structure, then canonicity."""
     if len(data) > max_size:
         raise EncodingError(
             f"message is {len(data)} bytes, over the {max_size}-byte limit", ErrorCode.TOO_LARGE
         )
+    if len(data) > SCAN_ABOVE:
+        count_objects(data, len(data) // MIN_BYTES_PER_OBJECT)
     try:
         value = msgpack.unpackb(
             data,

@@ -56,6 +56,7 @@ class ErrorCode(StrEnum):
     TOO_LARGE = "too_large"
     MALFORMED = "malformed"
     TOO_DEEP = "too_deep"
+    TOO_DENSE = "too_dense"
     NOT_CANONICAL = "not_canonical"
     BAD_TYPE = "bad_type"
     BAD_FIELD = "bad_field"

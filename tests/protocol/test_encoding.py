@@ -82,3 +82,27 @@ def test_encode_refuses_values_outside_the_profile() -> None:
     for bad in (1.0, {1: 2}, object(), 2**64):
         with pytest.raises(EncodingError):
             encoding.encode(bad)
+
+
+def _objects(v: object) -> int:
+    if isinstance(v, dict):
+        return 1 + sum(1 + _objects(x) for x in v.values())
+    if isinstance(v, list):
+        return 1 + sum(_objects(x) for x in v)
+    return 1
+
+
+@given(values)
+def test_the_object_count_scan_agrees_with_the_decoder(v: object) -> None:
+    data = encoding.encode(v)
+    assert encoding.count_objects(data, 10**9) == _objects(encoding.decode(data))
+
+
+def test_a_message_far_denser_than_any_of_the_protocol_is_refused_before_decoding() -> None:
+    """8 MB of empty maps would be 8 million dicts (600 MB): refused after a scan that builds nothing."""
+    bomb = b"\xdd" + (8_000_000).to_bytes(4, "big") + b"\x80" * 8_000_000
+    with pytest.raises(EncodingError) as exc:
+        encoding.decode(bomb, 9_000_000)
+    assert exc.value.code is ErrorCode.TOO_DENSE
+    page = encoding.encode({"author": b"a" * 32, "records": [[b"r" * 300, b"s" * 64] for _ in range(1000)]})
+    assert len(encoding.decode(page, 9_000_000)["records"]) == 1000  # a real page passes
