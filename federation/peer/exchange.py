@@ -24,7 +24,8 @@ PUSH_PAGE = 500
 
 
 async def exchange(node: Node, client: PeerClient, advertised: dict[bytes, int] | None = None) -> SyncReport:
-    """Raises FederationError when the peer is down, on another network, or lies. A peer whose key
+    """Raises FederationError when the peer is down, on another network, or lies, NodeError when our
+    own node fails (not held against the peer: `peering.penalty`). A peer whose key
     is not a member is only pulled from (member-authored records only), never pushed to."""
     report = SyncReport(client.url)
 

@@ -2,8 +2,9 @@
 peers; right after the node publishes, a push round at once. Peers are learnt from the members'
 `territory.profile` records (and the founders in the network file).
 
-Peer health decides who is called: a peer in back-off (unreachable) or graylisted (score below
-GRAYLIST_SCORE after sending invalid data) is skipped until it recovers.
+Peer health decides who is called: a peer in back-off (unreachable, or asking us to slow down) or
+graylisted (score below GRAYLIST_SCORE after sending invalid data) is skipped until it recovers;
+`peering.penalty` sets both from the type of the error a round ended with.
 """
 
 from __future__ import annotations
@@ -20,23 +21,17 @@ from typing import Any
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from federation.errors import FederationError, FedErrorCode
+from federation.errors import FederationError
 from federation.network.keyrotation import hand_over, refused_as_non_member
 from federation.peer.client import PeerClient
 from federation.peer.exchange import exchange
-from federation.peer.peering import (
-    BACKOFF_BASE_MS,
-    BACKOFF_MAX_MS,
-    GRAYLIST_SCORE,
-    PENALTY_MISBEHAVED,
-    PENALTY_UNREACHABLE,
-    client_for,
-)
+from federation.peer.peering import GRAYLIST_SCORE, client_for, record_fault
 from federation.peer.state import SESSION, TRAFFIC
 from federation.peer.sync import SyncReport
 from node.api.framework import NODE
 from node.service import Node
 from node.state import Peer
+from protocol.errors import DemociteError
 from protocol.network import Genesis
 
 log = logging.getLogger("democite.gossip")
@@ -165,19 +160,8 @@ class Gossip:
         before_in, before_out = traffic.received, traffic.sent
         try:
             report = await self._exchange(client)
-        except FederationError as exc:
-            if refused_as_non_member(exc):
-                # we are a candidate the peer does not admit yet: no fault of the peer's, and once
-                # enough members endorse us we want the next round, not a back-off of minutes
-                interval_ms = int(node.config.federation.gossip_interval_s * 1000)
-                await node.peers.record_failure(peer.url, exc.message, node.clock() + interval_ms, 0)
-                return SyncReport(peer.url, error=exc.message, error_code=str(exc.code))
-            unreachable = exc.code in (FedErrorCode.UNREACHABLE, FedErrorCode.REFUSED, FedErrorCode.NOT_MEMBER)
-            delay = min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * (2 ** min(peer.failures, 20)))
-            await node.peers.record_failure(
-                peer.url, exc.message, node.clock() + delay, PENALTY_UNREACHABLE if unreachable else PENALTY_MISBEHAVED
-            )
-            return SyncReport(peer.url, error=exc.message, error_code=str(exc.code))
+        except DemociteError as exc:
+            return await record_fault(node, peer, exc)
         await node.peers.record_success(peer.url, node.clock(), traffic.received - before_in, traffic.sent - before_out)
         return report
 

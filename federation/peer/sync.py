@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from federation.errors import FederationError, FedErrorCode, PeerMisbehaved, peer_data
+from federation.errors import FedErrorCode, PeerMisbehaved, peer_data
 from federation.network.membership import view
 from federation.peer.client import PeerClient
 from node.errors import NodeError, NodeErrorCode
@@ -70,7 +70,7 @@ async def open_round(
     """
     info = await client.info()
     if info.net != node.net_id:
-        raise FederationError(
+        raise PeerMisbehaved(
             f"peer {client.url} is on another network ({info.net.hex()[:12]}...)", FedErrorCode.WRONG_NETWORK
         )
     report.peer_key, report.name = info.key.hex(), info.name
@@ -137,7 +137,8 @@ async def pull_heads(
 
 
 async def sync_with(node: Node, client: PeerClient, heads: list[HeadEntry] | None = None) -> SyncReport:
-    """One pull round from one peer. Raises FederationError when the peer is down or misbehaves."""
+    """One pull round from one peer. Raises FederationError when the peer is down or misbehaves,
+    NodeError when our own node fails (`peering.penalty` holds only the former against the peer)."""
     report = SyncReport(client.url)
 
     async def membership_of() -> Membership:
@@ -185,7 +186,10 @@ async def sync_log(node: Node, client: PeerClient, h: HeadEntry, report: SyncRep
                 return stored
             if isinstance(result.error, NodeError) and result.error.code is NodeErrorCode.FROZEN:
                 return stored
-            raise PeerMisbehaved(f"peer {client.url} sent an invalid record: {result.error.message}")
+            if isinstance(result.error, ProtocolError) or result.error.code is NodeErrorCode.INVALID:
+                # its page failed verification (signature, chain, network, kind, shape): its fault
+                raise PeerMisbehaved(f"peer {client.url} sent an invalid record: {result.error.message}")
+            raise result.error  # ours (the log moved during the append, storage): no fault of the peer's
         report.pulled += result.accepted
         stored = stored or result.accepted > 0
         start = result.size + 1

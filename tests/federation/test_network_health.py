@@ -104,3 +104,84 @@ async def test_garbage_peer_loses_score_backs_off_and_is_graylisted(make_node, a
         peer = await a.node.peers.get(url)
     assert peer.score < GRAYLIST_SCORE
     assert a.gossip.choose([dataclasses.replace(peer, next_try=0)], 3) == []  # graylisted even once its back-off ends
+
+
+async def test_a_peer_that_asks_to_slow_down_is_backed_off_without_penalty(make_node) -> None:
+    from federation.peer.peering import sync_round
+
+    a = await make_node("Chargé", federation=fed(gossip_interval_s=30.0))
+    b = await make_node("B", federation=fed(gossip_interval_s=30.0))
+    a.app[BUDGETS].max_requests = 1  # B's first request is served, the next answered 429 rate_limited
+    a.app[BUDGETS].window_ms = 600_000  # the window does not end during the test
+    await b.node.peers.upsert(a.peer_url, a.node.public_key, "A", b.node.clock())
+    peer = await b.node.peers.get(a.peer_url)
+    report = await b.gossip.exchange_with(peer)
+    assert report.error_code == "peer_refused" and "slow down" in report.error
+    peer = await b.node.peers.get(a.peer_url)
+    assert peer.score == 100 and peer.failures == 1 and peer.next_try > b.node.clock()
+    assert b.gossip.choose([peer], 3) == []  # backing off
+    [report] = await sync_round(b.node, b.session, [peer])  # the explicit sync counts it the same way
+    assert report.error_code == "peer_refused"
+    again = await b.node.peers.get(a.peer_url)
+    assert again.score == 100 and again.failures == 2 and again.next_try > peer.next_try
+
+
+async def test_a_peer_whose_records_fail_verification_is_penalised(make_node, aiohttp_server) -> None:
+    from aiohttp import web
+
+    from federation.peer.peering import PENALTY_MISBEHAVED, sync_round
+    from protocol import encoding
+    from protocol.messages import HeadEntry, Info
+
+    author = await make_node("Auteur")
+    for i in range(3):
+        await author.node.publish("note", {"text": f"note {i}"})
+    key = author.node.public_key
+    page = await author.node.logs.page(key, 1, 4, 1 << 20)
+    forged = [[r.raw, r.sig[:-1] + bytes([r.sig[-1] ^ 1])] for r in page]  # one bit off each signature
+    answers = {
+        "info": Info(key, author.node.net_id, "Faussaire", "", len(page)).to_wire(),
+        "forks": {"forks": []},
+        "heads": {"heads": [HeadEntry(key, len(page), b"\0" * 32).to_wire()]},
+        "records": {"records": forged},
+    }
+
+    async def forger(request: web.Request) -> web.Response:
+        return web.Response(body=encoding.encode(answers[request.match_info["name"]]), content_type="application/msgpack")
+
+    app = web.Application()
+    app.router.add_post("/fed/v1/{name}", forger)
+    bad = await aiohttp_server(app)
+    url = f"http://127.0.0.1:{bad.port}"
+    a = await make_node("A", federation=fed(gossip_interval_s=30.0))
+    await a.node.peers.upsert(url, None, "", a.node.clock())
+    [report] = await sync_round(a.node, a.session, [await a.node.peers.get(url)])
+    assert report.error_code == "peer_misbehaved" and "invalid record" in report.error
+    peer = await a.node.peers.get(url)
+    assert peer.score == 100 - PENALTY_MISBEHAVED and peer.failures == 1 and peer.next_try > a.node.clock()
+    assert await a.node.logs.head(key) is None  # nothing of the forged page was kept
+
+
+async def test_penalty_follows_the_error_type(make_node) -> None:
+    from federation.errors import FedErrorCode, PeerMisbehaved, PeerRefused, PeerUnreachable, RemoteError
+    from federation.peer.peering import PENALTY_MISBEHAVED, PENALTY_UNREACHABLE, Backoff, Penalty, penalty, record_fault
+    from node.errors import Conflict, StorageError
+    from protocol.errors import SignatureError
+
+    assert penalty(PeerMisbehaved("bad signature")) == Penalty(PENALTY_MISBEHAVED, Backoff.EXPONENTIAL)
+    assert penalty(RemoteError("answered garbage")) == Penalty(PENALTY_MISBEHAVED, Backoff.EXPONENTIAL)
+    assert penalty(PeerUnreachable("down")) == Penalty(PENALTY_UNREACHABLE, Backoff.EXPONENTIAL)
+    for code in (FedErrorCode.RATE_LIMITED, FedErrorCode.BUSY):
+        assert penalty(PeerRefused("slow down", peer_code=code)) == Penalty(0, Backoff.EXPONENTIAL)
+    assert penalty(PeerRefused("not admitted", peer_code="not_member")) == Penalty(0, Backoff.NEXT_ROUND)
+    assert penalty(PeerRefused("HTTP 502")) == Penalty(PENALTY_UNREACHABLE, Backoff.EXPONENTIAL)
+    for ours in (Conflict("log moved to 4 during ingest; retry"), StorageError("disk full"), SignatureError("ours")):
+        assert penalty(ours) == Penalty(0, Backoff.NONE)
+    # our own fault leaves the peer's health as it was
+    a = await make_node("A")
+    url = "http://127.0.0.1:9"
+    await a.node.peers.upsert(url, None, "", a.node.clock())
+    before = await a.node.peers.get(url)
+    report = await record_fault(a.node, before, Conflict("log moved to 4 during ingest; retry"))
+    assert report.error_code == "conflict"
+    assert await a.node.peers.get(url) == before
