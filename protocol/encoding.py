@@ -100,10 +100,12 @@ def _check_decoded(value: Value, depth: int) -> None:
         raise _refuse_type(value)
 
 
-# Bytes per object below which a large message is refused before decoding: every message of the
-# protocol carries far fewer objects (a record page is ~1 per 120 bytes, a heads list ~1 per 19),
-# while 8 MiB of empty maps would become 8 million Python dicts (600 MB) once decoded.
-MIN_BYTES_PER_OBJECT = 8
+# How dense a large message may be before it is refused undecoded. The densest messages of the
+# protocol (reconciliation ranges) hold a value per 5.6 bytes and a map or array per 17 bytes;
+# 8 MiB of empty maps would become 8 million Python dicts (600 MB) once decoded. With these
+# bounds a message decodes to at most ~16 bytes of objects per byte received.
+MIN_BYTES_PER_VALUE = 2
+MIN_BYTES_PER_CONTAINER = 8
 SCAN_ABOVE = 64 * 1024  # smaller messages cannot amplify enough to matter
 
 # msgpack type byte -> (bytes of length or value that follow, kind): kind "raw" is followed by
@@ -114,22 +116,25 @@ _SIZED = {0xc4: 1, 0xc5: 2, 0xc6: 4, 0xd9: 1, 0xda: 2, 0xdb: 4, 0xc7: -1, 0xc8: 
 _COUNTED = {0xdc: (2, 1), 0xdd: (4, 1), 0xde: (2, 2), 0xdf: (4, 2)}
 
 
-def count_objects(data: bytes, budget: int) -> int:
-    """How many msgpack objects `data` holds, scanning the bytes without building any of them;
-    refused past `budget`. Malformed or truncated bytes end the scan: the decoder names them."""
-    count, pending, i, n = 0, 1, 0, len(data)
+def count_objects(data: bytes, max_values: int, max_containers: int | None = None) -> int:
+    """How many msgpack values `data` holds (map keys count), scanning the bytes without building
+    any of them; refused past `max_values` values or `max_containers` maps and arrays. Malformed
+    or truncated bytes end the scan: the decoder names them."""
+    count, containers, pending, i, n = 0, 0, 1, 0, len(data)
+    limit = max_values if max_containers is None else max_containers
     while pending and i < n:
         pending -= 1
         count += 1
-        if count > budget:
-            raise EncodingError(
-                f"message holds more than {budget} values for its {n} bytes: no message of the protocol is "
-                "that dense", ErrorCode.TOO_DENSE
-            )
+        if count > max_values:
+            raise _too_dense(n, f"{max_values} values")
         b = data[i]
         i += 1
         if b <= 0x7f or b >= 0xe0:
             continue
+        if 0x80 <= b <= 0x9f or b in _COUNTED:
+            containers += 1
+            if containers > limit:
+                raise _too_dense(n, f"{limit} maps and arrays")
         if b <= 0x8f:
             pending += 2 * (b & 0x0f)
         elif b <= 0x9f:
@@ -151,6 +156,11 @@ def count_objects(data: bytes, budget: int) -> int:
     return count
 
 
+def _too_dense(size: int, what: str) -> EncodingError:
+    return EncodingError(f"message holds more than {what} for its {size} bytes: no message of the protocol is that dense",
+                         ErrorCode.TOO_DENSE)
+
+
 def decode(data: bytes, max_size: int = DEFAULT_MAX_SIZE) -> Value:
     """Decode canonical bytes, bounded before any work: size, then how many values the bytes
     hold, then structure, then canonicity."""
@@ -159,7 +169,7 @@ def decode(data: bytes, max_size: int = DEFAULT_MAX_SIZE) -> Value:
             f"message is {len(data)} bytes, over the {max_size}-byte limit", ErrorCode.TOO_LARGE
         )
     if len(data) > SCAN_ABOVE:
-        count_objects(data, len(data) // MIN_BYTES_PER_OBJECT)
+        count_objects(data, len(data) // MIN_BYTES_PER_VALUE, len(data) // MIN_BYTES_PER_CONTAINER)
     try:
         value = msgpack.unpackb(
             data,

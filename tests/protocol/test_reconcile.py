@@ -53,3 +53,15 @@ def test_cost_grows_with_differences_not_size() -> None:
 def test_malformed_messages_are_refused(garbage: bytes) -> None:
     with pytest.raises(ProtocolError):
         Reconciler([item(1)]).receive(garbage)
+
+
+def test_the_densest_messages_pass_the_decoders_density_bound() -> None:
+    """A thousand differences in 10,000 heads: the largest reconciliation messages of the protocol
+    (tens of KiB of small ranges) stay under encoding's density bound."""
+    base = [item(i) for i in range(10_000)]
+    changed = base[:]
+    for i in range(0, 10_000, 10):
+        changed[i] = item(i, 1)
+    ra, rb = Reconciler(base), Reconciler(changed)
+    run_local(ra, rb)  # every message is decoded by `encoding.decode`, density bound included
+    assert len(ra.need) == 1000 and len(rb.need) == 1000
