@@ -107,12 +107,14 @@ def make(data_dir: Path, passphrase: str, dest: Path, now_ms: int | None = None)
     """Back up the node at `data_dir` into `dest` (0600). Safe while the node runs."""
     check_passphrase(passphrase)
     me = keys.load_key(data_dir).public_key
-    with tempfile.TemporaryDirectory(prefix="democite-backup-") as tmp:
-        snap = Path(tmp) / DB_FILE
-        db_backup.snapshot(data_dir, snap)
-        head = db_backup.head_of(snap, me)
-        packed = _folder_files(data_dir)
-        packed[DB_FILE] = snap.read_bytes()
+    packed = _folder_files(data_dir)
+    head = None
+    if (data_dir / DB_FILE).exists():  # a node that never ran has no database yet
+        with tempfile.TemporaryDirectory(prefix="democite-backup-") as tmp:
+            snap = Path(tmp) / DB_FILE
+            db_backup.snapshot(data_dir, snap)
+            head = db_backup.head_of(snap, me)
+            packed[DB_FILE] = snap.read_bytes()
     size, last, root = head or (0, b"", b"")
     payload = msgpack.packb(
         {"version": VERSION, "created_ms": now_ms if now_ms is not None else int(time.time() * 1000),
@@ -135,7 +137,7 @@ def _contents(blob: bytes, passphrase: str) -> dict[str, Any]:
         )
     except (ValueError, KeyError, TypeError, msgpack.ExtraData):
         ok = False
-    if not ok or DB_FILE not in doc["files"] or config_mod.CONFIG_FILE not in doc["files"]:
+    if not ok or config_mod.CONFIG_FILE not in doc["files"]:
         raise Invalid(WRONG)
     return dict(doc)
 
@@ -158,7 +160,7 @@ def restore(source: Path, data_dir: Path, passphrase: str) -> BackupInfo:
         staging.chmod(files.DIR_MODE)
         for name, data in content.items():
             files.write_private(staging / name, data)
-        verdict = db_backup.check(staging / DB_FILE)
+        verdict = db_backup.check(staging / DB_FILE) if DB_FILE in content else "ok"
         if verdict != "ok":
             raise Invalid(f"the database in the backup is damaged ({verdict[:80]}): use another backup")
         files.private_dir(data_dir)
