@@ -12,7 +12,8 @@ from pathlib import Path
 from node import files
 from node.backup.archive import BackupInfo, make
 from node.config import NodeConfig
-from node.errors import ConfigError, DemociteError
+from node.errors import ConfigError
+from protocol.errors import DemociteError
 
 log = logging.getLogger("democite.backup")
 SUFFIX = ".dmcbak"
