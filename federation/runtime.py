@@ -142,8 +142,9 @@ def build_app(config: NodeConfig, genesis: Genesis, clock: Clock, token: str, go
 
 def _scheduled_backups(config: NodeConfig) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        from node.backup.schedule import every
+        from node.backup.schedule import check_ready, every
 
+        check_ready(config)
         task = asyncio.create_task(every(config), name="scheduled-backups")
         yield
         task.cancel()

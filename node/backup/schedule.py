@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from node import files
-from node.backup.archive import BackupInfo, make
+from node.backup.archive import BackupInfo, check_passphrase, make
 from node.config import NodeConfig
 from node.errors import ConfigError
 from protocol.errors import DemociteError
@@ -35,6 +35,11 @@ def read_passphrase_file(path: Path) -> str:
     if not first:
         raise ConfigError(f"backup.passphrase_file {path} is empty: write the passphrase on its first line")
     return first
+
+
+def check_ready(config: NodeConfig) -> None:
+    """At start: a scheduled backup that could never run stops the node now, not silently later."""
+    check_passphrase(read_passphrase_file(config.backup_passphrase_path))
 
 
 def _name(now_ms: int) -> str:

@@ -177,3 +177,9 @@ def test_the_backup_section_is_validated(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="chmod 600"):
         backup_now(cfg)
     assert not (cfg.data_dir / "backups").exists()
+
+
+async def test_a_node_whose_scheduled_backup_cannot_run_refuses_to_start(make_node: MakeNode, tmp_path: Path) -> None:
+    cfg = _scheduled_config(tmp_path, keep=3, pass_mode=0o644)
+    with pytest.raises(ConfigError, match="chmod 600"):
+        await make_node(data=cfg.data_dir, backup={"every_hours": 1, "passphrase_file": cfg.backup.passphrase_file})
