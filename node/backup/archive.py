@@ -107,6 +107,9 @@ def make(data_dir: Path, passphrase: str, dest: Path, now_ms: int | None = None)
     """Back up the node at `data_dir` into `dest` (0600). Safe while the node runs."""
     check_passphrase(passphrase)
     me = keys.load_key(data_dir).public_key
+    # the files before the database: a key rotation writes its staged keys, then its record, then
+    # swaps the files, so this order sees what a crash at that instant would leave, which the
+    # node's start-up recovery (finish_rotation) completes
     packed = _folder_files(data_dir)
     head = None
     if (data_dir / DB_FILE).exists():  # a node that never ran has no database yet
