@@ -299,6 +299,7 @@ def _extensions() -> Sequence[Callable[[Any], None]]:
     from federation.commands import coop as coop_commands
     from federation.commands import evidence as evidence_commands
     from federation.commands import network as network_commands
+    from node.commands import backup as backup_commands
     from node.commands import das as das_commands
     from node.commands import pacte as pacte_commands
 
@@ -309,6 +310,7 @@ def _extensions() -> Sequence[Callable[[Any], None]]:
         coop_commands.register,
         audit_commands.register,
         evidence_commands.register,
+        backup_commands.register,
     ]
 
 

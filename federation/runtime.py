@@ -6,6 +6,8 @@ path family is only served on its own socket, so exposing the peer port never ex
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import fcntl
 import json
@@ -124,6 +126,8 @@ def build_app(config: NodeConfig, genesis: Genesis, clock: Clock, token: str, go
             await node.close()
 
     app.cleanup_ctx.append(resources)
+    if config.backup.every_hours:
+        app.cleanup_ctx.append(_scheduled_backups(config))
     add_peer_routes(app)
     routes = admin_routes()
     add_routes(app, routes)
@@ -134,6 +138,20 @@ def build_app(config: NodeConfig, genesis: Genesis, clock: Clock, token: str, go
 
     app.router.add_get("/api/openapi.json", openapi_doc)
     return app
+
+
+def _scheduled_backups(config: NodeConfig) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        from node.backup.schedule import check_ready, every
+
+        check_ready(config)
+        task = asyncio.create_task(every(config), name="scheduled-backups")
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return ctx
 
 
 def _bind(host: str, port: int) -> socket.socket:

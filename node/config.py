@@ -36,6 +36,12 @@ DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 64
 MAX_TIMEOUT_S = 3600.0
 DEFAULT_K_ANONYMITY = 10
 MIN_K_ANONYMITY = 5
+# scheduled backups (issue #17): off unless every_hours is set
+DEFAULT_BACKUP_EVERY_HOURS = 0.0
+MIN_BACKUP_EVERY_HOURS = 1 / 60
+DEFAULT_BACKUP_KEEP = 7
+MAX_BACKUP_KEEP = 1000
+DEFAULT_BACKUP_FOLDER = "backups"
 
 
 def parse_hostport(text: str, where: str) -> tuple[str, int]:
@@ -105,12 +111,21 @@ class DasSection:
 
 
 @dataclass(frozen=True, slots=True)
+class BackupSection:
+    every_hours: float = DEFAULT_BACKUP_EVERY_HOURS  # 0: no scheduled backups
+    keep: int = DEFAULT_BACKUP_KEEP  # the newest backups kept in the folder, older ones removed
+    folder: str = DEFAULT_BACKUP_FOLDER  # relative paths are inside the data folder
+    passphrase_file: str = ""  # a 0600 file holding the passphrase on its first line
+
+
+@dataclass(frozen=True, slots=True)
 class NodeConfig:
     data_dir: Path
     node: NodeSection = field(default_factory=NodeSection)
     api: ApiSection = field(default_factory=ApiSection)
     federation: FederationSection = field(default_factory=FederationSection)
     das: DasSection = field(default_factory=DasSection)
+    backup: BackupSection = field(default_factory=BackupSection)
 
     @property
     def listen(self) -> tuple[str, int]:
@@ -132,7 +147,18 @@ class NodeConfig:
         return p if p.is_absolute() else self.data_dir / p
 
 
-_SECTIONS = {"node": NodeSection, "api": ApiSection, "federation": FederationSection, "das": DasSection}
+    @property
+    def backup_folder(self) -> Path:
+        p = Path(self.backup.folder)
+        return p if p.is_absolute() else self.data_dir / p
+
+    @property
+    def backup_passphrase_path(self) -> Path:
+        p = Path(self.backup.passphrase_file)
+        return p if p.is_absolute() else self.data_dir / p
+
+
+_SECTIONS = {"node": NodeSection, "api": ApiSection, "federation": FederationSection, "das": DasSection, "backup": BackupSection}
 
 
 def _coerce(section: str, name: str, kind: Any, value: Any) -> Any:
@@ -205,7 +231,19 @@ def validate(cfg: NodeConfig) -> NodeConfig:
         raise ConfigError("das.rate_cents_per_hour is four non-negative integers (levels 1 to 4)")
     if len(cfg.node.name) > 200:
         raise ConfigError("node.name is at most 200 characters")
+    _validate_backup(cfg.backup)
     return cfg
+
+
+def _validate_backup(b: BackupSection) -> None:
+    if b.every_hours != 0 and not MIN_BACKUP_EVERY_HOURS <= b.every_hours <= 24 * 366:
+        raise ConfigError("backup.every_hours is 0 (no scheduled backups) or between 1/60 (a minute) and 8784 (a year)")
+    if not 1 <= b.keep <= MAX_BACKUP_KEEP:
+        raise ConfigError(f"backup.keep must be between 1 and {MAX_BACKUP_KEEP}")
+    if not b.folder.strip():
+        raise ConfigError('backup.folder is empty: name a folder (default "backups", inside the data folder)')
+    if b.every_hours and not b.passphrase_file:
+        raise ConfigError("backup.every_hours is set but backup.passphrase_file is not: name a 0600 file holding the passphrase")
 
 
 def from_mapping(data_dir: Path, raw: dict[str, Any]) -> NodeConfig:
