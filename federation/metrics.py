@@ -85,7 +85,7 @@ def _gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:
     return GaugeMetricFamily(name, doc, value=value)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # the registry keys collectors by identity
 class StateCollector:
     """Turns the last `State` read into metric families (prometheus-client collects synchronously,
     so the scrape reads the node first, then asks the registry for the text)."""
@@ -113,11 +113,11 @@ class StateCollector:
             gray.add_metric([url], 1 if is_gray else 0)
         yield from (score, failures, gray)
         yield _gauge("democite_peer_graylist_score", "The score below which a peer is graylisted", GRAYLIST_SCORE)
-        traffic = CounterMetricFamily("democite_sync_bytes", "Bytes of this node's calls to peers (sync, gossip)", labels=["direction"])
+        traffic = CounterMetricFamily("democite_sync_bytes", "Bytes of this node's calls to peers in gossip and sync (headers estimated)", labels=["direction"])
         traffic.add_metric(["sent"], s.sent)
         traffic.add_metric(["received"], s.received)
         yield traffic
-        yield CounterMetricFamily("democite_sync_requests", "Requests this node made to peers", value=s.peer_calls)
+        yield CounterMetricFamily("democite_sync_requests", "Requests this node made to peers in gossip and sync", value=s.peer_calls)
         yield CounterMetricFamily(
             "democite_sync_records_received", "Records of other logs stored (pulled by a sync or pushed by a peer)", value=s.accepted
         )
@@ -151,7 +151,7 @@ class Metrics:
         reg = CollectorRegistry(auto_describe=True)
         state = StateCollector()
         reg.register(state)
-        return cls(
+        m = cls(
             registry=reg,
             state=state,
             requests=Counter(
@@ -170,6 +170,11 @@ class Metrics:
             exchanges=Counter("democite_gossip_exchanges", "Exchanges with one peer in gossip rounds, by outcome", ["outcome"], registry=reg),
             pushed=Counter("democite_sync_records_pushed", "Records this node pushed to peers in gossip exchanges", registry=reg),
         )
+        for kind in ("tick", "push"):  # zero series from the start: a dashboard sees "none yet", not "no data"
+            m.rounds.labels(kind)
+        for outcome in ("ok", "failed"):
+            m.exchanges.labels(outcome)
+        return m
 
     def request(self, api: str, method: str, route: str, status: int, seconds: float, code: str | None) -> None:
         self.requests.labels(api, method, route, str(status)).inc()
