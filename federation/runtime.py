@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import socket
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -22,8 +23,10 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from federation.coop import routes as coop_routes
+from federation.metrics import METRICS, Metrics, database_ready
 from federation.network import routes as network_admin
 from federation.network.keyrotation import finish_rotation
 from federation.peer import routes as federation_admin
@@ -34,7 +37,7 @@ from federation.peer.state import BUDGETS, NONCES, SESSION, SOCKETS, TRAFFIC, Bu
 from node import keys
 from node.api import openapi
 from node.api import routes as core_routes
-from node.api.framework import ALLOWED_HOSTS, API_TOKEN, NODE, Route, add_routes, error_response, guard
+from node.api.framework import ALLOWED_HOSTS, API_TOKEN, ERROR_CODE, NODE, Route, add_routes, error_response, guard
 from node.audit import routes as audit_routes
 from node.config import NodeConfig
 from node.errors import NodeError, NodeErrorCode
@@ -48,6 +51,8 @@ log = logging.getLogger("democite.node")
 RUN_DIR = "run"
 API_FILE = "api.json"
 VERSION = "0.1.0"
+# served on the admin socket only, beside /api/: Prometheus' scrape and the service manager's probes
+OPS_PATHS = frozenset({"/metrics", "/healthz", "/readyz"})
 
 
 def admin_routes() -> list[Route]:
@@ -65,14 +70,36 @@ def admin_routes() -> list[Route]:
     ]
 
 
-@web.middleware
-async def by_socket(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+def _on_api_socket(request: web.Request) -> bool:
     socks = request.app[SOCKETS]
     sockname = request.transport.get_extra_info("sockname") if request.transport else None
-    port = sockname[1] if sockname else 0
     # the config refuses an admin address equal to the peer address, so the two never share a socket
-    on_api_socket = sockname is not None and (sockname[0], port) == (socks.api_host, socks.api_port)
-    if request.path.startswith("/api/"):
+    return sockname is not None and (sockname[0], sockname[1]) == (socks.api_host, socks.api_port)
+
+
+@web.middleware
+async def measured(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    """Count and time every request of both sockets by route pattern (never the path: it can hold
+    a pseudonym), status and error code."""
+    started, status, code = time.perf_counter(), 500, None
+    try:
+        response = await handler(request)
+        status, code = response.status, response.get(ERROR_CODE)
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        resource = request.match_info.route.resource
+        route = resource.canonical if resource is not None else "unmatched"
+        api = "admin" if _on_api_socket(request) else "peer"
+        request.app[METRICS].request(api, request.method, route, status, time.perf_counter() - started, code)
+
+
+@web.middleware
+async def by_socket(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    on_api_socket = _on_api_socket(request)
+    if request.path.startswith("/api/") or request.path in OPS_PATHS:
         if not on_api_socket:
             return error_response(NodeErrorCode.NOT_FOUND, "the admin API is not served on the peer port")
         response = await guard(request, handler)
@@ -82,7 +109,7 @@ async def by_socket(request: web.Request, handler: Callable[[web.Request], Await
             await request.app[GOSSIP].after_admin_write()
         return response
     if on_api_socket:
-        return error_response(NodeErrorCode.NOT_FOUND, "only /api/ is served on the admin port")
+        return error_response(NodeErrorCode.NOT_FOUND, "only /api/, /metrics, /healthz and /readyz are served on the admin port")
     conns = request.app[CONNECTIONS]
     conns.busy(request.transport)  # a request in progress is bounded by its body deadline instead
     try:
@@ -92,7 +119,8 @@ async def by_socket(request: web.Request, handler: Callable[[web.Request], Await
 
 
 def build_app(config: NodeConfig, genesis: Genesis, clock: Clock, token: str, gossip: bool = True) -> web.Application:
-    app = web.Application(middlewares=[by_socket], client_max_size=config.federation.max_body_bytes + 1)
+    app = web.Application(middlewares=[measured, by_socket], client_max_size=config.federation.max_body_bytes + 1)
+    app[METRICS] = Metrics.create()  # one registry per application: two nodes in a process share nothing
     app[SOCKETS] = Sockets()
     app[NONCES] = NonceWindow(window_ms=config.federation.request_skew_s * 1000)
     app[BUDGETS] = Budgets()
@@ -137,6 +165,7 @@ def build_app(config: NodeConfig, genesis: Genesis, clock: Clock, token: str, go
         return web.json_response(doc)
 
     app.router.add_get("/api/openapi.json", openapi_doc)
+    add_ops_routes(app)
     return app
 
 
@@ -152,6 +181,28 @@ def _scheduled_backups(config: NodeConfig) -> Callable[[web.Application], AsyncI
             await task
 
     return ctx
+
+
+def add_ops_routes(app: web.Application) -> None:
+    """/metrics (Prometheus' text format, the bearer token required), /healthz (the process serves)
+    and /readyz (the database is open and migrated), on the admin socket only."""
+
+    async def metrics(request: web.Request) -> web.Response:
+        body = await app[METRICS].scrape(app[NODE], app[TRAFFIC])
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"status": "alive"})
+
+    async def readyz(request: web.Request) -> web.Response:
+        problem = await database_ready(app.get(NODE))
+        if problem is not None:
+            return error_response(NodeErrorCode.NOT_RUNNING, f"not ready: {problem}")
+        return web.json_response({"status": "ready"})
+
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -10,6 +10,7 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from node import keys
@@ -66,6 +67,15 @@ class IngestResult:
 
 
 @dataclass(slots=True)
+class IngestCounts:
+    """What ingest did since the node started (memory only): /metrics reads it at scrape time."""
+
+    verified: int = 0  # records of other logs whose signature, encoding and schema checked out
+    refused: int = 0  # pages refused at verification (verification stops at a page's first bad record)
+    accepted: int = 0  # records of other logs stored (pulled by a sync or pushed by a peer)
+
+
+@dataclass(slots=True)
 class Node:
     config: NodeConfig
     identity: Identity
@@ -89,6 +99,7 @@ class Node:
     # keys that proved themselves by a valid request signature but are not members (candidates
     # knocking): an endorser can then name them by prefix without --unknown-key. Memory only.
     _callers: dict[str, bytes] = field(default_factory=dict)
+    counts: IngestCounts = field(default_factory=IngestCounts)
 
     def __post_init__(self) -> None:
         stores = Stores.of(self.db)
@@ -111,6 +122,11 @@ class Node:
     @property
     def public_key(self) -> bytes:
         return self.identity.public_key
+
+    @property
+    def database_path(self) -> Path:
+        """The SQLite file (its write-ahead log is beside it, with `-wal` appended): /metrics reports their sizes."""
+        return self.db.path
 
     def note_caller(self, key: bytes, source: str = "") -> None:
         """Remember a key whose request signature verified, one per source address (a sender that
@@ -280,6 +296,7 @@ class Node:
             return
         result.accepted = len(fresh)
         result.size = fresh[-1].seq
+        self.counts.accepted += len(fresh)
 
     async def _open_page(self, author: bytes, wire: Sequence[Any]) -> list[SignedRecord]:
         """Verify a page of [raw, sig] pairs. Ed25519 releases the GIL, so two threads use both cores."""
@@ -290,11 +307,18 @@ class Node:
         def work(chunk: Sequence[Any]) -> list[SignedRecord]:
             return [open_record(raw, sig, author, self.net_id) for raw, sig in chunk]
 
-        if len(wire) < PARALLEL_VERIFY_MIN:
-            return work(wire)
-        half = len(wire) // 2
-        first, second = await asyncio.gather(asyncio.to_thread(work, wire[:half]), asyncio.to_thread(work, wire[half:]))
-        return first + second
+        try:
+            if len(wire) < PARALLEL_VERIFY_MIN:
+                verified = work(wire)
+            else:
+                half = len(wire) // 2
+                first, second = await asyncio.gather(asyncio.to_thread(work, wire[:half]), asyncio.to_thread(work, wire[half:]))
+                verified = first + second
+        except ProtocolError:
+            self.counts.refused += 1
+            raise
+        self.counts.verified += len(verified)
+        return verified
 
     async def add_fork(self, proof: ForkProof) -> bool:
         return await self._store.add_fork(

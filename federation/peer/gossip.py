@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 import urllib.parse
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from federation.errors import FederationError
+from federation.metrics import METRICS
 from federation.network.keyrotation import hand_over, refused_as_non_member
 from federation.peer.client import PeerClient
 from federation.peer.exchange import exchange
@@ -138,9 +140,15 @@ class Gossip:
         if count:
             self.rounds += 1
             self.last_round_ms = node.clock()
-        await self.learn_peers()
-        chosen = self.choose(await node.peers.all(), fanout)
-        return list(await asyncio.gather(*(self.exchange_with(p) for p in chosen)))
+        started, reports = time.perf_counter(), []
+        try:
+            await self.learn_peers()
+            chosen = self.choose(await node.peers.all(), fanout)
+            reports = list(await asyncio.gather(*(self.exchange_with(p) for p in chosen)))
+            return reports
+        finally:  # a round that failed is timed too: a stuck one is what the histogram is for
+            if METRICS in self.app:
+                self.app[METRICS].gossip_round("tick" if count else "push", time.perf_counter() - started, reports)
 
     def choose(self, peers: list[Peer], fanout: int) -> list[Peer]:
         node = self.node

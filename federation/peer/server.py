@@ -24,7 +24,7 @@ from federation.peer.bodies import read_capped
 from federation.peer.connections import address_key
 from federation.peer.state import BUDGETS, NONCES, Budgets, PeerBudget
 from federation.peer.sync import MAX_FORKS, SyncReport, witness_wire
-from node.api.framework import ADMIN_STATUS, NODE
+from node.api.framework import ADMIN_STATUS, ERROR_CODE, NODE
 from node.errors import NodeErrorCode
 from protocol import encoding
 from protocol.errors import DemociteError, ErrorCode, ProtocolError
@@ -60,7 +60,9 @@ PEER_STATUS: dict[str, int] = {
 def peer_error(code: StrEnum, message: str) -> web.Response:
     """The peer API's one error body: msgpack like its answers, the status from the code."""
     body = encoding.encode({"error": {"code": str(code), "message": message}})
-    return web.Response(body=body, status=PEER_STATUS.get(code, 500), content_type=MSGPACK)
+    resp = web.Response(body=body, status=PEER_STATUS.get(code, 500), content_type=MSGPACK)
+    resp[ERROR_CODE] = str(code)
+    return resp
 
 
 MAX_BUDGETS = 10_000

@@ -29,6 +29,10 @@ log = logging.getLogger("democite.api")
 NODE = web.AppKey("node", Node)
 API_TOKEN = web.AppKey("api_token", str)
 ALLOWED_HOSTS = web.AppKey("allowed_hosts", tuple)
+ERROR_CODE = web.ResponseKey("error_code", str)  # an error answer's code, for /metrics (never parsed back from the body)
+
+# the OpenAPI document, and the service manager's liveness and readiness probes (they reveal nothing)
+TOKENLESS = frozenset({"/api/openapi.json", "/healthz", "/readyz"})
 
 Handler = Callable[[web.Request, dict[str, Any]], Awaitable[Any]]
 
@@ -114,7 +118,9 @@ def _json_error(status: int, code: str, message: str, field: str | None = None) 
     err = {"code": str(code), "message": message}
     if field is not None:
         err["field"] = field
-    return web.json_response({"error": err}, status=status)
+    resp = web.json_response({"error": err}, status=status)
+    resp[ERROR_CODE] = str(code)
+    return resp
 
 
 def _refuse(where: str, name: str, problem: str) -> web.Response:
@@ -297,7 +303,7 @@ async def guard(request: web.Request, handler: Callable[[web.Request], Awaitable
     host = _hostname(request.host or "")
     if host not in request.config_dict[ALLOWED_HOSTS]:
         return error_response(N.FORBIDDEN_HOST, f"Host '{host[:64]}' is not allowed: call the API on its loopback address")
-    if request.path != "/api/openapi.json":
+    if request.path not in TOKENLESS:
         auth = request.headers.get("Authorization", "")
         token = request.config_dict[API_TOKEN]
         # aiohttp keeps a header's non-UTF-8 bytes as lone surrogates: surrogateescape gives them
