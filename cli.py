@@ -32,25 +32,56 @@ def cmd_init(args: argparse.Namespace) -> None:
 def cmd_run(args: argparse.Namespace) -> None:
     import asyncio
     import logging
+    import os
     import signal
+    from pathlib import Path
 
     from federation.runtime import running_node
+    from federation.service_manager import Notifier, serving
     from node import config as config_mod
+    from node.logging_setup import configure
 
-    logging.basicConfig(level=getattr(logging, args.log_level.upper()), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    cfg = config_mod.load(data_dir(args))
+    output = configure(args.log_level, args.log_format, Path(args.log_file) if args.log_file else None)
+    log = logging.getLogger("democite.run")
 
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        async with running_node(cfg) as rn:
-            print(f"node '{cfg.node.name}' running: peers call {rn.peer_url}, admin API {rn.api_url}", file=sys.stderr, flush=True)
-            await stop.wait()
-        print("node stopped cleanly", file=sys.stderr)
+    def say(text: str) -> None:  # a person reads stderr in text mode; a shipper wants only JSON lines
+        if args.log_format == "json":
+            log.info("%s", text)
+        else:
+            print(text, file=sys.stderr, flush=True)
 
-    asyncio.run(main())
+    try:
+        cfg = config_mod.load(data_dir(args))
+        notifier = Notifier.from_env(os.environ)
+
+        def reopen_logs() -> None:
+            notifier.reloading()
+            try:
+                reopened = output.reopen()
+            except OSError as exc:  # the old file keeps the lines: the node goes on
+                log.error("SIGHUP: cannot reopen the log file %s: %s", output.path, exc.strerror)
+            else:
+                if reopened:
+                    log.info("SIGHUP: log file %s reopened", output.path)
+                else:
+                    log.info("SIGHUP: logging to stderr, nothing to reopen")
+            notifier.reloaded()
+
+        async def main() -> None:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(signal.SIGHUP, reopen_logs)
+            async with running_node(cfg) as rn:
+                say(f"node '{cfg.node.name}' running: peers call {rn.peer_url}, admin API {rn.api_url}")
+                async with serving(notifier, f"serving: peers {rn.peer_url}, admin API {rn.api_url}"):
+                    await stop.wait()
+            say("node stopped cleanly")
+
+        asyncio.run(main())
+    finally:
+        output.close()
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -249,6 +280,8 @@ def _lifecycle(sub: Any) -> None:
 
     p = _cmd(sub, "run", cmd_run, "run the node in the foreground (SIGTERM or Ctrl-C stops it cleanly)", json_out=False)
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"], help="how much the node logs (default info)")
+    p.add_argument("--log-file", metavar="PATH", help="write the log to this file (default: stderr); SIGHUP reopens it, for log rotation")
+    p.add_argument("--log-format", default="text", choices=["text", "json"], help="text lines, or one JSON object per line for log shippers (default text)")
 
     p = _cmd(sub, "demo", cmd_demo, "start a small network of nodes on loopback, let them work, print what happened", data=False, json_out=False)
     p.add_argument("--nodes", type=int, default=5, help="number of territories (default 5)")

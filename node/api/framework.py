@@ -11,6 +11,7 @@ import hmac
 import json
 import logging
 import re
+import time
 import urllib.parse
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,7 @@ from protocol.errors import DemociteError, ErrorCode
 from protocol.schema import INT64_MAX, INT64_MIN, Field, Schema, field_problem
 
 log = logging.getLogger("democite.api")
+ops_log = logging.getLogger("democite.api.ops")  # one line per admin request, see `guard`
 
 NODE = web.AppKey("node", Node)
 API_TOKEN = web.AppKey("api_token", str)
@@ -40,6 +42,9 @@ Handler = Callable[[web.Request, dict[str, Any]], Awaitable[Any]]
 MAX_JSON_DEPTH = 32  # a record body may nest 16 levels (protocol.encoding); the request adds a few
 URL_TEXT = 200  # a path or query text with no declared length: the whole request line stays under 8 KiB
 PATH_PARAMS = web.RequestKey("path_params", dict)
+# who acts: the holder of the API token is the node's owner until accounts come (issue #16)
+ACTOR = web.RequestKey("actor", str)
+OWNER = "owner"
 _PATH_VARS = re.compile(r"{(\w+)}")
 _INTEGER = re.compile(r"-?[0-9]+")
 _TRUE, _FALSE = frozenset({"1", "true", "yes"}), frozenset({"0", "false", "no"})
@@ -299,6 +304,27 @@ def _wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]
 
 @web.middleware
 async def guard(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    """Every admin request, answered or refused, leaves one operation line: who, what, outcome, duration."""
+    started = time.perf_counter()
+    status: int | str = "cancelled"  # the caller went away mid-request
+    try:
+        response = await _guard(request, handler)
+        status = response.status
+        return response
+    finally:
+        _operation_line(request, status, (time.perf_counter() - started) * 1000)
+
+
+def _operation_line(request: web.Request, status: int | str, ms: float) -> None:
+    # the route's pattern, never the path or the query: both can hold a pseudonym
+    resource = request.match_info.route.resource
+    route = resource.canonical if resource is not None else "(unrouted)"
+    actor = request.get(ACTOR, "anonymous")
+    ops_log.info("actor=%s %s %s status=%s ms=%.1f", actor, request.method[:10], route, status, ms,
+                 extra={"actor": actor, "method": request.method[:10], "route": route, "status": status, "duration_ms": round(ms, 1)})
+
+
+async def _guard(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
     """Host allowlist then bearer token, before any handler; errors converted to one shape."""
     host = _hostname(request.host or "")
     if host not in request.config_dict[ALLOWED_HOSTS]:
@@ -313,6 +339,7 @@ async def guard(request: web.Request, handler: Callable[[web.Request], Awaitable
             return error_response(
                 N.UNAUTHORIZED, "missing or wrong bearer token: send 'Authorization: Bearer <data>/api.token'"
             )
+        request[ACTOR] = OWNER
     try:
         return await handler(request)
     except web.HTTPException as exc:
