@@ -14,16 +14,14 @@ import shutil
 import socket
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 from node import config as config_mod
 from node import files, keys
 from node.api.client import API_FILE, ApiClient
 from node.config import NodeConfig
-from node.errors import NodeError
 from node.genesis import load_genesis
 from node.storage.db import DB_FILE, schema_versions
 from node.storage.migrations import newer_than_code
@@ -57,7 +55,6 @@ class _Context:
     config: NodeConfig | None = None
     running: bool = False
     client: ApiClient | None = None
-    notes: dict[str, Any] = field(default_factory=dict)
 
 
 def data_folder(ctx: _Context) -> Check:
@@ -219,11 +216,11 @@ def clock(ctx: _Context) -> Check:
     return Check("clock", Status.OK, f"not measured directly; none of {len(peers)} peers refused a request for clock skew")
 
 
-CHECKS: tuple[Callable[[_Context], Check], ...] = (
-    data_folder, file_modes, key_files, config, network, database, node_running, ports, disk, clock,
+CHECKS: tuple[tuple[str, Callable[[_Context], Check]], ...] = (
+    ("data folder", data_folder), ("file modes", file_modes), ("key files", key_files), ("config", config),
+    ("network file", network), ("database", database), ("node", node_running), ("ports", ports), ("disk", disk),
+    ("clock", clock),
 )
-_NAMES = {data_folder: "data folder", file_modes: "file modes", key_files: "key files", config: "config",
-          network: "network file", database: "database", node_running: "node", ports: "ports", disk: "disk", clock: "clock"}
 
 
 def run_checks(data: Path) -> list[Check]:
@@ -232,13 +229,13 @@ def run_checks(data: Path) -> list[Check]:
         return [Check("data folder", Status.FAIL, f"no node at {data}: create one with `democite init --data {data}`")]
     ctx = _Context(data)
     out = []
-    for check in CHECKS:
+    for name, check in CHECKS:
         try:
             out.append(check(ctx))
-        except (DemociteError, NodeError) as exc:
-            out.append(Check(_NAMES[check], Status.FAIL, exc.message))
+        except DemociteError as exc:
+            out.append(Check(name, Status.FAIL, exc.message))
         except OSError as exc:
-            out.append(Check(_NAMES[check], Status.FAIL, f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")))
+            out.append(Check(name, Status.FAIL, f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")))
         except Exception as exc:  # a diagnosis goes on: one broken check must not hide the others
-            out.append(Check(_NAMES[check], Status.FAIL, f"the check itself failed ({type(exc).__name__}): please report it"))
+            out.append(Check(name, Status.FAIL, f"the check itself failed ({type(exc).__name__}): please report it"))
     return out
