@@ -261,6 +261,9 @@ def build_parser() -> _Parser:
         description="Démocité: a federated node for experimenting territories (DAS, Pactes 21, peer review, twinning, fund).",
         epilog="example: democite demo (then `democite init --help`)",
     )
+    from node.version import VERSION
+
+    parser.add_argument("--version", action="version", version=f"democite {VERSION}", help="print democite's version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _lifecycle(sub)
     _log_and_status(sub)
@@ -333,7 +336,9 @@ def _extensions() -> Sequence[Callable[[Any], None]]:
     from federation.commands import evidence as evidence_commands
     from federation.commands import network as network_commands
     from node.commands import backup as backup_commands
+    from node.commands import completion as completion_commands
     from node.commands import das as das_commands
+    from node.commands import doctor as doctor_commands
     from node.commands import pacte as pacte_commands
 
     return [
@@ -344,6 +349,8 @@ def _extensions() -> Sequence[Callable[[Any], None]]:
         audit_commands.register,
         evidence_commands.register,
         backup_commands.register,
+        doctor_commands.register,
+        lambda sub: completion_commands.register(sub, build_parser),
     ]
 
 

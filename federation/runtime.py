@@ -44,13 +44,13 @@ from node.errors import NodeError, NodeErrorCode
 from node.genesis import genesis_for
 from node.profile import ensure_profile
 from node.service import Clock, Node, wall_clock_ms
+from node.version import VERSION
 from protocol.httpsig import NonceWindow
 from protocol.network import Genesis
 
 log = logging.getLogger("democite.node")
 RUN_DIR = "run"
 API_FILE = "api.json"
-VERSION = "0.1.0"
 # served on the admin socket only, beside /api/: Prometheus' scrape and the service manager's probes
 OPS_PATHS = frozenset({"/metrics", "/healthz", "/readyz"})
 

@@ -19,7 +19,7 @@ import aiosqlite
 
 from node import files
 from node.errors import StorageError
-from node.storage.migrations import MIGRATIONS
+from node.storage.migrations import LATEST, MIGRATIONS, newer_than_code
 
 DB_FILE = "node.sqlite"
 
@@ -54,12 +54,17 @@ class Database:
         files.private_file(path)
         for extra in ("-wal", "-shm"):
             files.tighten(path.with_name(path.name + extra))
+        writer: aiosqlite.Connection | None = None
         try:
             writer = await _connect(path)
             db = cls(path, writer, writer)
             await db._migrate()
             reader = await _connect(path)
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, StorageError) as exc:
+            if writer is not None:
+                await writer.close()
+            if isinstance(exc, StorageError):
+                raise
             raise StorageError(f"cannot open the node database {path}: {exc}") from None
         db._r = reader
         return db
@@ -74,6 +79,10 @@ class Database:
         )
         async with self._w.execute("SELECT version FROM schema_migrations") as cur:
             done = {row[0] async for row in cur}
+        # before any change: a newer release's tables are not ours to migrate around
+        newer = newer_than_code(done)
+        if newer:
+            raise StorageError(f"{self.path}: {newer}")
         for version, name, sql in sorted(MIGRATIONS):
             if version in done:
                 continue
@@ -142,6 +151,22 @@ class Writer:
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
         async with self._c.execute(sql, params) as cur:
             return await cur.fetchone()
+
+
+def schema_versions(path: Path) -> tuple[set[int], int]:
+    """The versions a database file applied and the latest this code knows, read-only (for
+    `democite doctor`, safe while the node runs: nothing is migrated or written)."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot open the node database {path}: {exc}") from None
+    try:
+        rows = conn.execute("SELECT version FROM schema_migrations").fetchall()
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot read the node database {path}: {exc}") from None
+    finally:
+        conn.close()
+    return {int(r[0]) for r in rows}, LATEST
 
 
 def _statements(sql: str) -> list[str]:
