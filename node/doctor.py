@@ -2,7 +2,7 @@
 
 Read-only: nothing here migrates, writes or tightens anything (the node does that when it starts),
 so it is safe next to a running node. It talks to the node only through its admin API and never
-calls a peer: clock skew is judged from the errors peers already answered (see `clock`).
+calls a peer: clock skew is what the running node measured on its peers' answers (see `clock`).
 """
 
 from __future__ import annotations
@@ -201,19 +201,30 @@ def disk(ctx: _Context) -> Check:
 
 
 def clock(ctx: _Context) -> Check:
-    """Not measured directly: the peer API's answers carry no clock and doctor calls no peer. A peer
-    refuses a request whose signed timestamp is beyond its skew limit, and the node keeps each
-    peer's last error: that refusal is what a skewed clock costs, so that is what is checked."""
+    """Every peer answer carries its node's clock (`X-Democite-Time`); the running node keeps each
+    peer's difference from its last answer. Peers refuse requests signed beyond their skew limit
+    (`federation.request_skew_s`): over half of it is a warning, over it a failure."""
     if ctx.client is None:
         return Check("clock", Status.OK, "not measured: the node is not running (keep NTP on: `timedatectl`)")
+    limit_ms = ctx.config.federation.request_skew_s * 1000 if ctx.config is not None else 60_000
     peers = ctx.client.get("/api/peers")["peers"]
+    measured = [(p["url"], p["clock_skew_ms"]) for p in peers if p.get("clock_skew_ms") is not None]
     skewed = [p["url"] for p in peers if SKEW_REFUSAL in (p.get("last_error") or "")]
-    if skewed:
-        return Check("clock", Status.WARN, f"{', '.join(skewed[:3])} refused our requests for clock skew: "
-                     "check this server's time (`timedatectl`, NTP on) or ask those peers to check theirs")
     if not peers:
         return Check("clock", Status.OK, "no peers to compare with (keep NTP on: `timedatectl`)")
-    return Check("clock", Status.OK, f"not measured directly; none of {len(peers)} peers refused a request for clock skew")
+    worst = max(measured, key=lambda m: abs(m[1]), default=None)
+    fix = "check this server's time (`timedatectl`, NTP on) or ask that peer to check its own"
+    if worst is not None and abs(worst[1]) > limit_ms:
+        return Check("clock", Status.FAIL, f"{worst[0]}'s clock is {worst[1] / 1000:+.1f} s from ours, beyond the "
+                     f"{limit_ms // 1000} s peers accept: requests are refused; {fix}")
+    if skewed:
+        return Check("clock", Status.WARN, f"{', '.join(skewed[:3])} refused our requests for clock skew: {fix}")
+    if worst is not None and abs(worst[1]) > limit_ms // 2:
+        return Check("clock", Status.WARN, f"{worst[0]}'s clock is {worst[1] / 1000:+.1f} s from ours (peers refuse "
+                     f"beyond {limit_ms // 1000} s): {fix}")
+    if worst is None:
+        return Check("clock", Status.OK, f"not measured yet: none of {len(peers)} peers answered since the node started")
+    return Check("clock", Status.OK, f"within {abs(worst[1]) / 1000:.1f} s of {len(measured)} peer(s)")
 
 
 CHECKS: tuple[tuple[str, Callable[[_Context], Check]], ...] = (

@@ -67,6 +67,8 @@ class PeerBook:
 
     def __init__(self, store: PeerStore) -> None:
         self._store = store
+        # each peer's clock minus ours at its last answer, in memory: a live reading, not history
+        self._skews: dict[str, int] = {}
 
     async def upsert(self, url: str, key: bytes | None, name: str, now_ms: int) -> None:
         await self._store.upsert(url, key, name, now_ms)
@@ -85,3 +87,11 @@ class PeerBook:
 
     async def record_failure(self, url: str, error: str, next_try: int, penalty: int) -> None:
         await self._store.record_failure(url, error, next_try, penalty)
+
+    def note_clock(self, url: str, skew_ms: int | None) -> None:
+        """Keep the clock difference a peer's last answer showed (None: it answered without one)."""
+        if skew_ms is not None:
+            self._skews[url] = skew_ms
+
+    def clock_skew(self, url: str) -> int | None:
+        return self._skews.get(url)

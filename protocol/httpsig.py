@@ -19,6 +19,8 @@ HEADER_KEY = "X-Democite-Key"
 HEADER_TS = "X-Democite-Timestamp"
 HEADER_NONCE = "X-Democite-Nonce"
 HEADER_SIG = "X-Democite-Signature"
+# on every peer answer: the answering node's clock (ms), so callers can see how far apart clocks are
+HEADER_TIME = "X-Democite-Time"
 DEFAULT_SKEW_MS = 60_000
 
 

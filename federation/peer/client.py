@@ -18,7 +18,7 @@ from federation.peer.bodies import read_capped
 from federation.peer.state import Traffic
 from protocol import encoding
 from protocol.errors import ProtocolError
-from protocol.httpsig import sign_request
+from protocol.httpsig import HEADER_TIME, sign_request
 from protocol.identity import Identity
 from protocol.messages import CheckpointRequest, HeadEntry, Info, RecordsRequest
 from protocol.proof import InclusionProof, ProofRequest, open_inclusion_proof
@@ -44,12 +44,15 @@ class PeerClient:
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
         self.max_body = max_body
         self.traffic = traffic or Traffic()
+        # the peer's clock minus ours, from its last answer (half the round trip is the error bar)
+        self.clock_skew_ms: int | None = None
 
     async def call(self, path: str, msg: Any) -> Any:
         if self.url in self.traffic.blocked:
             raise PeerUnreachable(f"cannot reach peer {self.url}: the link is cut")
         body = encoding.encode(msg)
-        headers = sign_request(self.identity, "POST", path, body, self.clock(), secrets.token_bytes(16))
+        sent_at = self.clock()
+        headers = sign_request(self.identity, "POST", path, body, sent_at, secrets.token_bytes(16))
         headers["Content-Type"] = MSGPACK
         headers["Accept"] = MSGPACK  # refusals in msgpack too (nodes answer older callers in JSON)
         self.traffic.sent += len(body) + len(path) + 200  # headers are about 200 bytes
@@ -59,6 +62,7 @@ class PeerClient:
                 if resp.content_length is not None and resp.content_length > self.max_body:
                     raise RemoteError(f"peer {self.url} announced more than {self.max_body} bytes")
                 data = await read_capped(resp.content, self.max_body)
+                self.clock_skew_ms = _skew(resp.headers.get(HEADER_TIME, ""), sent_at, self.clock())
                 self.traffic.received += len(data) + 150
                 if len(data) > self.max_body:
                     raise RemoteError(f"peer {self.url} sent more than {self.max_body} bytes")
@@ -139,3 +143,10 @@ def _refusal(url: str, status: int, data: bytes, content_type: str) -> PeerRefus
     except (ProtocolError, ValueError, KeyError, TypeError, RecursionError):  # json's parser recurses
         pass
     return PeerRefused(f"peer {url} refused: {message}", peer_code=code)
+
+
+def _skew(stamp: str, sent_ms: int, received_ms: int) -> int | None:
+    """The answering node's clock minus ours, taken at the middle of the round trip."""
+    if not stamp.isdigit() or len(stamp) > 16:
+        return None
+    return int(stamp) - (sent_ms + received_ms) // 2

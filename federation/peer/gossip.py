@@ -170,6 +170,8 @@ class Gossip:
             report = await self._exchange(client)
         except DemociteError as exc:
             return await record_fault(node, peer, exc)
+        finally:
+            node.peers.note_clock(peer.url, client.clock_skew_ms)
         await node.peers.record_success(peer.url, node.clock(), traffic.received - before_in, traffic.sent - before_out)
         return report
 

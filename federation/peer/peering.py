@@ -99,6 +99,8 @@ async def sync_peer(node: Node, session: aiohttp.ClientSession, peer: Peer, traf
             report = await sync_with(node, client)
     except DemociteError as exc:
         return await record_fault(node, peer, exc)
+    finally:
+        node.peers.note_clock(peer.url, client.clock_skew_ms)
     await node.peers.record_success(peer.url, node.clock(), traffic.received - before_in, traffic.sent - before_out)
     return report
 

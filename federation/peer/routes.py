@@ -54,6 +54,7 @@ async def peer_list(request: web.Request, body: dict[str, Any]) -> dict[str, Any
                 "failures": p.failures,
                 "bytes_in": p.bytes_in,
                 "bytes_out": p.bytes_out,
+                "clock_skew_ms": node.peers.clock_skew(p.url),
             }
             for p in await node.peers.all()
         ]

@@ -28,7 +28,7 @@ from node.api.framework import ADMIN_STATUS, ERROR_CODE, NODE
 from node.errors import NodeErrorCode
 from protocol import encoding
 from protocol.errors import DemociteError, ErrorCode, ProtocolError
-from protocol.httpsig import HEADER_KEY, HEADER_NONCE, HEADER_SIG, HEADER_TS, SignedRequest, verify_request
+from protocol.httpsig import HEADER_KEY, HEADER_NONCE, HEADER_SIG, HEADER_TIME, HEADER_TS, SignedRequest, verify_request
 from protocol.membership import Membership
 from protocol.messages import CheckpointRequest, HeadEntry, Info, RecordsRequest
 from protocol.reconcile import Reconciler, head_item
@@ -208,6 +208,7 @@ async def peer_guard(request: web.Request, handler: PeerHandler) -> web.StreamRe
         route = request.match_info.route.resource.canonical if request.match_info.route.resource else "?"
         log.exception("internal error on peer route %s", route)
         response = peer_error(NodeErrorCode.STORAGE, "internal error; the node's log has the details")
+    response.headers[HEADER_TIME] = str(request.app[NODE].clock())
     return _for_caller(request, response)
 
 
@@ -222,7 +223,7 @@ def _for_caller(request: web.Request, response: web.StreamResponse) -> web.Strea
         error = encoding.decode(bytes(response.body))  # type: ignore[arg-type]
     except ProtocolError:
         return response
-    legacy = web.json_response(error, status=response.status)
+    legacy = web.json_response(error, status=response.status, headers={HEADER_TIME: response.headers.get(HEADER_TIME, "")})
     if response.keep_alive is False:
         legacy.force_close()
     for name in ("Allow",):
