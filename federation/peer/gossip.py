@@ -27,13 +27,12 @@ from federation.metrics import METRICS
 from federation.network.keyrotation import hand_over, refused_as_non_member
 from federation.peer.client import PeerClient
 from federation.peer.exchange import exchange
-from federation.peer.peering import GRAYLIST_SCORE, client_for, record_fault
+from federation.peer.peering import GRAYLIST_SCORE, client_for, health_round
 from federation.peer.state import SESSION, TRAFFIC
 from federation.peer.sync import SyncReport
 from node.api.framework import NODE
 from node.service import Node
 from node.state import Peer
-from protocol.errors import DemociteError
 from protocol.network import Genesis
 
 log = logging.getLogger("democite.gossip")
@@ -165,15 +164,7 @@ class Gossip:
         node = self.node
         traffic = self.app[TRAFFIC]
         client = client_for(node, self.app[SESSION], peer.url, traffic)
-        before_in, before_out = traffic.received, traffic.sent
-        try:
-            report = await self._exchange(client)
-        except DemociteError as exc:
-            return await record_fault(node, peer, exc)
-        finally:
-            node.peers.note_clock(peer.url, client.clock_skew_ms)
-        await node.peers.record_success(peer.url, node.clock(), traffic.received - before_in, traffic.sent - before_out)
-        return report
+        return await health_round(node, peer, client, traffic, lambda: self._exchange(client))
 
     async def _exchange(self, client: PeerClient) -> SyncReport:
         """One exchange; when the peer refuses our key as a non-member and we rotated, hand it our

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -88,15 +88,27 @@ async def sync_peer(node: Node, session: aiohttp.ClientSession, peer: Peer, traf
     own errors (logged, not held against the peer)."""
     traffic = traffic or Traffic()
     client = client_for(node, session, peer.url, traffic)
-    before_in, before_out = traffic.received, traffic.sent
-    try:
+
+    async def with_hand_over() -> SyncReport:
         try:
-            report = await sync_with(node, client)
+            return await sync_with(node, client)
         except FederationError as exc:
             # the peer may refuse our key only because it lacks our rotation: hand it over, retry
             if not refused_as_non_member(exc) or not await hand_over(node, session, peer.url, await view(node), traffic):
                 raise
-            report = await sync_with(node, client)
+            return await sync_with(node, client)
+
+    return await health_round(node, peer, client, traffic, with_hand_over)
+
+
+async def health_round(
+    node: Node, peer: Peer, client: PeerClient, traffic: Traffic, run: Callable[[], Awaitable[SyncReport]]
+) -> SyncReport:
+    """One round with a peer, its outcome written to the peer table: its bytes and success, or the
+    penalty its fault deserves (`record_fault`), and in any case the clock its answers showed."""
+    before_in, before_out = traffic.received, traffic.sent
+    try:
+        report = await run()
     except DemociteError as exc:
         return await record_fault(node, peer, exc)
     finally:
