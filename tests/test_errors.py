@@ -99,29 +99,22 @@ async def test_a_refusal_is_msgpack_and_typed_as_the_peers(make_node) -> None:
     assert isinstance(exc.value, RemoteError) and exc.value.message.endswith("refused: a reconcile request is {m: bytes}")
 
 
-async def test_a_json_refusal_from_a_peer_on_the_previous_version_is_still_read() -> None:
+async def test_a_json_refusal_from_a_peer_on_the_previous_version_is_still_read(aiohttp_server) -> None:
     old = web.Application()
 
     async def refuse(request: web.Request) -> web.Response:
         return web.json_response({"error": {"code": "not_member", "message": "ask the members"}}, status=403)
 
     old.router.add_post("/fed/v1/heads", refuse)
-    runner = web.AppRunner(old)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
-    try:
-        async with aiohttp.ClientSession() as s:
-            with pytest.raises(FederationError) as exc:
-                await _client(url, s).heads()
-    finally:
-        await runner.cleanup()
+    url = str((await aiohttp_server(old)).make_url("")).rstrip("/")
+    async with aiohttp.ClientSession() as s:
+        with pytest.raises(FederationError) as exc:
+            await _client(url, s).heads()
     assert isinstance(exc.value, PeerRefused) and exc.value.peer_code == "not_member"
     assert exc.value.message.endswith("refused: ask the members")
 
 
-async def test_an_error_body_nested_too_deep_is_an_http_status_not_a_recursion_error() -> None:
+async def test_an_error_body_nested_too_deep_is_an_http_status_not_a_recursion_error(aiohttp_server) -> None:
     """A peer (or a node asked for its export) answering an error with 200 KB of brackets: json's
     parser would recurse past Python's limit; the refusal keeps the HTTP status instead."""
     import asyncio
@@ -135,18 +128,11 @@ async def test_an_error_body_nested_too_deep_is_an_http_status_not_a_recursion_e
 
     deep.router.add_post("/fed/v1/heads", refuse)
     deep.router.add_get("/api/audit/export", refuse)
-    runner = web.AppRunner(deep)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
-    try:
-        async with aiohttp.ClientSession() as s:
-            with pytest.raises(FederationError) as exc:
-                await _client(url, s).heads()
-        with pytest.raises(FederationError) as fetched:
-            await asyncio.to_thread(fetch_bundle, url + "/api/audit/export", None, 10.0)
-    finally:
-        await runner.cleanup()
+    url = str((await aiohttp_server(deep)).make_url("")).rstrip("/")
+    async with aiohttp.ClientSession() as s:
+        with pytest.raises(FederationError) as exc:
+            await _client(url, s).heads()
+    with pytest.raises(FederationError) as fetched:
+        await asyncio.to_thread(fetch_bundle, url + "/api/audit/export", None, 10.0)
     assert isinstance(exc.value, PeerRefused) and exc.value.message.endswith("refused: HTTP 403")
     assert fetched.value.message == "the node refused the export: HTTP 403"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 from federation.errors import FederationError
 from federation.network.keyrotation import rotate_key, stage_rotation
@@ -174,15 +175,7 @@ async def test_rotation_right_after_admission_reaches_the_members_by_itself(make
     m = await view(a.node)
     assert m.current(old) == new and old not in m.members
     # the fund created before the rotation counts B under its new key
-    status, r = await call_api(a, "POST", "/api/fund/request", {"fund": fid, "amount": 5_000, "purpose": "jumelage"})
-    assert status == 200, r
-    rid = r["id"]
-
-    async def b_holds_request() -> bool:
-        return await b.node.logs.record_by_id(bytes.fromhex(rid)) is not None
-
-    await wait_for(b_holds_request, 20, "A's grant request at B")
-    status, r = await call_api(b, "POST", "/api/fund/approve", {"request": rid})
+    rid, status, r = await _request_then_approve(a, b, fid)
     assert status == 200 and r["quorum"] == 2, r
     status, r = await call_api(a, "POST", "/api/fund/approve", {"request": rid})
     assert status == 200, r
@@ -207,15 +200,7 @@ async def test_grant_certificate_counts_an_approval_signed_before_a_rotation(mak
     assert status == 200, r
     fid = r["id"]
     assert (await call_api(a, "POST", "/api/fund/contribute", {"fund": fid, "amount": 10_000}))[0] == 200
-    status, r = await call_api(a, "POST", "/api/fund/request", {"fund": fid, "amount": 5_000, "purpose": "jumelage"})
-    assert status == 200, r
-    rid = r["id"]
-
-    async def b_holds_request() -> bool:
-        return await b.node.logs.record_by_id(bytes.fromhex(rid)) is not None
-
-    await wait_for(b_holds_request, 15, "the request at B")
-    status, r = await call_api(b, "POST", "/api/fund/approve", {"request": rid})
+    rid, status, r = await _request_then_approve(a, b, fid)
     assert status == 200, r
     old = b.node.public_key
     rc, out, err = await run_cli("key", "rotate", "--data", str(b.config.data_dir), "--json")
@@ -232,3 +217,17 @@ async def test_grant_certificate_counts_an_approval_signed_before_a_rotation(mak
     assert [item[2] for item in rotations] == [old]
     members = [bytes.fromhex(k) for k in cert["members"]]
     assert rules.verify_grant(items[0], items[1:], members, rotations) == 5_000  # from signatures alone
+
+
+async def _request_then_approve(a, b, fid: str) -> tuple[str, int, Any]:
+    """A asks the fund for a grant; once B holds the request, B approves it: (request id, status, answer)."""
+    status, r = await call_api(a, "POST", "/api/fund/request", {"fund": fid, "amount": 5_000, "purpose": "jumelage"})
+    assert status == 200, r
+    rid = r["id"]
+
+    async def b_holds_request() -> bool:
+        return await b.node.logs.record_by_id(bytes.fromhex(rid)) is not None
+
+    await wait_for(b_holds_request, 20, "A's grant request at B")
+    status, r = await call_api(b, "POST", "/api/fund/approve", {"request": rid})
+    return rid, status, r
