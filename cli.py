@@ -25,7 +25,7 @@ def cmd_init(args: argparse.Namespace) -> None:
     from node.bootstrap import init_node
 
     d = data_dir(args)
-    info = init_node(d, args.name, args.listen, getattr(args, "network", "") or "", args.public_url or "")
+    info = init_node(d, args.name, args.listen, getattr(args, "network", "") or "", args.public_url or "", args.web_listen or "")
     emit(args, info, lambda i: f"created node '{i['name']}' in {i['data']}\npublic key {i['public_key']}\nstart it with: democite run --data {i['data']}")
 
 
@@ -280,6 +280,8 @@ def _lifecycle(sub: Any) -> None:
     p.add_argument("--name", required=True, help='the territory\'s name, e.g. "Commune A"')
     p.add_argument("--listen", default="127.0.0.1:8701", help="HOST:PORT the peer API listens on (default 127.0.0.1:8701)")
     p.add_argument("--public-url", default="", help="URL peers should call, if not http://LISTEN")
+    p.add_argument("--web-listen", default="", metavar="HOST:PORT",
+                   help="serve the sign-in pages and the web interface here (needed to invite accounts); e.g. 127.0.0.1:8702")
 
     p = _cmd(sub, "run", cmd_run, "run the node in the foreground (SIGTERM or Ctrl-C stops it cleanly)", json_out=False)
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"], help="how much the node logs (default info)")
@@ -335,6 +337,7 @@ def _extensions() -> Sequence[Callable[[Any], None]]:
     from federation.commands import coop as coop_commands
     from federation.commands import evidence as evidence_commands
     from federation.commands import network as network_commands
+    from node.commands import account as account_commands
     from node.commands import backup as backup_commands
     from node.commands import completion as completion_commands
     from node.commands import das as das_commands
@@ -344,6 +347,7 @@ def _extensions() -> Sequence[Callable[[Any], None]]:
     return [
         network_commands.register,
         das_commands.register,
+        account_commands.register,
         pacte_commands.register,
         coop_commands.register,
         audit_commands.register,

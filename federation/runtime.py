@@ -35,9 +35,11 @@ from federation.peer.gossip import GOSSIP, Gossip
 from federation.peer.server import add_peer_routes, address_barred, address_proven, peer_guard
 from federation.peer.state import BUDGETS, NONCES, SESSION, SOCKETS, TRAFFIC, Budgets, Sockets, Traffic
 from node import keys
+from node.accounts.principal import Principal
+from node.accounts.service import AccountService
 from node.api import openapi
 from node.api import routes as core_routes
-from node.api.framework import ALLOWED_HOSTS, API_TOKEN, ERROR_CODE, NODE, Route, add_routes, error_response, guard
+from node.api.framework import ALLOWED_HOSTS, API_TOKEN, ERROR_CODE, NODE, TOKEN_LOOKUP, Route, add_routes, error_response, guard
 from node.audit import routes as audit_routes
 from node.config import NodeConfig
 from node.errors import NodeError, NodeErrorCode
@@ -56,11 +58,13 @@ OPS_PATHS = frozenset({"/metrics", "/healthz", "/readyz"})
 
 
 def admin_routes() -> list[Route]:
+    from node.accounts import routes as account_routes
     from node.das import routes as das_routes
     from node.pacte import routes as pacte_routes
 
     return [
         *core_routes.ROUTES,
+        *account_routes.ROUTES,
         *federation_admin.ROUTES,
         *network_admin.ROUTES,
         *das_routes.ROUTES,
@@ -132,6 +136,11 @@ def build_app(config: NodeConfig, genesis: Genesis, clock: Clock, token: str, go
         trusted=lambda addr: address_proven(app[BUDGETS], addr, clock()),
     )
     app[API_TOKEN] = token
+
+    async def account_token(sent: str) -> Principal | None:
+        return await AccountService(app[NODE]).principal_for_token(sent)
+
+    app[TOKEN_LOOKUP] = account_token
     app[ALLOWED_HOSTS] = tuple(config.api.allowed_hosts)
 
     async def resources(app: web.Application) -> AsyncIterator[None]:

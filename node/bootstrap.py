@@ -14,7 +14,7 @@ from node import files, keys
 from node.errors import ConfigError
 
 
-def init_node(data_dir: Path, name: str, listen: str, network: str = "", public_url: str = "") -> dict[str, Any]:
+def init_node(data_dir: Path, name: str, listen: str, network: str = "", public_url: str = "", web_listen: str = "") -> dict[str, Any]:
     if not name.strip():
         raise ConfigError("a node needs a name: --name \"Commune A\"")
     bad = config_mod.control_char(name)
@@ -23,11 +23,13 @@ def init_node(data_dir: Path, name: str, listen: str, network: str = "", public_
     config_mod.parse_hostport(listen, "--listen")
     if public_url and not public_url.startswith(("http://", "https://")):
         raise ConfigError("--public-url must start with http:// or https://")
+    if web_listen:
+        config_mod.parse_hostport(web_listen, "--web-listen")
     files.private_dir(data_dir)  # an existing folder at 0755 is tightened, not kept
     cfg_path = data_dir / config_mod.CONFIG_FILE
     if cfg_path.exists() or (data_dir / keys.KEY_FILE).exists():
         raise ConfigError(f"{data_dir} already holds a node; its key and config are never overwritten")
-    text = config_mod.render_toml(name.strip(), listen, network, public_url)
+    text = config_mod.render_toml(name.strip(), listen, network, public_url, web_listen)
     config_mod.from_mapping(data_dir, config_mod.parse_toml(text, "the new node.toml"))  # refuse to write a config we could not load
     fd = os.open(cfg_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
@@ -38,6 +40,7 @@ def init_node(data_dir: Path, name: str, listen: str, network: str = "", public_
         "data": str(data_dir),
         "name": name.strip(),
         "listen": listen,
+        "web_listen": web_listen,
         "public_key": identity.public_key.hex(),
     }
 

@@ -42,6 +42,11 @@ MIN_BACKUP_EVERY_HOURS = 1 / 60
 DEFAULT_BACKUP_KEEP = 7
 MAX_BACKUP_KEEP = 1000
 DEFAULT_BACKUP_FOLDER = "backups"
+DEFAULT_LANG = "fr"
+LANGS = ("fr", "en")
+DEFAULT_INVITATION_DAYS = 7
+DEFAULT_SESSION_IDLE_MINUTES = 30  # OWASP: 15-30 minutes for most applications
+DEFAULT_SESSION_HOURS = 12
 
 
 def parse_hostport(text: str, where: str) -> tuple[str, int]:
@@ -57,6 +62,7 @@ class NodeSection:
     listen: str = "127.0.0.1:8701"
     public_url: str = ""  # what peers are told to call; defaults to http://<listen>
     description: str = ""
+    lang: str = DEFAULT_LANG  # the territory's language: pages, documents and mail default to it
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +125,31 @@ class BackupSection:
 
 
 @dataclass(frozen=True, slots=True)
+class WebSection:
+    """The people's door: sign-in pages and the web interface (and /api/ for account tokens)."""
+
+    listen: str = ""  # HOST:PORT; empty: the node serves no web pages and cannot invite anyone
+    public_url: str = ""  # what invitations link to; defaults to http://<listen>. https: Secure cookies
+    invitation_days: int = DEFAULT_INVITATION_DAYS
+    session_idle_minutes: int = DEFAULT_SESSION_IDLE_MINUTES
+    session_hours: int = DEFAULT_SESSION_HOURS
+    allow_non_loopback: bool = True  # the web door is meant to be reached (through a reverse proxy)
+
+
+@dataclass(frozen=True, slots=True)
+class MailSection:
+    """Where invitations are sent by e-mail; no host: invitations are handed over by hand."""
+
+    host: str = ""
+    port: int = 25
+    sender: str = ""  # the From: address
+    starttls: bool = False
+    username: str = ""
+    password_file: str = ""  # a 0600 file holding the SMTP password on its first line
+    timeout_s: float = 20.0
+
+
+@dataclass(frozen=True, slots=True)
 class NodeConfig:
     data_dir: Path
     node: NodeSection = field(default_factory=NodeSection)
@@ -126,6 +157,8 @@ class NodeConfig:
     federation: FederationSection = field(default_factory=FederationSection)
     das: DasSection = field(default_factory=DasSection)
     backup: BackupSection = field(default_factory=BackupSection)
+    web: WebSection = field(default_factory=WebSection)
+    mail: MailSection = field(default_factory=MailSection)
 
     @property
     def listen(self) -> tuple[str, int]:
@@ -134,6 +167,17 @@ class NodeConfig:
     @property
     def api_listen(self) -> tuple[str, int]:
         return parse_hostport(self.api.listen, "api.listen")
+
+    @property
+    def web_listen(self) -> tuple[str, int] | None:
+        return parse_hostport(self.web.listen, "web.listen") if self.web.listen else None
+
+    @property
+    def web_url(self) -> str:
+        """The address people are given (invitations, mail); empty when no web door is configured."""
+        if not self.web.listen:
+            return ""
+        return (self.web.public_url or f"http://{self.web.listen}").rstrip("/")
 
     @property
     def public_url(self) -> str:
@@ -158,7 +202,10 @@ class NodeConfig:
         return p if p.is_absolute() else self.data_dir / p
 
 
-_SECTIONS = {"node": NodeSection, "api": ApiSection, "federation": FederationSection, "das": DasSection, "backup": BackupSection}
+_SECTIONS = {
+    "node": NodeSection, "api": ApiSection, "federation": FederationSection, "das": DasSection, "backup": BackupSection,
+    "web": WebSection, "mail": MailSection,
+}
 
 
 def _coerce(section: str, name: str, kind: Any, value: Any) -> Any:
@@ -232,7 +279,35 @@ def validate(cfg: NodeConfig) -> NodeConfig:
     if len(cfg.node.name) > 200:
         raise ConfigError("node.name is at most 200 characters")
     _validate_backup(cfg.backup)
+    _validate_web(cfg)
     return cfg
+
+
+def _validate_web(cfg: NodeConfig) -> None:
+    if cfg.node.lang not in LANGS:
+        raise ConfigError(f"node.lang '{cfg.node.lang[:20]}' is not one of {', '.join(LANGS)}")
+    w = cfg.web
+    if w.listen:
+        host, port = parse_hostport(w.listen, "web.listen")
+        if port == 0:
+            raise ConfigError("web.listen needs a fixed port: invitations and mails carry the address")
+        if port in (cfg.listen[1], cfg.api_listen[1]) and port != 0:
+            raise ConfigError(f"web.listen '{w.listen}' shares a port with node.listen or api.listen: give it its own")
+        if not w.allow_non_loopback and not is_loopback(host):
+            raise ConfigError(f"web.listen '{w.listen}' is not a loopback address and web.allow_non_loopback is false")
+    if w.public_url and not w.public_url.startswith(("http://", "https://")):
+        raise ConfigError("web.public_url starts with http:// or https://")
+    if not 1 <= w.invitation_days <= 90:
+        raise ConfigError("web.invitation_days must be between 1 and 90")
+    if not 5 <= w.session_idle_minutes <= 24 * 60:
+        raise ConfigError("web.session_idle_minutes must be between 5 and 1440")
+    if not 1 <= w.session_hours <= 24 * 7:
+        raise ConfigError("web.session_hours must be between 1 and 168")
+    m = cfg.mail
+    if m.host and not m.sender:
+        raise ConfigError("mail.host is set but mail.sender is not: name the From: address of invitations")
+    if not 1 <= m.port <= 65535:
+        raise ConfigError("mail.port must be between 1 and 65535")
 
 
 def _validate_backup(b: BackupSection) -> None:
@@ -293,7 +368,7 @@ def default_data_dir() -> Path:
     return Path(base) / "democite"
 
 
-def render_toml(name: str, listen: str, network: str = "", public_url: str = "") -> str:
+def render_toml(name: str, listen: str, network: str = "", public_url: str = "", web_listen: str = "") -> str:
     """The node.toml written by `democite init`: only the choices made, defaults left commented."""
     esc = name.replace("\\", "\\\\").replace('"', '\\"')
     lines = [
@@ -304,6 +379,8 @@ def render_toml(name: str, listen: str, network: str = "", public_url: str = "")
     ]
     if public_url:
         lines.append(f'public_url = "{public_url}"')
+    if web_listen:
+        lines += ["", "[web]", f'listen = "{web_listen}"']
     lines += ["", "[federation]"]
     if network:
         lines.append(f'network = "{network}"')

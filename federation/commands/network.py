@@ -36,12 +36,13 @@ def cmd_init_with_network(args: argparse.Namespace) -> None:
 
     network = _resolve_network(args.network) if args.network else ""
     d = data_dir(args)
-    info = init_node(d, args.name, args.listen, network, args.public_url or "")
+    info = init_node(d, args.name, args.listen, network, args.public_url or "", args.web_listen or "")
     if network:
         g = load_genesis(Path(network))
         info["network"] = {"name": g.name, "id": g.id.hex()}
     emit(args, info, lambda i: f"created node '{i['name']}' in {i['data']}\npublic key {i['public_key']}\n"
          + (f"network '{i['network']['name']}': ask its members to run `democite member endorse {i['public_key']} --unknown-key`\n" if network else "")
+         + (f"web pages on http://{i['web_listen']} (sign-in, invitations)\n" if i.get("web_listen") else "")
          + f"start it with: democite run --data {i['data']}")
 
 

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from federation.coop import evidence, fund, review, twinning
 from federation.coop.members import names, resolve
+from node.accounts.permissions import Action as A
 from node.api.framework import Route, declare_path, node_of
 from node.errors import Invalid, NotFound
 from node.ids import parse_id
@@ -64,16 +65,16 @@ REVIEW_ROUTES = [
           "Ask chosen peers (key, key prefix of 8+ hex, or name) to review one of this territory's records",
           body=(Field("target", str, max_len=64), Field("reviewers", list, items=str, max_len=32),
                 Field("framework", str, max_len=64), Field("message", str, required=False, max_len=2000),
-                Field("unknown_key", bool, required=False)), tag="cooperation"),
+                Field("unknown_key", bool, required=False)), tag="cooperation", action=A.COOP_ACT),
     Route("POST", "/api/review", _review_publish, "Publish a review of another territory's record",
           body=(Field("target", str, max_len=64), Field("framework", str, max_len=64), Field("scores", dict, max_len=32),
-                Field("verdict", str, max_len=32), Field("comments", str, required=False, max_len=4000)), tag="cooperation"),
+                Field("verdict", str, max_len=32), Field("comments", str, required=False, max_len=4000)), tag="cooperation", action=A.COOP_ACT),
     Route("POST", "/api/review/respond", _review_respond, "Answer a review of this territory",
-          body=(Field("review", str, max_len=64), Field("text", str, max_len=4000)), tag="cooperation"),
+          body=(Field("review", str, max_len=64), Field("text", str, max_len=4000)), tag="cooperation", action=A.COOP_ACT),
     Route("GET", "/api/review", _review_list, "Reviews received and given, averages per criterion per year, requests waiting",
-          query=(Field("about", str, required=False, max_len=200),), tag="cooperation"),
-    Route("GET", "/api/review/frameworks", _frameworks, "Review frameworks this node knows", tag="cooperation"),
-    Route("GET", "/api/review/frameworks/{id}", _one_framework, "One review framework", tag="cooperation"),
+          query=(Field("about", str, required=False, max_len=200),), tag="cooperation", action=A.COOP_READ),
+    Route("GET", "/api/review/frameworks", _frameworks, "Review frameworks this node knows", tag="cooperation", action=A.COOP_READ),
+    Route("GET", "/api/review/frameworks/{id}", _one_framework, "One review framework", tag="cooperation", action=A.COOP_READ),
 ]
 
 # -- twinning --------------------------------------------------------------------------------------
@@ -138,12 +139,12 @@ TWIN_ROUTES = [
             Field("until", str, max_len=10),
             Field("unknown_key", bool, required=False),
         ),
-        tag="cooperation",
+        tag="cooperation", action=A.COOP_ACT
     ),
     Route("GET", "/api/twin", _twin_list, "Twinnings this territory is part of (all=true: every one known)",
-          query=(Field("all", bool, required=False),), tag="cooperation"),
-    Route("GET", "/api/twin/inbox", _twin_inbox, "Proposals and closing reports waiting for this territory", tag="cooperation"),
-    Route("GET", "/api/twin/{id}", _twin_show, "One twinning: state, parties, milestones, hours, reports, history", tag="cooperation"),
+          query=(Field("all", bool, required=False),), tag="cooperation", action=A.COOP_READ),
+    Route("GET", "/api/twin/inbox", _twin_inbox, "Proposals and closing reports waiting for this territory", tag="cooperation", action=A.COOP_READ),
+    Route("GET", "/api/twin/{id}", _twin_show, "One twinning: state, parties, milestones, hours, reports, history", tag="cooperation", action=A.COOP_READ),
     Route(
         "POST",
         "/api/twin/{id}/{action}",
@@ -158,7 +159,7 @@ TWIN_ROUTES = [
             Field("period", str, required=False, max_len=32),
             Field("from_das", int, required=False, min=1),
         ),
-        tag="cooperation",
+        tag="cooperation", action=A.COOP_ACT
     ),
 ]
 
@@ -211,19 +212,19 @@ _AMOUNT = Field("amount", int, min=1, max=10**13)
 FUND_ROUTES = [
     Route("POST", "/api/fund", _fund_create, "Create a coresponsibility fund with its rules",
           body=(Field("name", str, max_len=200), Field("currency", str, required=False, max_len=3),
-                Field("expiry_days", int, required=False, min=1, max=3650)), tag="cooperation"),
-    Route("POST", "/api/fund/pledge", _fund_money, "Pledge a contribution (cents)", body=(_FUND, _AMOUNT), tag="cooperation"),
-    Route("POST", "/api/fund/contribute", _fund_money, "Confirm paying a contribution (cents)", body=(_FUND, _AMOUNT), tag="cooperation"),
+                Field("expiry_days", int, required=False, min=1, max=3650)), tag="cooperation", action=A.COOP_ACT),
+    Route("POST", "/api/fund/pledge", _fund_money, "Pledge a contribution (cents)", body=(_FUND, _AMOUNT), tag="cooperation", action=A.COOP_ACT),
+    Route("POST", "/api/fund/contribute", _fund_money, "Confirm paying a contribution (cents)", body=(_FUND, _AMOUNT), tag="cooperation", action=A.COOP_ACT),
     Route("POST", "/api/fund/request", _fund_request, "Request a grant (cents), often for a twinning",
-          body=(_FUND, _AMOUNT, Field("purpose", str, max_len=2000), Field("for", str, required=False, max_len=64)), tag="cooperation"),
+          body=(_FUND, _AMOUNT, Field("purpose", str, max_len=2000), Field("for", str, required=False, max_len=64)), tag="cooperation", action=A.COOP_ACT),
     Route("POST", "/api/fund/approve", _fund_approve, "Approve a grant request (stored durably before it is signed)",
-          body=(Field("request", str, max_len=64),), tag="cooperation"),
+          body=(Field("request", str, max_len=64),), tag="cooperation", action=A.COOP_ACT),
     Route("POST", "/api/fund/ack", _fund_ack, "The grantee acknowledges receiving a certified grant",
-          body=(Field("request", str, max_len=64),), tag="cooperation"),
+          body=(Field("request", str, max_len=64),), tag="cooperation", action=A.COOP_ACT),
     Route("GET", "/api/fund", _fund_status, "Fund figures per member and in total, grants, pending requests, equivocations",
-          query=(_FUND,), tag="cooperation"),
+          query=(_FUND,), tag="cooperation", action=A.COOP_READ),
     Route("GET", "/api/fund/grants/{id}/certificate", _fund_certificate, "A certified grant's signed records, verified",
-          tag="cooperation"),
+          tag="cooperation", action=A.COOP_READ),
 ]
 
 # -- fork evidence ---------------------------------------------------------------------------------
@@ -235,7 +236,7 @@ async def _evidence_publish(request: web.Request, body: dict[str, Any]) -> dict[
 
 EVIDENCE_ROUTES = [
     Route("POST", "/api/forks/evidence", _evidence_publish, "Publish an evidence.fork record for each fork proof held and not yet claimed",
-          tag="network"),
+          tag="network", action=A.COOP_ACT),
 ]
 
 # twinning and grant ids are record ids; a review framework's id is a name, a twinning action a

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from federation.coop.members import known_territories, names, resolve
 from federation.peer.gossip import GOSSIP
+from node.accounts.permissions import Action as A
 from node.api.framework import Route, node_of
 from node.errors import Conflict, Invalid
 from node.service import Node
@@ -141,15 +142,15 @@ async def rotate(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
 
 ROUTES = [
     Route("POST", "/api/keys/rotate", rotate, "Rotate this node's key: the old key signs key.rotate naming a new one",
-          tag="network"),
+          tag="network", action=A.NETWORK_ADMIN),
     Route("POST", "/api/members/endorse", endorse,
           "Endorse a candidate territory (publishes member.endorse once): key, key prefix (8+ hex) or name; "
           "a key this node never heard of needs unknown_key",
           body=(Field("key", str, max_len=200), Field("note", str, required=False, max_len=500),
-                Field("unknown_key", bool, required=False)), tag="network"),
+                Field("unknown_key", bool, required=False)), tag="network", action=A.NETWORK_ADMIN),
     Route("POST", "/api/members/remove", remove,
           "Ask for a member's removal (publishes member.remove once): key, key prefix (8+ hex) or name",
-          body=(Field("key", str, max_len=200), Field("reason", str, required=False, max_len=500)), tag="network"),
-    Route("GET", "/api/members", member_list, "Members, candidates, endorsements, frozen authors", tag="network"),
-    Route("GET", "/api/network", network_status, "The coordinator's view of every member", tag="network"),
+          body=(Field("key", str, max_len=200), Field("reason", str, required=False, max_len=500)), tag="network", action=A.NETWORK_ADMIN),
+    Route("GET", "/api/members", member_list, "Members, candidates, endorsements, frozen authors", tag="network", action=A.NETWORK_READ),
+    Route("GET", "/api/network", network_status, "The coordinator's view of every member", tag="network", action=A.NETWORK_READ),
 ]

@@ -9,6 +9,7 @@ from aiohttp import web
 from federation.errors import FederationError
 from federation.peer.peering import client_for, sync_round
 from federation.peer.state import SESSION, TRAFFIC
+from node.accounts.permissions import Action as A
 from node.api.framework import Route, node_of
 from node.errors import Conflict, Invalid, NotFound, Unavailable
 from protocol.schema import Field
@@ -88,16 +89,16 @@ ROUTES = [
         peer_add,
         "Add a peer by URL (its key is learnt from it)",
         body=(Field("url", str, max_len=300), Field("offline", bool, required=False)),
-        tag="federation",
+        tag="federation", action=A.NODE_ADMIN
     ),
-    Route("GET", "/api/peers", peer_list, "The peer table with health and score", tag="federation"),
+    Route("GET", "/api/peers", peer_list, "The peer table with health and score", tag="federation", action=A.NODE_READ),
     Route(
         "POST",
         "/api/peers/remove",
         peer_remove,
         "Remove a peer",
         body=(Field("url", str, max_len=300),),
-        tag="federation",
+        tag="federation", action=A.NODE_ADMIN
     ),
     Route(
         "POST",
@@ -105,6 +106,6 @@ ROUTES = [
         sync_now,
         "One sync round now, with every peer or one",
         body=(Field("url", str, required=False, max_len=300),),
-        tag="federation",
+        tag="federation", action=A.NODE_ADMIN
     ),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -14,6 +15,7 @@ from node import keys
 from node.errors import NodeError, NodeErrorCode, NotRunning
 
 API_FILE = Path("run") / "api.json"
+TOKEN_ENV = "DEMOCITE_TOKEN"
 _T = TypeVar("_T")
 
 
@@ -41,7 +43,8 @@ class ApiClient:
             self.base = str(info["url"]).rstrip("/")
         except (OSError, ValueError, KeyError):
             raise NotRunning(f"the node at {data_dir} is not running: start it with `democite run --data {data_dir}`") from None
-        self.token = keys.load_token(data_dir)
+        # an account's API token acts as that account (its role, its scope); else the owner's api.token
+        self.token = os.environ.get(TOKEN_ENV, "").strip() or keys.load_token(data_dir)
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None, query: dict[str, Any] | None = None) -> Any:
         with self._open(method, path, body, query) as resp:

@@ -20,6 +20,8 @@ from typing import Any
 
 from aiohttp import web
 
+from node.accounts.permissions import Action
+from node.accounts.principal import Principal, describe
 from node.errors import NodeErrorCode
 from node.service import Node
 from protocol.errors import DemociteError, ErrorCode
@@ -42,9 +44,10 @@ Handler = Callable[[web.Request, dict[str, Any]], Awaitable[Any]]
 MAX_JSON_DEPTH = 32  # a record body may nest 16 levels (protocol.encoding); the request adds a few
 URL_TEXT = 200  # a path or query text with no declared length: the whole request line stays under 8 KiB
 PATH_PARAMS = web.RequestKey("path_params", dict)
-# who acts: the holder of the API token is the node's owner until accounts come (issue #16)
-ACTOR = web.RequestKey("actor", str)
-OWNER = "owner"
+# who acts: the owner (api.token) or an account (its API token, or its web session on the web door)
+PRINCIPAL = web.RequestKey("principal", Principal)
+# how the admin API finds the account behind a token that is not the owner's (installed by the runtime)
+TOKEN_LOOKUP = web.AppKey("token_lookup", Callable[[str], Awaitable[Principal | None]])
 _PATH_VARS = re.compile(r"{(\w+)}")
 _INTEGER = re.compile(r"-?[0-9]+")
 _TRUE, _FALSE = frozenset({"1", "true", "yes"}), frozenset({"0", "false", "no"})
@@ -62,8 +65,12 @@ class Route:
     responses: dict[str, str] = field(default_factory=dict)
     path_fields: tuple[Field, ...] = ()  # typed path parameters; others are short text
     produces: tuple[str, ...] = ()  # media types of a 200 besides JSON (CSV, HTML, NDJSON, ...)
+    # what the route does, for the permission table (node/accounts/permissions.py): every route says
+    action: Action | None = None
 
     def __post_init__(self) -> None:
+        if self.action is None:
+            raise ValueError(f"{self.method} {self.path}: declare the action it performs (action=Action....)")
         unknown = {f.name for f in self.path_fields} - set(_PATH_VARS.findall(self.path))
         if unknown:
             raise ValueError(f"{self.method} {self.path}: no path parameter {sorted(unknown)}")
@@ -266,7 +273,14 @@ def _wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]
     query_fields = {f.name: f for f in route.query_params()}
     path_fields = route.path_params()
 
+    action = route.action
+    assert action is not None  # Route refuses to exist without one
+
     async def handler(request: web.Request) -> web.StreamResponse:
+        who = request.get(PRINCIPAL)
+        if who is None or not who.may(action):  # before the body is read: a refusal costs nothing
+            role = who.role if who is not None else "anonymous"
+            return error_response(N.FORBIDDEN, f"the role '{role}' may not {describe(action)} ({action}); ask the Engagement 21 office if you should")
         refused = _raw_url_problem(route, request)
         if refused is not None:
             return refused
@@ -319,7 +333,9 @@ def _operation_line(request: web.Request, status: int | str, ms: float) -> None:
     # the route's pattern, never the path or the query: both can hold a pseudonym
     resource = request.match_info.route.resource
     route = resource.canonical if resource is not None else "(unrouted)"
-    actor = request.get(ACTOR, "anonymous")
+    who = request.get(PRINCIPAL)
+    # the account's pseudonymous id and role, never its username
+    actor = f"{who.role}:{who.account_id}" if who is not None and who.account_id != who.role else (who.role if who else "anonymous")
     ops_log.info("actor=%s %s %s status=%s ms=%.1f", actor, request.method[:10], route, status, ms,
                  extra={"actor": actor, "method": request.method[:10], "route": route, "status": status, "duration_ms": round(ms, 1)})
 
@@ -329,17 +345,14 @@ async def _guard(request: web.Request, handler: Callable[[web.Request], Awaitabl
     host = _hostname(request.host or "")
     if host not in request.config_dict[ALLOWED_HOSTS]:
         return error_response(N.FORBIDDEN_HOST, f"Host '{host[:64]}' is not allowed: call the API on its loopback address")
-    if request.path not in TOKENLESS:
-        auth = request.headers.get("Authorization", "")
-        token = request.config_dict[API_TOKEN]
-        # aiohttp keeps a header's non-UTF-8 bytes as lone surrogates: surrogateescape gives them
-        # back, so such a token is compared (and wrong), not a UnicodeEncodeError
-        sent = auth[7:].strip().encode("utf-8", "surrogateescape")
-        if not auth.startswith("Bearer ") or not hmac.compare_digest(sent, token.encode()):
+    if request.path not in TOKENLESS and PRINCIPAL not in request:  # the web door may have put a session's
+        who = await _bearer(request)
+        if who is None:
             return error_response(
-                N.UNAUTHORIZED, "missing or wrong bearer token: send 'Authorization: Bearer <data>/api.token'"
+                N.UNAUTHORIZED,
+                "missing or wrong bearer token: send 'Authorization: Bearer <data>/api.token' (or your account's API token)",
             )
-        request[ACTOR] = OWNER
+        request[PRINCIPAL] = who
     try:
         return await handler(request)
     except web.HTTPException as exc:
@@ -358,6 +371,25 @@ async def _guard(request: web.Request, handler: Callable[[web.Request], Awaitabl
         route = request.match_info.route.resource.canonical if request.match_info.route.resource else "?"
         log.exception("internal error on %s %s", request.method, route)
         return error_response(N.STORAGE, "internal error; the node's log has the details")
+
+
+async def _bearer(request: web.Request) -> Principal | None:
+    auth = request.headers.get("Authorization", "")
+    if not auth.startswith("Bearer "):
+        return None
+    # aiohttp keeps a header's non-UTF-8 bytes as lone surrogates: surrogateescape gives them
+    # back, so such a token is compared (and wrong), not a UnicodeEncodeError
+    sent = auth[7:].strip()
+    owner = request.config_dict.get(API_TOKEN)
+    if owner is not None and hmac.compare_digest(sent.encode("utf-8", "surrogateescape"), owner.encode()):
+        return Principal.owner()
+    lookup = request.config_dict.get(TOKEN_LOOKUP)
+    return await lookup(sent) if lookup is not None else None
+
+
+def principal_of(request: web.Request) -> Principal:
+    """Who acts in this request (the guard has set it before any handler runs)."""
+    return request[PRINCIPAL]
 
 
 def _hostname(host: str) -> str:

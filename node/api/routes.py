@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from node.accounts.permissions import Action as A
 from node.api.framework import Route, node_of
 from node.errors import Invalid, NotFound
 from node.jsonview import record_json, to_json
@@ -26,6 +27,7 @@ async def status(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
         "name": node.config.node.name,
         "listen": node.config.node.listen,
         "public_url": node.config.public_url,
+        "web_url": node.config.web_url,
         "network": node.net_id.hex(),
         "log_size": head.size if head else 0,
         "records": sum(h.size for h in heads),
@@ -111,13 +113,13 @@ async def forks(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
 
 
 ROUTES = [
-    Route("GET", "/api/status", status, "This node's identity, log size, peers and forks"),
+    Route("GET", "/api/status", status, "This node's identity, log size, peers and forks", action=A.NODE_READ),
     Route(
         "POST",
         "/api/publish",
         publish,
         "Sign and append a record to this node's log",
-        body=(Field("kind", str, max_len=64), Field("body", dict, max_len=256)),
+        body=(Field("kind", str, max_len=64), Field("body", dict, max_len=256)), action=A.NODE_ADMIN
     ),
     Route(
         "GET",
@@ -129,15 +131,15 @@ ROUTES = [
             Field("kind", str, required=False),
             Field("limit", int, required=False),
             Field("offset", int, required=False),
-        ),
+        ), action=A.NODE_READ
     ),
-    Route("GET", "/api/records/{id}", record, "One record by id", path_fields=(Field("id", str, format="hex64"),)),
-    Route("GET", "/api/forks", forks, "Fork proofs held by this node"),
+    Route("GET", "/api/records/{id}", record, "One record by id", path_fields=(Field("id", str, format="hex64"),), action=A.NODE_READ),
+    Route("GET", "/api/forks", forks, "Fork proofs held by this node", action=A.NODE_READ),
     Route(
         "GET",
         "/api/proof/{id}",
         proof,
         "RFC 6962 inclusion proof of one record in a signed checkpoint of its log (verified before it is sent)",
-        query=(Field("checkpoint", str, required=False),),
+        query=(Field("checkpoint", str, required=False),), action=A.NODE_READ
     ),
 ]

@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from node.accounts.permissions import Action as A
 from node.api.framework import Route, node_of
 from node.errors import NotFound
 from node.genesis import genesis_for
@@ -90,6 +91,6 @@ ROUTES = [
         query=(Field("author", str, required=False, max_len=64),),
         tag="audit",
         responses={"200": "the bundle, application/vnd.democite.bundle"},
-        produces=(CONTENT_TYPE,),
+        produces=(CONTENT_TYPE,), action=A.AUDIT_EXPORT
     ),
 ]

@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from node.accounts.permissions import Action as A
 from node.api.framework import Route, declare_path, node_of
 from node.errors import Invalid
 from node.ids import parse_id
@@ -152,10 +153,10 @@ ROUTES = [
             Field("scope", str, required=False, max_len=400),
             Field("start_year", int, required=False, min=1900, max=9999),
         ),
-        tag=_T,
+        tag=_T, action=A.PACTE_MANAGE
     ),
-    Route("GET", "/api/pacte", list_pacts, "Pacts held by this node (own and replicated)", tag=_T),
-    Route("GET", "/api/pacte/{id}", show, "A pact's state: partners, task forces, indicators, commitments by state", tag=_T),
+    Route("GET", "/api/pacte", list_pacts, "Pacts held by this node (own and replicated)", tag=_T, action=A.PACTE_READ),
+    Route("GET", "/api/pacte/{id}", show, "A pact's state: partners, task forces, indicators, commitments by state", tag=_T, action=A.PACTE_READ),
     Route(
         "GET",
         "/api/pacte/{id}/history",
@@ -163,7 +164,7 @@ ROUTES = [
         "A pact's full history (every record), as JSON or CSV",
         query=(Field("format", str, required=False, choices=frozenset({"json", "csv"})),),
         tag=_T,
-        produces=("text/csv",),
+        produces=("text/csv",), action=A.PACTE_READ
     ),
     Route(
         "POST",
@@ -176,7 +177,7 @@ ROUTES = [
             Field("contact_role", str, required=False, max_len=200),
             Field("since", str, required=False, max_len=10, format="date"),
         ),
-        tag=_T,
+        tag=_T, action=A.PACTE_MANAGE
     ),
     Route(
         "POST",
@@ -190,7 +191,7 @@ ROUTES = [
             Field("members", list, required=False, items=str, max_len=256),
             Field("governance", str, required=False, max_len=4000),
         ),
-        tag=_T,
+        tag=_T, action=A.PACTE_MANAGE
     ),
     Route(
         "POST",
@@ -203,7 +204,7 @@ ROUTES = [
             Field("due", str, max_len=10, format="date"),
             Field("indicator", str, required=False, max_len=200),
         ),
-        tag=_T,
+        tag=_T, action=A.PACTE_MANAGE
     ),
     Route(
         "POST",
@@ -215,7 +216,7 @@ ROUTES = [
             Field("by", str, required=False, max_len=200),
             Field("note", str, required=False, max_len=1000),
         ),
-        tag=_T,
+        tag=_T, action=A.PACTE_COMMIT
     ),
     Route(
         "POST",
@@ -228,7 +229,7 @@ ROUTES = [
             Field("payroll_cents", int, required=False, min=0),
             Field("year", int, required=False, min=1900, max=9999),
         ),
-        tag=_T,
+        tag=_T, action=A.PACTE_MANAGE
     ),
     Route(
         "POST",
@@ -243,9 +244,9 @@ ROUTES = [
             Field("adjustments", str, required=False, max_len=8000),
             Field("publish", bool, required=False),
         ),
-        tag=_T,
+        tag=_T, action=A.PACTE_MANAGE
     ),
-    Route("POST", "/api/pacte/evaluations/{id}/publish", publish_evaluation, "Publish (freeze) a draft evaluation", tag=_T),
+    Route("POST", "/api/pacte/evaluations/{id}/publish", publish_evaluation, "Publish (freeze) a draft evaluation", tag=_T, action=A.PACTE_MANAGE),
     Route(
         "POST",
         "/api/pacte/{id}/certificates",
@@ -257,7 +258,7 @@ ROUTES = [
             Field("until", str, max_len=10, format="date"),
             Field("from", str, required=False, max_len=10, format="date"),
         ),
-        tag=_T,
+        tag=_T, action=A.PACTE_MANAGE
     ),
     Route(
         "POST",
@@ -265,7 +266,7 @@ ROUTES = [
         renew,
         "Renew a certificate with a new end date (the old one is marked renewed)",
         body=(Field("until", str, max_len=10, format="date"),),
-        tag=_T,
+        tag=_T, action=A.PACTE_MANAGE
     ),
     Route(
         "POST",
@@ -273,8 +274,8 @@ ROUTES = [
         revoke,
         "Revoke a certificate",
         body=(Field("reason", str, max_len=1000, min=1),),
-        tag=_T,
+        tag=_T, action=A.PACTE_MANAGE
     ),
-    Route("POST", "/api/pacte/rebuild", rebuild, "Rebuild the pact tables from the logs alone", tag=_T),
+    Route("POST", "/api/pacte/rebuild", rebuild, "Rebuild the pact tables from the logs alone", tag=_T, action=A.PACTE_MANAGE),
 ]
 ROUTES = declare_path(ROUTES, Field("id", str, format="hex64"))  # every {id} is a record id
