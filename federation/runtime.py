@@ -51,6 +51,7 @@ from protocol.httpsig import NonceWindow
 from protocol.network import Genesis
 
 log = logging.getLogger("democite.node")
+WEB_DOOR = web.AppKey("web_door", bool)  # set on the web door's application: its requests are counted as "web"
 RUN_DIR = "run"
 API_FILE = "api.json"
 # served on the admin socket only, beside /api/: Prometheus' scrape and the service manager's probes
@@ -96,7 +97,7 @@ async def measured(request: web.Request, handler: Callable[[web.Request], Awaita
     finally:
         resource = request.match_info.route.resource
         route = resource.canonical if resource is not None else "unmatched"
-        api = "admin" if _on_api_socket(request) else "peer"
+        api = "web" if request.app.get(WEB_DOOR) else "admin" if _on_api_socket(request) else "peer"
         request.app[METRICS].request(api, request.method, route, status, time.perf_counter() - started, code)
 
 
@@ -235,6 +236,7 @@ class RunningNode:
     api_url: str
     peer_url: str
     token: str
+    web_url: str = ""  # the web door's bound address ("" when web.listen is not set)
 
     @property
     def node(self) -> Node:
@@ -285,6 +287,7 @@ async def running_node(
     lock_fd = _lock(config.data_dir)
     socks: list[socket.socket] = []
     runner: web.AppRunner | None = None
+    runners: list[web.AppRunner] = []  # the web door's, stopped before the node's
     repeats = install_filter()
     try:
         host, port = config.listen
@@ -307,18 +310,42 @@ async def running_node(
         await web.SockSite(runner, api_sock).start()
         _write_api_file(config.data_dir, api_url)
         await GuardedSite(runner, peer_sock, app[CONNECTIONS]).start()
-        log.info("node %s listening on %s (admin API %s)", config.node.name, config.public_url, api_url)
-        yield RunningNode(app, config, api_url, f"http://{_url_host(host)}:{real_port}", token)
+        web_url = ""
+        if config.web_listen is not None:
+            web_runner, web_url = await _start_web_door(app, config, socks)
+            runners.append(web_runner)
+        log.info("node %s listening on %s (admin API %s%s)", config.node.name, config.public_url, api_url,
+                 f", web {config.web_url}" if web_url else "")
+        yield RunningNode(app, config, api_url, f"http://{_url_host(host)}:{real_port}", token, web_url)
     finally:
         try:
             (config.data_dir / RUN_DIR / API_FILE).unlink(missing_ok=True)
         finally:
+            for r in runners:
+                await r.cleanup()
             if runner is not None:
                 await runner.cleanup()
             for s in socks:
                 s.close()
             os.close(lock_fd)
             remove_filter(repeats)
+
+
+async def _start_web_door(app: web.Application, config: NodeConfig, socks: list[socket.socket]) -> tuple[web.AppRunner, str]:
+    """The people's door on web.listen: pages and /api/ for account tokens, on the node already open."""
+    from node.web.app import build_web_app
+
+    whost, wport = config.web_listen or ("127.0.0.1", 0)
+    sock = _bind(whost, wport)
+    socks.append(sock)
+    web_app = build_web_app(app[NODE], admin_routes(), middlewares=[measured])
+    web_app[METRICS] = app[METRICS]
+    web_app[WEB_DOOR] = True
+    web_app[SOCKETS] = app[SOCKETS]
+    runner = web.AppRunner(web_app, access_log=None, handle_signals=False, keepalive_timeout=config.federation.header_timeout_s)
+    await runner.setup()
+    await web.SockSite(runner, sock).start()
+    return runner, f"http://{_url_host(whost)}:{sock.getsockname()[1]}"
 
 
 def _url_host(host: str) -> str:

@@ -24,15 +24,21 @@ def normalized(password: str) -> bytes:
     return unicodedata.normalize("NFKC", password).encode("utf-8", "surrogateescape")
 
 
+TOO_SHORT = "The password needs at least 12 characters: a few words you will remember make a good one."
+TOO_LONG = "The password has more than 256 characters: choose a shorter one."
+DIFFERENT = "The two passwords differ: type the same one twice."
+MESSAGES = (TOO_SHORT, TOO_LONG, DIFFERENT)
+
+
 def check_new(password: str, confirm: str | None = None) -> None:
-    """A new password's problem, as the error a person reads (the field named, the rule given)."""
+    """A new password's problem, as the error a person reads (fixed text: pages translate it)."""
     length = len(unicodedata.normalize("NFKC", password))
     if length < MIN_LENGTH:
-        raise Invalid(f"field 'password': at least {MIN_LENGTH} characters (a few words make a good one)")
+        raise Invalid(TOO_SHORT)
     if length > MAX_LENGTH:
-        raise Invalid(f"field 'password': at most {MAX_LENGTH} characters")
+        raise Invalid(TOO_LONG)
     if confirm is not None and confirm != password:
-        raise Invalid("field 'confirm': the two passwords differ; type the same one twice")
+        raise Invalid(DIFFERENT)
 
 
 def hash_password(password: str) -> bytes:

@@ -24,7 +24,17 @@ from node.storage.accounts import AccountRow, InvitationRow
 
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{2,63}")
 DAY_MS = 86_400_000
-SIGN_IN_REFUSED = "wrong username or password"
+SIGN_IN_REFUSED = "Wrong username or password."
+# messages a page shows as they are (translated there): keep them fixed text, so the catalog has them
+INVITATION_UNKNOWN = "This invitation link is not known here: check it was copied whole, or ask for a new one."
+INVITATION_USED = "This invitation was already used: sign in, or ask the office for a new one."
+INVITATION_EXPIRED = "This invitation has expired: ask the office for a new one."
+USERNAME_RULE = "Username: 3 to 64 letters, digits, '.', '_', '-' or '@', starting with a letter or digit."
+USERNAME_TAKEN = "This username is taken: choose another."
+
+
+RUNTIME_MESSAGES = (SIGN_IN_REFUSED, INVITATION_UNKNOWN, INVITATION_USED, INVITATION_EXPIRED, USERNAME_RULE, USERNAME_TAKEN,
+                    *passwords.MESSAGES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,23 +128,23 @@ class AccountService:
         """The invitation behind a code, if it can still be used; otherwise why not."""
         row = await store.invitation(self.db, secrets.digest(code))
         if row is None:
-            raise NotFound("this invitation link is not known here: check it was copied whole, or ask for a new one")
+            raise NotFound(INVITATION_UNKNOWN)
         if row.used_at is not None:
-            raise Conflict("this invitation was already used: sign in, or ask the office for a new one")
+            raise Conflict(INVITATION_USED)
         if row.expires_at <= self.now():
-            raise Conflict("this invitation has expired: ask the office for a new one")
+            raise Conflict(INVITATION_EXPIRED)
         return row
 
     async def accept(self, code: str, username: str, password: str, confirm: str, lang: str | None) -> AccountRow:
         inv = await self.invitation(code)
         if inv.account_id is None and not USERNAME.fullmatch(username):
-            raise Invalid("field 'username': 3 to 64 letters, digits, '.', '_', '-' or '@', starting with a letter or digit")
+            raise Invalid(USERNAME_RULE)
         passwords.check_new(password, confirm)
         hashed = await asyncio.to_thread(passwords.hash_password, password)
         now = self.now()
         async with self.db.write() as w:
             if not await store.use_invitation(w, inv.code_hash, now):
-                raise Conflict("this invitation was already used: sign in, or ask the office for a new one")
+                raise Conflict(INVITATION_USED)
             if inv.account_id is not None:  # a reset: the same account, a new password, every session ended
                 await store.set_password(w, inv.account_id, hashed)
                 await store.end_sessions_of(w, inv.account_id, now)
@@ -142,7 +152,7 @@ class AccountService:
                 assert found is not None
                 return found
             if await store.account_by_username(w, username) is not None:
-                raise Conflict("field 'username': this username is taken; choose another")
+                raise Conflict(USERNAME_TAKEN)
             row = AccountRow(secrets.new_account_id(), username, hashed, inv.role, inv.person_id, inv.employer_id,
                              inv.projects, inv.org, lang, "active", now, None)
             await store.insert_account(w, row)
