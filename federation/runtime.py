@@ -299,6 +299,14 @@ async def running_node(
         ahost, aport = config.api_listen  # never the peer socket: the config refuses that
         api_sock = _bind(ahost, aport)
         socks.append(api_sock)
+        web_sock = None
+        if config.web_listen is not None:
+            whost, wport = config.web_listen
+            web_sock = _bind(whost, wport)
+            socks.append(web_sock)
+            if wport == 0:  # tests: the bound port goes into the config, so invitations carry it
+                bound = f"{_url_host(whost)}:{web_sock.getsockname()[1]}"
+                config = dataclasses.replace(config, web=dataclasses.replace(config.web, listen=bound))
         token = keys.load_token(config.data_dir)
         app = build_app(config, genesis, clock, token, gossip)
         app[SOCKETS].peer_port = real_port
@@ -311,8 +319,8 @@ async def running_node(
         _write_api_file(config.data_dir, api_url)
         await GuardedSite(runner, peer_sock, app[CONNECTIONS]).start()
         web_url = ""
-        if config.web_listen is not None:
-            web_runner, web_url = await _start_web_door(app, config, socks)
+        if web_sock is not None:
+            web_runner, web_url = await _start_web_door(app, config, web_sock)
             runners.append(web_runner)
         log.info("node %s listening on %s (admin API %s%s)", config.node.name, config.public_url, api_url,
                  f", web {config.web_url}" if web_url else "")
@@ -331,13 +339,11 @@ async def running_node(
             remove_filter(repeats)
 
 
-async def _start_web_door(app: web.Application, config: NodeConfig, socks: list[socket.socket]) -> tuple[web.AppRunner, str]:
+async def _start_web_door(app: web.Application, config: NodeConfig, sock: socket.socket) -> tuple[web.AppRunner, str]:
     """The people's door on web.listen: pages and /api/ for account tokens, on the node already open."""
     from node.web.app import build_web_app
 
-    whost, wport = config.web_listen or ("127.0.0.1", 0)
-    sock = _bind(whost, wport)
-    socks.append(sock)
+    whost = sock.getsockname()[0]
     web_app = build_web_app(app[NODE], admin_routes(), middlewares=[measured])
     web_app[METRICS] = app[METRICS]
     web_app[WEB_DOOR] = True

@@ -289,8 +289,8 @@ def _validate_web(cfg: NodeConfig) -> None:
     w = cfg.web
     if w.listen:
         host, port = parse_hostport(w.listen, "web.listen")
-        if port == 0:
-            raise ConfigError("web.listen needs a fixed port: invitations and mails carry the address")
+        if port == 0 and w.public_url:
+            raise ConfigError("web.listen port 0 (any free port) cannot go with web.public_url: give the port")
         if port in (cfg.listen[1], cfg.api_listen[1]) and port != 0:
             raise ConfigError(f"web.listen '{w.listen}' shares a port with node.listen or api.listen: give it its own")
         if not w.allow_non_loopback and not is_loopback(host):
