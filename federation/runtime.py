@@ -341,7 +341,7 @@ async def running_node(
 
 async def _start_web_door(app: web.Application, config: NodeConfig, sock: socket.socket) -> tuple[web.AppRunner, str]:
     """The people's door on web.listen: pages and /api/ for account tokens, on the node already open."""
-    from node.web.app import build_web_app
+    from federation.web.app import build_web_app
 
     whost = sock.getsockname()[0]
     web_app = build_web_app(app[NODE], admin_routes(), middlewares=[measured])

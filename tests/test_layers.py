@@ -138,6 +138,26 @@ def _is_routes_module(rel: str) -> bool:
 PEER_AND_RUNTIME = {"federation/peer/server.py", "federation/peer/proof.py", "federation/runtime.py", "node/api/framework.py"}
 
 
+# the web door: its pages are HTTP handlers by nature, declared as `Page`s (federation/web/pages.py)
+WEB_DOOR = "federation/web/"
+
+
+def test_only_the_runtime_mounts_the_web_door() -> None:
+    """The web door is the top floor beside cli.py: nothing below imports it but the runtime that
+    mounts it, and it reaches the node's state only through services (never node.storage)."""
+    bad = []
+    for _pkg, path in _files():
+        rel = _rel(path)
+        tree = ast.parse(path.read_text())
+        names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        if not rel.startswith(WEB_DOOR) and rel != "federation/runtime.py" and any(m.startswith("federation.web") for m in names):
+            bad.append(f"{rel} imports the web door")
+        if rel.startswith(WEB_DOOR) and any(m.startswith("node.storage") for m in names):
+            bad.append(f"{rel} imports node.storage: go through a service")
+    assert not bad, bad
+
+
 def _takes_a_request(fn: ast.AsyncFunctionDef | ast.FunctionDef) -> bool:
     args = [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]
     return any(a.annotation is not None and ast.unparse(a.annotation) in ("web.Request", "aiohttp.web.Request") for a in args)
@@ -156,7 +176,7 @@ def test_routes_and_handlers_live_in_routes_modules() -> None:
             targets = n.targets if isinstance(n, ast.Assign) else [n.target] if isinstance(n, ast.AnnAssign) else []
             if any(isinstance(t, ast.Name) and t.id == "ROUTES" for t in targets):
                 bad.append(f"{rel} defines ROUTES")
-        if rel in PEER_AND_RUNTIME:
+        if rel in PEER_AND_RUNTIME or rel.startswith(WEB_DOOR):
             continue
         bad += [f"{rel}:{n.lineno} {n.name} is an HTTP handler" for n in ast.walk(tree)
                 if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and _takes_a_request(n)]

@@ -19,8 +19,9 @@ from babel.messages.pofile import read_po, write_po
 from node.accounts.permissions import DESCRIPTIONS, Role
 from node.accounts.service import RUNTIME_MESSAGES
 
-ROOT = Path(__file__).resolve().parents[1]
-PO = ROOT / "locale" / "fr" / "LC_MESSAGES" / "democite.po"
+NODE = Path(__file__).resolve().parents[1]
+PO = NODE / "locale" / "fr" / "LC_MESSAGES" / "democite.po"
+SOURCES = (NODE, NODE.parent / "federation")  # pages live in federation/web, mails and documents in node/
 METHODS = [("**/templates/**.j2", "jinja2"), ("**.py", "python")]
 OPTIONS = {"**/templates/**.j2": {"extensions": "jinja2.ext.i18n"}}
 KEYWORDS = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2)}
@@ -28,16 +29,17 @@ KEYWORDS = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2)}
 
 def message_ids() -> list[str]:
     ids: list[str] = []
-    for _file, _line, msg, _comments, _ctx in extract_from_dir(str(ROOT), METHODS, OPTIONS, KEYWORDS):
-        for m in msg if isinstance(msg, tuple) else (msg,):
-            if m and m not in ids:
-                ids.append(m)
+    for root in SOURCES:
+        for _file, _line, msg, _comments, _ctx in extract_from_dir(str(root), METHODS, OPTIONS, KEYWORDS):
+            for m in msg if isinstance(msg, tuple) else (msg,):
+                if m and m not in ids:
+                    ids.append(m)
     ids += [f"role:{r}" for r in Role] + list(DESCRIPTIONS.values()) + list(RUNTIME_MESSAGES)
     return list(dict.fromkeys(ids))
 
 
 def missing(catalog: Catalog, ids: list[str]) -> list[str]:
-    return [i for i in ids if not (catalog.get(i) and catalog.get(i).string)]
+    return [i for i in ids if not ((m := catalog.get(i)) is not None and m.string)]
 
 
 def main() -> int:

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from federation.web.door import CSRF_COOKIE, cookie_name, set_cookie
+from federation.web.keys import SESSION, THROTTLE
+from federation.web.pages import Page
+from federation.web.templating import gettext, render, with_lang
 from node.accounts.permissions import Action
 from node.accounts.service import SIGN_IN_REFUSED, AccountService
 from node.accounts.sessions import Sessions
 from node.api.framework import node_of
 from node.errors import Conflict, Invalid, NotFound
-from node.web.door import CSRF_COOKIE, cookie_name, set_cookie
-from node.web.keys import SESSION, THROTTLE
-from node.web.pages import Page
-from node.web.templating import gettext, render, with_lang
 
 A = Action
 

@@ -9,18 +9,18 @@ import jinja2
 from aiohttp import web
 from babel.dates import format_datetime
 
+from federation.web.keys import ANON_CSRF, LANG, SESSION, TEMPLATES, TRANSLATOR
 from node.i18n import Translator
-from node.web.keys import ANON_CSRF, LANG, SESSION, TEMPLATES, TRANSLATOR
 
 
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("node.web", "templates"),
+        loader=jinja2.PackageLoader("federation.web", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],
     )
-    env.install_null_translations(newstyle=True)  # real ones come with each render, in the context
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]  # real ones come with each render
     return env
 
 

@@ -13,13 +13,13 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from federation.web.keys import ANON_CSRF, LANG, SECURE, SESSION, TRANSLATOR
+from federation.web.pages import Page
+from federation.web.templating import gettext, render, with_lang
 from node.accounts import secrets
 from node.accounts.principal import describe
 from node.accounts.sessions import Sessions
 from node.api.framework import ADMIN_STATUS, PRINCIPAL, guard, node_of
-from node.web.keys import ANON_CSRF, LANG, SECURE, SESSION, TRANSLATOR
-from node.web.pages import Page
-from node.web.templating import gettext, render, with_lang
 from protocol.errors import DemociteError
 
 log = logging.getLogger("democite.web")

@@ -10,16 +10,16 @@ from typing import Any
 
 from aiohttp import web
 
+from federation.web import auth_pages
+from federation.web.door import add_pages, web_door
+from federation.web.keys import SECURE, TEMPLATES, THROTTLE, TRANSLATOR
+from federation.web.templating import environment
 from node.accounts.principal import Principal
 from node.accounts.service import AccountService
 from node.accounts.throttle import Throttle
 from node.api.framework import ALLOWED_HOSTS, NODE, TOKEN_LOOKUP, Route, add_routes
 from node.i18n import Translator
 from node.service import Node
-from node.web import auth_pages
-from node.web.door import add_pages, web_door
-from node.web.keys import SECURE, TEMPLATES, THROTTLE, TRANSLATOR
-from node.web.templating import environment
 
 STATIC = Path(__file__).parent / "static"
 MAX_FORM_BYTES = 1024 * 1024
