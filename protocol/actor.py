@@ -35,7 +35,7 @@ def actor_problem(value: Any) -> str | None:
 
 
 def actor_field() -> Field:
-    return Field("actor", dict, required=False, max_len=2, check=actor_problem)
+    return Field("actor", dict, required=False, check=actor_problem)
 
 
 def actor_of(body: Mapping[str, Any]) -> tuple[str, str] | None:
