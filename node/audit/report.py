@@ -145,21 +145,23 @@ def _areas(derived: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, An
         "credited": "hidden (fewer than k)" if s["credited_cents"] is None else f"{format_cents(s['credited_cents'])} {s['currency']}",
         "categories": ", ".join(s["categories"]) or "—", "replaced": s["replaced"],
     } for s in derived.get("das", [])]
-    consents = [_consent(who(c["author"]), ACT_LABELS.get(c["act"], c["act"]), c) for c in derived.get("consents", [])]
-    consents += [_consent(who(s["author"]), f"DAS {c['act']}", c, f" ({s['period']}, as published)")
+    consents = [_consent(who(c["author"]), ACT_LABELS.get(c["act"], c["act"]), c, c["act"] in ACT_LABELS)
+                for c in derived.get("consents", [])]
+    consents += [_consent(who(s["author"]), f"DAS {c['act']} ({s['period']}, as published)", c, True)
                  for s in derived.get("das", []) if not s.get("replaced") for c in s.get("consents") or []]
     return {"funds": funds, "twinnings": twinnings, "pacts": pacts, "das": das, "consents": consents}
 
 
-def _consent(territory: str, label: str, c: Mapping[str, Any], suffix: str = "") -> dict[str, Any]:
-    """One line of consents: how many acts, by how many distinct accounts; a flag when one account gave them all."""
+def _consent(territory: str, label: str, c: Mapping[str, Any], consent: bool) -> dict[str, Any]:
+    """One line: how many acts, by how many distinct accounts; for a consent each party gives for
+    itself, a flag when one account gave them all."""
     n, accounts = c["acts"], c["accounts"]
     note = ""
     if accounts is None:
         note = "signed before acts named their account"
-    elif n > 1 and accounts == 1 and c["role"] != "owner":
+    elif consent and n > 1 and accounts == 1:
         note = "all by one account"
-    return {"territory": territory, "act": label + suffix, "role": c["role"], "acts": n,
+    return {"territory": territory, "act": label, "role": c["role"], "acts": n,
             "accounts": "unknown" if accounts is None else accounts, "note": note}
 
 
