@@ -19,7 +19,7 @@ ACTS = {k for k in KINDS if k.startswith(("pacte.", "review", "twin.", "fund.", 
 
 
 def test_roles_are_the_permission_tables_roles() -> None:
-    assert ROLES == {str(r) for r in Role}
+    assert {str(r) for r in Role} == ROLES
 
 
 def test_every_act_kind_takes_an_optional_actor() -> None:
