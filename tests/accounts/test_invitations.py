@@ -41,7 +41,7 @@ async def test_account_token_acts_within_its_role(make_node: Any) -> None:
     status, body = await call_api(rn, "GET", "/api/status", token=acct.token)
     assert status == 200
     status, body = await call_api(rn, "POST", "/api/das/employers", {"name": "acme", "kind": "private"}, token=acct.token)
-    assert status == 403 and body["error"]["code"] == "forbidden"
+    assert status == 403 and body["error"]["code"] == "not_permitted"
     status, body = await call_api(rn, "GET", "/api/das/employers", token=acct.token)
     assert status == 403
 
