@@ -222,6 +222,10 @@ class AccountService:
             raise NotFound("no account with this username (see `democite account list`)")
         return a
 
+    async def counts(self) -> list[tuple[str, str, int]]:
+        """(role, state, number of accounts), for the metrics."""
+        return await store.account_counts(self.db)
+
     async def list(self) -> list[dict[str, Any]]:
         return [account_json(a) for a in await store.accounts(self.db)]
 

@@ -336,9 +336,10 @@ def _operation_line(request: web.Request, status: int | str, ms: float) -> None:
     route = resource.canonical if resource is not None else "(unrouted)"
     who = request.get(PRINCIPAL)
     # the account's pseudonymous id and role, never its username
-    actor = f"{who.role}:{who.account_id}" if who is not None and who.account_id != who.role else (who.role if who else "anonymous")
+    account, role = (who.account_id, str(who.role)) if who is not None else ("anonymous", "")
+    actor = account if account == role or not role else f"{role}:{account}"
     ops_log.info("actor=%s %s %s status=%s ms=%.1f", actor, request.method[:10], route, status, ms,
-                 extra={"actor": actor, "method": request.method[:10], "route": route, "status": status, "duration_ms": round(ms, 1)})
+                 extra={"actor": account, "role": role, "method": request.method[:10], "route": route, "status": status, "duration_ms": round(ms, 1)})
 
 
 async def _guard(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
