@@ -21,10 +21,10 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from federation.peer.peering import GRAYLIST_SCORE
-from node.accounts.service import AccountService
-from node.accounts.sessions import Sessions
 from federation.peer.state import Traffic
 from federation.peer.sync import SyncReport
+from node.accounts.service import AccountService
+from node.accounts.sessions import Sessions
 from node.service import Node
 
 # requests are mostly milliseconds; a sync or an export may take seconds
