@@ -102,6 +102,15 @@ async def accounts_of_person(q: Query, person_id: int) -> list[AccountRow]:
     return await fetch_rows(q, AccountRow, "FROM accounts WHERE person_id = ? ORDER BY created_at", (person_id,))
 
 
+async def scope_names(q: Query) -> tuple[dict[int, str], dict[int, str]]:
+    """How the office names what accounts act for: persons by pseudonym (or local id), employers by name."""
+    persons = await q.fetchall(
+        "SELECT p.id, COALESCE(p.pseudonym, p.local_id) FROM das_persons p WHERE p.id IN (SELECT person_id FROM accounts)"
+    )
+    employers = await q.fetchall("SELECT e.id, e.name FROM das_employers e WHERE e.id IN (SELECT employer_id FROM accounts)")
+    return {int(r[0]): str(r[1]) for r in persons}, {int(r[0]): str(r[1]) for r in employers}
+
+
 async def account_counts(q: Query) -> list[tuple[str, str, int]]:
     rows = await q.fetchall("SELECT role, state, COUNT(*) FROM accounts GROUP BY role, state ORDER BY role, state")
     return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
