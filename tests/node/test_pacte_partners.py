@@ -53,13 +53,13 @@ async def test_a_partner_accepts_and_reports_only_its_own_commitments(make_node:
     # another organisation's partner: 403, nothing published
     size = len(await _records(rn, "pacte.transition"))
     s, r = await call_api(rn, "POST", transition, {"to": "met"}, token=other.token)
-    assert s == 403 and "not yours" in r["error"]["message"], r
+    assert s == 403 and r["error"]["code"] == "forbidden" and "not yours" in r["error"]["message"], r  # the scope
     s, r = await call_api(rn, "POST", f"/api/pacte/commitments/{ids['ener']}/transition", {"to": "accepted"}, token=partner.token)
     assert s == 403, r
     assert len(await _records(rn, "pacte.transition")) == size
     # a partner manages nothing else of the pact (the permission table: pacte.manage)
     s, r = await call_api(rn, "POST", f"/api/pacte/{ids['p']}/partners", {"org": "Intrus", "kind": "company"}, token=partner.token)
-    assert s == 403, r
+    assert s == 403 and r["error"]["code"] == "not_permitted", r
     # free-text attribution is gone: a clear refusal naming the field and the fix
     s, r = await call_api(rn, "POST", transition, {"to": "met", "by": "Biocoop"}, token=partner.token)
     assert s == 400 and "field 'by'" in r["error"]["message"] and "partner account" in r["error"]["message"], r
