@@ -4,6 +4,7 @@ never a username."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -85,6 +86,17 @@ async def test_a_partner_accepts_and_reports_only_its_own_commitments(make_node:
     met = shown["commitments"]["met"][0]
     assert [(t["to"], t["by"], t["actor"]["role"]) for t in met["transitions"]] == [
         ("accepted", "partner", "partner"), ("in_progress", "partner", "partner"), ("met", "office", "office")]
+
+    # an evaluator's audit of the node counts the acceptances and the distinct accounts behind them
+    evaluator = await make_account(rn, "evaluator", "zq-evaluator-fanny")
+    rc, out, err = await run_cli("audit", rn.api_url + "/api/audit/export", "--token", evaluator.token, "--json")
+    assert rc == 0, err
+    rows = {(c["act"], c["role"]): (c["acts"], c["accounts"]) for c in json.loads(out)["derived"]["consents"]}
+    assert rows["pacte.commitment.accepted", "partner"] == (2, 2)
+    assert rows["pacte.commitment.in_progress", "partner"] == (1, 1)
+    assert rows["pacte.commitment.met", "office"] == (1, 1) and rows["pacte.commitment.withdrawn", "owner"] == (1, 1)
+    assert rows["pacte.commitment", "office"] == (2, 1)
+    assert "zq-" not in out  # usernames are in no signed byte, so in no report
 
 
 async def test_every_pacte_record_names_its_actor(make_node: Any) -> None:
