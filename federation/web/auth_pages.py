@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from federation.web.door import CSRF_COOKIE, cookie_name, set_cookie
+from federation.web.door import CSRF_COOKIE, cookie_name, drop_cookie, set_cookie
 from federation.web.keys import SESSION, THROTTLE
 from federation.web.pages import Page
 from federation.web.templating import gettext, render, with_lang
@@ -93,7 +93,7 @@ async def _signed_in(request: web.Request, account_id: str, target: str) -> web.
     sid, _session = await sessions.start(account_id, request.headers.get("User-Agent", ""))
     response = web.HTTPSeeOther(with_lang(request, target))
     set_cookie(request, response, cookie_name(request), sid)
-    response.del_cookie(CSRF_COOKIE, path="/")
+    drop_cookie(request, response, CSRF_COOKIE)
     raise response
 
 
@@ -102,7 +102,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     if session is not None:
         await Sessions(node_of(request)).end(session.id_hash)
     response = web.HTTPSeeOther(with_lang(request, "/login"))
-    response.del_cookie(cookie_name(request), path="/")
+    drop_cookie(request, response)
     raise response
 
 
@@ -123,7 +123,7 @@ async def session_revoke(request: web.Request) -> web.StreamResponse:
     await Sessions(node_of(request)).revoke(s.principal.account_id, which)
     if which == s.handle:
         response = web.HTTPSeeOther(with_lang(request, "/login"))
-        response.del_cookie(cookie_name(request), path="/")
+        drop_cookie(request, response)
         raise response
     raise web.HTTPSeeOther(with_lang(request, "/account/sessions"))
 
