@@ -64,8 +64,9 @@ async def web_door(request: web.Request, handler: Handler) -> web.StreamResponse
         response = render(request, "message.html.j2", status=exc.status, title=_("Not found") if exc.status == 404 else exc.reason,
                           message=_("There is no page at this address.") if exc.status == 404 else exc.reason)
     except DemociteError as exc:
-        response = render(request, "message.html.j2", status=ADMIN_STATUS.get(exc.code, 400), title=gettext(request)("Refused"),
-                          message=exc.message)
+        _ = gettext(request)  # fixed messages are in the catalog; others show as they are
+        response = render(request, "message.html.j2", status=ADMIN_STATUS.get(exc.code, 400), title=_("Refused"),
+                          message=_(exc.message))
     except Exception:
         route = request.match_info.route.resource.canonical if request.match_info.route.resource else "?"
         log.exception("internal error on web page %s", route)

@@ -46,7 +46,7 @@ PASSKEY_EXPIRED = N_("The passkey request expired: try again.")
 LABEL_RULE = N_("Name the passkey in 1 to 60 characters (e.g. the device it is on).")
 TOO_MANY = N_("This account has 10 passkeys: remove one first.")
 ALREADY = N_("This passkey is already registered.")
-MESSAGES = (NO_RP, PASSKEY_REFUSED, PASSKEY_EXPIRED, LABEL_RULE, TOO_MANY, ALREADY)
+NO_SUCH_PASSKEY = N_("No such passkey of yours (it may have been removed already).")
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,4 +197,4 @@ class Passkeys:
             raw = b""
         async with self.db.write() as w:
             if not await store.delete_passkey(w, account_id, raw):
-                raise NotFound("no such passkey of yours (it may have been removed already)")
+                raise NotFound(NO_SUCH_PASSKEY)
