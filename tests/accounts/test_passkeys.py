@@ -10,7 +10,7 @@ from typing import Any
 
 from federation.runtime import RunningNode
 from tests.accounts.conftest import Browser, ClockedNode, free_port
-from tests.accounts_util import csrf_of, invite, page, web_client
+from tests.accounts_util import accept_invitation, csrf_of, invite, page, web_client
 from tests.conftest import call_api
 
 PASSPHRASE = "correct horse battery staple"
@@ -96,3 +96,47 @@ async def test_no_passkey_button_on_an_ip_address(clocked_node: ClockedNode) -> 
         assert status == 200 and "Sign in with a passkey" not in html
         async with c.post(rn.web_url + "/login/passkey/options?lang=en", data={"csrf": csrf_of(html)}) as r:
             assert r.status == 409 and "not an IP address" in (await r.json())["error"]
+
+
+async def test_passkey_exchanges_refuse_forged_stale_and_foreign_answers(clocked_node: ClockedNode) -> None:
+    port = free_port()
+    rn, clock = await clocked_node(web={"listen": f"127.0.0.1:{port}", "public_url": f"http://localhost:{port}"})
+    web_url = f"http://127.0.0.1:{port}"  # the same door; aiohttp's cookie jar keeps no cookie of "localhost"
+    async with web_client() as rene, web_client() as rose:
+        for client, name in ((rene, "rene"), (rose, "rose")):
+            link = (await invite(rn, "resident")).replace("localhost", "127.0.0.1")
+            assert (await accept_invitation(client, link, name)).status == 303
+        _, html = await page(rene, web_url + "/account/passkeys?lang=en")
+        assert "Add a passkey" in html and 'src="/static/passkeys.js"' in html
+        async with rene.post(web_url + "/account/passkeys/options", data={}) as r:
+            assert r.status == 403  # no CSRF token: no challenge
+        async with rene.post(web_url + "/account/passkeys/options", data={"csrf": csrf_of(html)}) as r:
+            got = await r.json()
+            assert r.status == 200 and got["options"]["rp"]["id"] == "localhost"
+            assert got["options"]["authenticatorSelection"]["userVerification"] == "required"
+        # rose cannot answer rene's challenge, and it is spent once tried
+        _, rose_html = await page(rose, web_url + "/account/passkeys?lang=en")
+        form = {"csrf": csrf_of(rose_html), "handle": got["handle"], "label": "x", "credential": '{"rawId": "AA"}'}
+        async with rose.post(web_url + "/account/passkeys?lang=en", data=form) as r:
+            assert r.status == 409 and (await r.json())["error"] == "The passkey request expired: try again."
+        async with rene.post(web_url + "/account/passkeys/options", data={"csrf": csrf_of(html)}) as r:
+            handle = (await r.json())["handle"]
+        form = {"csrf": csrf_of(html), "handle": handle, "label": "laptop", "credential": "not json"}
+        async with rene.post(web_url + "/account/passkeys?lang=en", data=form) as r:
+            assert r.status == 400 and "not accepted" in (await r.json())["error"]
+        async with rene.post(web_url + "/account/passkeys/options", data={"csrf": csrf_of(html)}) as r:
+            handle = (await r.json())["handle"]
+        clock.advance(minutes=6)  # challenges live 5 minutes
+        form = {"csrf": csrf_of(html), "handle": handle, "label": "laptop", "credential": '{"rawId": "AA"}'}
+        async with rene.post(web_url + "/account/passkeys", data=form) as r:
+            assert r.status == 409 and "a expiré" in (await r.json())["error"]  # French by default
+    async with web_client() as visitor:
+        _, login = await page(visitor, web_url + "/login?lang=en")
+        assert "Sign in with a passkey" in login
+        async with visitor.post(web_url + "/login/passkey/options", data={"csrf": csrf_of(login)}) as r:
+            handle = (await r.json())["handle"]
+        form = {"csrf": csrf_of(login), "handle": handle, "credential": '{"rawId": "AAAA", "id": "AAAA", "response": {}}'}
+        async with visitor.post(web_url + "/login/passkey?lang=en", data=form) as r:
+            assert r.status == 401 and (await r.json())["error"].startswith("This passkey was not accepted")
+            assert not [c for c in visitor.cookie_jar if c.key == "democite_session"]
+    assert all(a["last_sign_in"] is None for a in (await call_api(rn, "GET", "/api/accounts"))[1]["accounts"])
