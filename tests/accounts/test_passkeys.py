@@ -59,6 +59,13 @@ def _register_then_sign_in(ctx: Any, url: str, web_url: str, clone: Callable[[],
     page.wait_for_url("**/login**")
     clone()  # the node has seen a higher counter than this authenticator's: as if a copy had been used
     out["cloned"] = _sign_in_with_passkey(page, web_url)
+    page.get_by_label("Username").fill("marie")
+    page.get_by_label("Password", exact=True).fill(PASSPHRASE)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.goto(web_url + "/account/passkeys?lang=en")
+    page.get_by_role("button", name="Remove").click()
+    page.wait_for_load_state()
+    out["after_removal"] = page.locator("main").inner_text()
     return out
 
 
@@ -85,6 +92,7 @@ async def test_a_passkey_is_added_then_signs_in(clocked_node: ClockedNode, brows
     assert seen["second"] == (web_url + "/?lang=en", ""), seen  # the counter moved on: a second sign-in works
     cloned_url, cloned_alert = seen["cloned"]
     assert "/login" in cloned_url and cloned_alert == "This passkey was not accepted: try again, or sign in with your password."
+    assert "No passkey yet." in seen["after_removal"] and "my laptop" not in seen["after_removal"]
     _status, body = await call_api(rn, "GET", "/api/accounts")
     assert body["accounts"][0]["last_sign_in"] is not None
 
