@@ -10,10 +10,11 @@ from typing import Any
 
 from aiohttp import web
 
-from federation.web import auth_pages
+from federation.web import auth_pages, passkey_pages
 from federation.web.door import add_pages, web_door
-from federation.web.keys import SECURE, TEMPLATES, THROTTLE, TRANSLATOR
+from federation.web.keys import CHALLENGES, SECURE, TEMPLATES, THROTTLE, TRANSLATOR
 from federation.web.templating import environment
+from node.accounts.passkeys import Challenges
 from node.accounts.principal import Principal
 from node.accounts.service import AccountService
 from node.accounts.throttle import Throttle
@@ -31,6 +32,7 @@ def build_web_app(node: Node, api_routes: Sequence[Route], middlewares: Sequence
     app[TRANSLATOR] = Translator.load(node.config.node.lang)
     app[TEMPLATES] = environment()
     app[THROTTLE] = Throttle()
+    app[CHALLENGES] = Challenges()
     app[SECURE] = node.config.web_url.startswith("https://")
     public_host = urllib.parse.urlsplit(node.config.web_url).hostname or ""
     app[ALLOWED_HOSTS] = tuple({*node.config.api.allowed_hosts, public_host, node.config.web.listen.rsplit(":", 1)[0]})
@@ -41,5 +43,6 @@ def build_web_app(node: Node, api_routes: Sequence[Route], middlewares: Sequence
     app[TOKEN_LOOKUP] = account_token  # no API_TOKEN here: the owner's token stays on the admin socket
     add_routes(app, api_routes)
     add_pages(app, auth_pages.PAGES)
+    add_pages(app, passkey_pages.PAGES)
     app.router.add_static("/static/", STATIC, append_version=False)
     return app

@@ -3,12 +3,15 @@ and one's own account: sessions (seen and ended), API tokens for scripts, the la
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
-from federation.web.door import CSRF_COOKIE, cookie_name, set_cookie
+from federation.web.door import CSRF_COOKIE, cookie_name, drop_cookie, set_cookie
 from federation.web.keys import SESSION, THROTTLE
 from federation.web.pages import Page
 from federation.web.templating import gettext, render, with_lang
+from node.accounts.passkeys import RelyingParty
 from node.accounts.permissions import Action
 from node.accounts.service import SIGN_IN_REFUSED, AccountService
 from node.accounts.sessions import Sessions
@@ -57,10 +60,16 @@ async def invite_submit(request: web.Request) -> web.StreamResponse:
 
 async def login_form(request: web.Request) -> web.StreamResponse:
     # shown even to someone signed in: signing in again as someone else (a shared computer) is allowed
-    return render(request, "login.html.j2", error=None, username="", next=request.query.get("next", ""))
+    return login_page(request, 200, error=None, username="", next=request.query.get("next", ""))
 
 
-def _safe_next(target: str) -> str:
+def login_page(request: web.Request, status: int, **ctx: Any) -> web.StreamResponse:
+    # the passkey button only where passkeys can work: a web address that is a name, not an IP address
+    ready = RelyingParty.of(node_of(request).config.web_url, "") is not None
+    return render(request, "login.html.j2", status=status, passkeys=ready, **ctx)
+
+
+def safe_next(target: str) -> str:
     # only a path of this site: never //elsewhere or a scheme
     return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
 
@@ -68,32 +77,37 @@ def _safe_next(target: str) -> str:
 async def login_submit(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     username, password = str(form.get("username", "")).strip()[:64], str(form.get("password", ""))
-    target = _safe_next(str(form.get("next", "")) or "/")
+    target = safe_next(str(form.get("next", "")) or "/")
     _ = gettext(request)
     throttle, now = request.app[THROTTLE], node_of(request).clock()
     wait = throttle.blocked(username, _remote(request), now)
     if wait:
         minutes = max(1, -(-wait // 60_000))
-        return render(request, "login.html.j2", status=429, username=username, next=target,
+        return login_page(request, 429, username=username, next=target,
                       error=_("Too many failed attempts. Wait {minutes} minutes, or ask the office to reset your password.")
                       .format(minutes=minutes))
     account = await AccountService(node_of(request)).check_password(username, password)
     if account is None:
         throttle.failed(username, _remote(request), now)
-        return render(request, "login.html.j2", status=401, username=username, next=target, error=_(SIGN_IN_REFUSED))
+        return login_page(request, 401, username=username, next=target, error=_(SIGN_IN_REFUSED))
     throttle.succeeded(username)
     return await _signed_in(request, account.id, target)
 
 
-async def _signed_in(request: web.Request, account_id: str, target: str) -> web.StreamResponse:
+async def start_session(request: web.Request, account_id: str, response: web.StreamResponse) -> None:
+    """A new session for this account, its cookie on `response` (the one the sign-in answers with)."""
     old = request.get(SESSION)
     sessions = Sessions(node_of(request))
     if old is not None:  # a new id at every sign-in: a planted cookie never becomes a session
         await sessions.end(old.id_hash)
     sid, _session = await sessions.start(account_id, request.headers.get("User-Agent", ""))
-    response = web.HTTPSeeOther(with_lang(request, target))
     set_cookie(request, response, cookie_name(request), sid)
-    response.del_cookie(CSRF_COOKIE, path="/")
+    drop_cookie(request, response, CSRF_COOKIE)
+
+
+async def _signed_in(request: web.Request, account_id: str, target: str) -> web.StreamResponse:
+    response = web.HTTPSeeOther(with_lang(request, target))
+    await start_session(request, account_id, response)
     raise response
 
 
@@ -102,7 +116,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     if session is not None:
         await Sessions(node_of(request)).end(session.id_hash)
     response = web.HTTPSeeOther(with_lang(request, "/login"))
-    response.del_cookie(cookie_name(request), path="/")
+    drop_cookie(request, response)
     raise response
 
 
@@ -123,7 +137,7 @@ async def session_revoke(request: web.Request) -> web.StreamResponse:
     await Sessions(node_of(request)).revoke(s.principal.account_id, which)
     if which == s.handle:
         response = web.HTTPSeeOther(with_lang(request, "/login"))
-        response.del_cookie(cookie_name(request), path="/")
+        drop_cookie(request, response)
         raise response
     raise web.HTTPSeeOther(with_lang(request, "/account/sessions"))
 

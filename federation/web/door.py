@@ -37,13 +37,18 @@ HEADERS = {
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def cookie_name(request: web.Request) -> str:
+def cookie_name(request: web.Request, base: str = SESSION_COOKIE) -> str:
     # the __Host- prefix makes the browser refuse the cookie unless Secure, path / and no Domain
-    return "__Host-" + SESSION_COOKIE if request.app[SECURE] else SESSION_COOKIE
+    return "__Host-" + base if request.app[SECURE] else base
 
 
 def set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str, max_age: int | None = None) -> None:
     response.set_cookie(name, value, httponly=True, samesite="Lax", secure=request.app[SECURE], path="/", max_age=max_age)
+
+
+def drop_cookie(request: web.Request, response: web.StreamResponse, base: str = SESSION_COOKIE) -> None:
+    # the same attributes as when set: a browser ignores a __Host- deletion that is not Secure
+    response.del_cookie(cookie_name(request, base), path="/", secure=request.app[SECURE], httponly=True, samesite="Lax")
 
 
 @web.middleware
@@ -59,8 +64,9 @@ async def web_door(request: web.Request, handler: Handler) -> web.StreamResponse
         response = render(request, "message.html.j2", status=exc.status, title=_("Not found") if exc.status == 404 else exc.reason,
                           message=_("There is no page at this address.") if exc.status == 404 else exc.reason)
     except DemociteError as exc:
-        response = render(request, "message.html.j2", status=ADMIN_STATUS.get(exc.code, 400), title=gettext(request)("Refused"),
-                          message=exc.message)
+        _ = gettext(request)  # fixed messages are in the catalog; others show as they are
+        response = render(request, "message.html.j2", status=ADMIN_STATUS.get(exc.code, 400), title=_("Refused"),
+                          message=_(exc.message))
     except Exception:
         route = request.match_info.route.resource.canonical if request.match_info.route.resource else "?"
         log.exception("internal error on web page %s", route)
@@ -82,21 +88,21 @@ async def _page(request: web.Request, handler: Handler) -> web.StreamResponse:
     request[LANG] = tr.pick(request.query.get("lang"), session.principal.lang if session else None)
     new_anon = None
     if session is None:
-        anon = request.cookies.get(CSRF_COOKIE, "")
+        anon = request.cookies.get(cookie_name(request, CSRF_COOKIE), "")
         if not (16 <= len(anon) <= 64):
             anon = new_anon = pysecrets.token_urlsafe(24)
         request[ANON_CSRF] = anon
     if request.method == "POST":
         form = await request.post()
         sent = str(form.get("csrf", ""))
-        expected = session.csrf if session is not None else request.cookies.get(CSRF_COOKIE, "")
+        expected = session.csrf if session is not None else request.cookies.get(cookie_name(request, CSRF_COOKIE), "")
         if not sent or not expected or not secrets.same(sent, expected):
             _ = gettext(request)
             return render(request, "message.html.j2", status=403, title=_("Form refused"),
                           message=_("This form expired or did not come from this site. Go back, reload the page and try again."))
     response = await handler(request)
     if new_anon is not None:
-        set_cookie(request, response, CSRF_COOKIE, new_anon)
+        set_cookie(request, response, cookie_name(request, CSRF_COOKIE), new_anon)
     return response
 
 

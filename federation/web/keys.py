@@ -5,6 +5,7 @@ from __future__ import annotations
 import jinja2
 from aiohttp import web
 
+from node.accounts.passkeys import Challenges
 from node.accounts.sessions import Session
 from node.accounts.throttle import Throttle
 from node.i18n import Translator
@@ -16,3 +17,4 @@ SECURE = web.AppKey("secure_cookies", bool)  # the public address is https: cook
 SESSION = web.RequestKey("session", Session)
 LANG = web.RequestKey("lang", str)
 ANON_CSRF = web.RequestKey("anon_csrf", str)  # the double-submit token of a visitor not signed in
+CHALLENGES = web.AppKey("passkey_challenges", Challenges)  # WebAuthn challenges handed out, not yet answered

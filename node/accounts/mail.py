@@ -11,10 +11,14 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import Any
 
+from node.accounts import secrets
 from node.config import NodeConfig
 from node.errors import Conflict, Invalid, Unavailable
 from node.i18n import Translator
+from node.service import Node
+from node.storage import accounts as store
 
 
 def _password(cfg: NodeConfig) -> str:
@@ -56,17 +60,41 @@ def _send(cfg: NodeConfig, msg: EmailMessage) -> None:
         smtp.send_message(msg)
 
 
-async def send_invitation(cfg: NodeConfig, to: str, url: str, expires: str, lang: str | None) -> bool:
+def check_address(cfg: NodeConfig, to: str) -> str:
+    """The address, once it is known a mail can be sent to it: checked before any invitation is made."""
     if not cfg.mail.host:
-        raise Conflict("no mail server is configured: set [mail] host and sender in node.toml, or hand the link over yourself")
+        raise Conflict("no mail server is configured: set [mail] host and sender in node.toml and restart the node, "
+                       "or invite without --email and hand the link over yourself")
     to = to.strip()
-    if "@" not in to or any(c in to for c in " \r\n<>,;") or len(to) > 254:
+    if to.count("@") != 1 or to.startswith("@") or to.endswith("@") or any(c in to for c in " \t\r\n<>,;\"'") or len(to) > 254:
         raise Invalid("field 'email': one address like name@example.org")
-    msg = invitation_message(cfg, to, url, expires, lang)
+    return to
+
+
+async def send_invitation(node: Node, to: str, invitation: dict[str, Any], lang: str | None) -> bool:
+    """Mail the invitation's link; if the mail cannot go, the invitation is withdrawn (nobody holds
+    its link) and the error says so: the command can simply be run again."""
+    cfg = node.config
+    msg = invitation_message(cfg, check_address(cfg, to), invitation["url"], invitation["expires"], lang)
     try:
         await asyncio.to_thread(_send, cfg, msg)
     except (smtplib.SMTPException, OSError) as exc:
+        async with node.db.write() as w:
+            await store.use_invitation(w, secrets.digest(invitation["code"]), node.clock())
         # the reason, never the address: errors and logs carry no personal data
-        raise Unavailable(f"the mail server {cfg.mail.host}:{cfg.mail.port} refused or failed ({type(exc).__name__}); "
-                          "the invitation exists: hand the link over yourself, or fix [mail] and invite again") from None
+        raise Unavailable(f"the mail server {cfg.mail.host}:{cfg.mail.port} could not take the invitation "
+                          f"({_reason(exc)}), so no invitation was made; check [mail] in node.toml and that the server "
+                          "runs, then invite again (or invite without --email and hand the link over yourself)") from None
     return True
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, TimeoutError):
+        return "no answer in time"
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return "the username or password was refused"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"it answered {exc.smtp_code}"
+    return type(exc).__name__

@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from node.accounts import mail
 from node.accounts.permissions import Action as A
 from node.accounts.permissions import Role
 from node.accounts.service import AccountService
@@ -26,11 +27,11 @@ async def invite(r: web.Request, b: dict[str, Any]) -> Any:
     s = svc(r)
     role = Role(b["role"])
     scope = await s.resolve_scope(role, b.get("person"), b.get("employer"), b.get("projects") or [], b.get("org"))
+    if b.get("email"):  # before the invitation exists: a refused address leaves nothing behind
+        mail.check_address(node_of(r).config, b["email"])
     out = await s.invite(principal_of(r), role, scope, node_of(r).config.web_url)
     if b.get("email"):
-        from node.accounts.mail import send_invitation
-
-        out["mailed"] = await send_invitation(node_of(r).config, b["email"], out["url"], out["expires"], b.get("lang"))
+        out["mailed"] = await mail.send_invitation(node_of(r), b["email"], out, b.get("lang"))
     return out
 
 

@@ -17,6 +17,14 @@ from node.storage import accounts as store
 from node.storage.accounts import SessionRow
 
 MINUTE_MS = 60_000
+
+
+def N_(text: str) -> str:
+    """Marks a fixed message for the catalog (`python -m node.locale.update`); pages translate it."""
+    return text
+
+
+NO_SUCH_SESSION = N_("No such session of yours (it may have ended already).")
 TOUCH_EVERY_MS = 60_000  # refresh "last seen" at most once a minute: reads stay reads
 
 
@@ -94,4 +102,4 @@ class Sessions:
             if handle(s.id_hash) == which:
                 await self.end(s.id_hash)
                 return
-        raise NotFound("no such session of yours (it may have ended already)")
+        raise NotFound(NO_SUCH_SESSION)
