@@ -45,7 +45,8 @@ def missing(catalog: Catalog, ids: list[str]) -> list[str]:
 def main() -> int:
     with PO.open("rb") as fh:
         old = read_po(fh, locale="fr")
-    new = Catalog(locale="fr", project="democite", fuzzy=False)
+    # the old dates kept: a refresh that changes no message changes no byte of the file
+    new = Catalog(locale="fr", project="democite", fuzzy=False, creation_date=old.creation_date, revision_date=old.revision_date)
     new.header_comment = "# French translations of Démocité: pages, documents and mails. English message ids."
     for i in message_ids():
         found = old.get(i)

@@ -125,7 +125,7 @@ async def test_api_tokens_stay_in_scope_and_stop_when_revoked(clocked_node: Cloc
     rn, _clock = await clocked_node()
     acct = await make_account(rn, "resident", "rene")
     status, body = await call_api(rn, "POST", "/api/accounts/invitations", {"role": "office"}, token=acct.token)
-    assert status == 403 and body["error"]["code"] == "forbidden"
+    assert status == 403 and body["error"]["code"] == "not_permitted"
     assert (await call_api(rn, "GET", "/api/accounts", token=acct.token))[0] == 403
     async with web_client() as c:
         assert await sign_in(c, rn.web_url, "rene") == 303
