@@ -8,6 +8,7 @@ api.token is never accepted here: it stays on the loopback admin socket.
 from __future__ import annotations
 
 import logging
+import time
 import secrets as pysecrets
 from collections.abc import Awaitable, Callable
 
@@ -19,10 +20,11 @@ from federation.web.templating import gettext, render, with_lang
 from node.accounts import secrets
 from node.accounts.principal import describe
 from node.accounts.sessions import Sessions
-from node.api.framework import ADMIN_STATUS, PRINCIPAL, guard, node_of
+from node.api.framework import ADMIN_STATUS, PRINCIPAL, guard, node_of, operation_line
 from protocol.errors import DemociteError
 
 log = logging.getLogger("democite.web")
+pages_log = logging.getLogger("democite.web.ops")  # one line per page served, as the admin API's
 SESSION_COOKIE = "democite_session"
 CSRF_COOKIE = "democite_csrf"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -55,6 +57,22 @@ def drop_cookie(request: web.Request, response: web.StreamResponse, base: str = 
 async def web_door(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.path.startswith("/api/"):
         return await guard(request, handler)
+    started, status = time.perf_counter(), 0
+    try:
+        response = await _answer(request, handler)
+        status = response.status
+        return response
+    except web.HTTPException as exc:  # a redirect after a form, or to the sign-in page
+        status = exc.status
+        for k, v in HEADERS.items():
+            exc.headers.setdefault(k, v)
+        raise
+    finally:
+        operation_line(request, status or "cancelled", (time.perf_counter() - started) * 1000, pages_log)
+
+
+async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The page, or the page that says why not: never a traceback."""
     try:
         response = await _page(request, handler)
     except web.HTTPException as exc:

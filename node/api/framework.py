@@ -327,10 +327,12 @@ async def guard(request: web.Request, handler: Callable[[web.Request], Awaitable
         status = response.status
         return response
     finally:
-        _operation_line(request, status, (time.perf_counter() - started) * 1000)
+        operation_line(request, status, (time.perf_counter() - started) * 1000)
 
 
-def _operation_line(request: web.Request, status: int | str, ms: float) -> None:
+def operation_line(request: web.Request, status: int | str, ms: float, logger: logging.Logger = ops_log) -> None:
+    """One line for one operation, answered or refused: who (account id and role), what (the
+    route's pattern), outcome and duration. The web door logs its pages with it too."""
     # the route's pattern, never the path or the query: both can hold a pseudonym
     resource = request.match_info.route.resource
     route = resource.canonical if resource is not None else "(unrouted)"
@@ -338,7 +340,7 @@ def _operation_line(request: web.Request, status: int | str, ms: float) -> None:
     # the account's pseudonymous id and role, never its username
     account, role = (who.account_id, str(who.role)) if who is not None else ("anonymous", "")
     actor = account if account == role or not role else f"{role}:{account}"
-    ops_log.info("actor=%s %s %s status=%s ms=%.1f", actor, request.method[:10], route, status, ms,
+    logger.info("actor=%s %s %s status=%s ms=%.1f", actor, request.method[:10], route, status, ms,
                  extra={"actor": account, "role": role, "method": request.method[:10], "route": route, "status": status, "duration_ms": round(ms, 1)})
 
 

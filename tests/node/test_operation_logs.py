@@ -104,3 +104,23 @@ async def test_an_account_s_operations_carry_its_id_and_role_never_its_username(
         (acct.id, "evaluator", "/api/status", 200), (acct.id, "evaluator", "/api/publish", 403)]
     assert all(r.getMessage().startswith(f"actor=evaluator:{acct.id} ") for r in ops)
     assert "eve-the-evaluator" not in caplog.text
+
+
+async def test_web_pages_leave_one_line_each_without_codes_or_usernames(make_node, caplog) -> None:
+    from tests.accounts_util import invite, make_account, sign_in, web_client
+
+    rn = await make_node(web={"listen": "127.0.0.1:0"})
+    acct = await make_account(rn, "resident", "rosalie-resident")
+    link = await invite(rn, "resident")
+    caplog.set_level(logging.INFO, logger="democite.web.ops")
+    async with web_client() as c:
+        assert await sign_in(c, rn.web_url, "rosalie-resident") == 303
+        async with c.get(rn.web_url + "/account/sessions") as r:
+            assert r.status == 200
+        async with c.get(link) as r:
+            assert r.status == 200
+    ops = [(r.actor, r.role, r.method, r.route, r.status) for r in caplog.records if r.name == "democite.web.ops"]  # type: ignore[attr-defined]
+    assert ("anonymous", "", "POST", "/login", 303) in ops
+    assert (acct.id, "resident", "GET", "/account/sessions", 200) in ops
+    assert ("anonymous", "", "GET", "/invite/{code}", 200) in ops or (acct.id, "resident", "GET", "/invite/{code}", 200) in ops
+    assert "rosalie-resident" not in caplog.text and link.rsplit("/", 1)[1] not in caplog.text
