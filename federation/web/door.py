@@ -8,8 +8,8 @@ api.token is never accepted here: it stays on the loopback admin socket.
 from __future__ import annotations
 
 import logging
-import time
 import secrets as pysecrets
+import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
