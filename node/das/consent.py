@@ -72,12 +72,12 @@ class ConsentService:
 
     ctx: DasContext
 
-    def _day(self, on: str | None, paper_ref: str | None) -> str:
+    def _day(self, on: str | None, paper_ref: str | None, field: str = "on") -> str:
         if on is None:
             return self.ctx.today().isoformat()
         if paper_ref is None:
-            raise Invalid("field 'on': an acceptance from an account is dated the day it is given; 'on' dates a paper agreement")
-        return rules.day(on, "on", self.ctx.today()).isoformat()
+            raise Invalid(f"field '{field}': an acceptance from an account is dated the day it is given; '{field}' dates a paper agreement")
+        return rules.day(on, field, self.ctx.today()).isoformat()
 
     async def current(self, q: Query, no: int) -> Contract:
         rows = await das_persons.contracts(q, no=no)
@@ -108,7 +108,7 @@ class ConsentService:
         if not who.staff:
             raise Forbidden("the Engagement 21 office records a competence profile; the person then accepts it from their account")
         pref = paper(who, paper_consent)
-        day = self._day(agreed_on, pref)
+        day = self._day(agreed_on, pref, "agreed_on")
         async with self.ctx.db.write() as w:
             p = await self.ctx.person(w, ref)
             prof_id, version = await das_persons.insert_profile(w, p.id, day, items, self.ctx.now())
