@@ -196,3 +196,19 @@ async def test_flexibility_is_proposed_by_one_party_and_agreed_by_the_other(make
     assert p["waiting_for"] == ["engagement21"]
     a = await ok(rn, "POST", f"/api/das/contracts/{solo}/flex/{p['id']}/accept", {})
     assert a["status"] == "agreed"
+
+
+async def test_an_import_binds_contracts_only_with_their_paper_reference(make_node) -> None:
+    rn = await make_node()
+    project = await territory(rn)
+    csv_text = ("person,hours,from,to,paper_consent\n"
+                "p-0042,35,2026-01-01,2026-12-31,convention n°1\n"
+                "p-0043,35,2026-01-01,2026-12-31,\n")
+    status, text = await call_api(rn, "POST", "/api/das/import", {"content": csv_text})
+    assert status == 200 and '"imported": 2' in text, text
+    bound, waiting = (await ok(rn, "GET", "/api/das/contracts"))["contracts"]
+    assert bound["binding"] and {(a["account"], a["paper"]) for a in bound["acceptances"]} == {("owner", "convention n°1")}
+    assert not waiting["binding"] and waiting["acceptances"] == []
+    await ok(rn, "POST", "/api/das/entries", entry(project))
+    status, r = await call_api(rn, "POST", "/api/das/entries", entry(project, person="p-0043"))
+    assert status == 409 and "does not bind yet" in r["error"]["message"]
