@@ -83,7 +83,7 @@ async def test_cli_says_which_option_is_out_of_range(make_node, caplog) -> None:
         (("das", "statement", "--number", BIG), "number"),
         (("das", "project", "show", BIG), "id"),
         (("das", "contract", "show", BIG), "no"),
-        (("das", "entry", "validate", BIG, "--by", "p-0007"), "id"),
+        (("das", "entry", "validate", BIG), "id"),
     ):
         rc, out, err = await run_cli(*argv, "--data", d)
         assert rc != 0, (argv, out)
