@@ -23,6 +23,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from federation.peer.peering import GRAYLIST_SCORE
 from federation.peer.state import Traffic
 from federation.peer.sync import SyncReport
+from node.accounts.service import AccountService
+from node.accounts.sessions import Sessions
 from node.service import Node
 
 # requests are mostly milliseconds; a sync or an export may take seconds
@@ -47,6 +49,8 @@ class State:
     refused: int = 0
     accepted: int = 0
     db_bytes: tuple[tuple[str, int], ...] = ()
+    web_sessions: int = 0
+    accounts: tuple[tuple[str, str, int], ...] = ()  # role, state, count
 
 
 async def read_state(node: Node, traffic: Traffic) -> State:
@@ -71,6 +75,8 @@ async def read_state(node: Node, traffic: Traffic) -> State:
         refused=node.counts.refused,
         accepted=node.counts.accepted,
         db_bytes=tuple((name, _size(f)) for name, f in files),
+        web_sessions=await Sessions(node).live(),
+        accounts=tuple(await AccountService(node).counts()),
     )
 
 
@@ -127,6 +133,12 @@ class StateCollector:
         checks.add_metric(["valid"], s.verified)
         checks.add_metric(["invalid"], s.refused)
         yield checks
+        yield _gauge("democite_web_sessions", "Web sessions alive now (not ended, within their idle and absolute timeouts)",
+                     s.web_sessions)
+        accounts = GaugeMetricFamily("democite_accounts", "Accounts by role and state", labels=["role", "state"])
+        for role, state, n in s.accounts:
+            accounts.add_metric([role, state], n)
+        yield accounts
         db = GaugeMetricFamily("democite_database_bytes", "Size of the SQLite database files", labels=["file"])
         for name, size in s.db_bytes:
             db.add_metric([name], size)

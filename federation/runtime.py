@@ -299,14 +299,7 @@ async def running_node(
         ahost, aport = config.api_listen  # never the peer socket: the config refuses that
         api_sock = _bind(ahost, aport)
         socks.append(api_sock)
-        web_sock = None
-        if config.web_listen is not None:
-            whost, wport = config.web_listen
-            web_sock = _bind(whost, wport)
-            socks.append(web_sock)
-            if wport == 0:  # tests: the bound port goes into the config, so invitations carry it
-                bound = f"{_url_host(whost)}:{web_sock.getsockname()[1]}"
-                config = dataclasses.replace(config, web=dataclasses.replace(config.web, listen=bound))
+        web_sock, config = _bind_web(config, socks)
         token = keys.load_token(config.data_dir)
         app = build_app(config, genesis, clock, token, gossip)
         app[SOCKETS].peer_port = real_port
@@ -337,6 +330,20 @@ async def running_node(
                 s.close()
             os.close(lock_fd)
             remove_filter(repeats)
+
+
+def _bind_web(config: NodeConfig, socks: list[socket.socket]) -> tuple[socket.socket | None, NodeConfig]:
+    """The web door's socket, if web.listen is set; port 0 (tests) puts the bound port in the
+    config, so invitations carry it."""
+    if config.web_listen is None:
+        return None, config
+    whost, wport = config.web_listen
+    sock = _bind(whost, wport)
+    socks.append(sock)
+    if wport == 0:
+        bound = f"{_url_host(whost)}:{sock.getsockname()[1]}"
+        config = dataclasses.replace(config, web=dataclasses.replace(config.web, listen=bound))
+    return sock, config
 
 
 async def _start_web_door(app: web.Application, config: NodeConfig, sock: socket.socket) -> tuple[web.AppRunner, str]:

@@ -171,12 +171,14 @@ def ports(ctx: _Context) -> Check:
     if ctx.config is None:
         return Check("ports", Status.WARN, "not checked: the config does not load")
     if ctx.running:
-        return Check("ports", Status.OK, "the peer and admin ports are bound by the running node")
+        return Check("ports", Status.OK, "the peer, admin and web ports are bound by the running node")
     said, bad = [], []
-    for option, text, (host, port) in (
-        ("node.listen", ctx.config.node.listen, ctx.config.listen),
-        ("api.listen", ctx.config.api.listen, ctx.config.api_listen),
-    ):
+    listens = [("node.listen", ctx.config.node.listen, ctx.config.listen), ("api.listen", ctx.config.api.listen, ctx.config.api_listen)]
+    if ctx.config.web_listen is not None:
+        listens.append(("web.listen", ctx.config.web.listen, ctx.config.web_listen))
+    else:
+        said.append("no web.listen (no sign-in pages: invitations cannot be made)")
+    for option, text, (host, port) in listens:
         if port == 0:
             said.append(f"{option} {text} takes any free port")
             continue

@@ -19,7 +19,8 @@ class NodeErrorCode(StrEnum):
     INVALID = "invalid"
     CONFLICT = "conflict"
     UNAUTHORIZED = "unauthorized"
-    FORBIDDEN = "forbidden"
+    FORBIDDEN = "forbidden"  # this account may not touch these rows (its scope)
+    NOT_PERMITTED = "not_permitted"  # this role may never do this action (the permission table)
     NOT_RUNNING = "not_running"
     TOO_LARGE = "too_large"
     FROZEN = "frozen"
@@ -61,9 +62,15 @@ class Invalid(NodeError):
 
 
 class Forbidden(NodeError):
-    """The caller may not do this (a role, not a credential: the token was accepted)."""
+    """The caller may not touch these rows (its scope: another person, employer, project, organisation)."""
 
     code = NodeErrorCode.FORBIDDEN
+
+
+class NotPermitted(NodeError):
+    """The caller's role may never do this action (node/accounts/permissions.py)."""
+
+    code = NodeErrorCode.NOT_PERMITTED
 
 
 class Conflict(NodeError):

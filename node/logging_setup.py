@@ -1,7 +1,7 @@
 """Where and how `democite run` writes its log: text or JSON lines, on stderr or in a file reopened on SIGHUP.
 
 JSON lines are for log shippers: one object per line with `ts`, `level`, `logger`, `message`, and
-the structured fields a line carries (`extra=`: the admin API's operation lines give `actor`,
+the structured fields a line carries (`extra=`: the admin API's operation lines give `actor` (an account id), `role`,
 `method`, `route`, `status`, `duration_ms`). The log file is rotated the plain way: move it, send
 SIGHUP, and the node writes to a new file at the same path (no copytruncate, no line lost).
 """

@@ -1,11 +1,13 @@
 """Schemas of the cooperation kinds: peer review, twinning projects and the coresponsibility fund.
 
 Ids of cited records are 32-byte record ids; territories are 32-byte public keys; money is in
-integer cents and time in minutes, so no record ever carries a float.
+integer cents and time in minutes, so no record ever carries a float. Every kind may carry `actor`
+(`protocol.actor`): the pseudonymous account and role that acted.
 """
 
 from __future__ import annotations
 
+from protocol.actor import with_actor
 from protocol.schema import Field, Schema
 
 _ID = 32
@@ -15,7 +17,7 @@ def _ref(name: str) -> Field:
     return Field(name, bytes, max_len=_ID, min=_ID)
 
 
-SCHEMAS = (
+SCHEMAS = with_actor((
     Schema(
         "review.request",
         (
@@ -114,4 +116,4 @@ SCHEMAS = (
         "A member's approval of one request for slot (fund, nonce); at most one per member and slot.",
     ),
     Schema("fund.ack", (_ref("fund"), _ref("request")), "The grantee acknowledges it received a certified grant."),
-)
+))

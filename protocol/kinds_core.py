@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from protocol.actor import actor_field
 from protocol.schema import Field, Schema
 
 SCHEMAS = (
@@ -26,7 +27,8 @@ SCHEMAS = (
             Field("author", bytes, max_len=32),
             Field("seq", int, min=1),
             Field("ids", list, items=bytes, max_len=2),
+            actor_field(),
         ),
-        "A pointer to a fork proof this node holds about another author.",
+        "A pointer to a fork proof this node holds about another author (`actor`: who published it).",
     ),
 )

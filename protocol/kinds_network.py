@@ -1,10 +1,11 @@
-"""Record kinds of the network: membership votes and key rotation."""
+"""Record kinds of the network: membership votes and key rotation, each with an optional `actor` (`protocol.actor`)."""
 
 from __future__ import annotations
 
+from protocol.actor import with_actor
 from protocol.schema import Field, Schema
 
-SCHEMAS = (
+SCHEMAS = with_actor((
     Schema(
         "member.endorse",
         (Field("candidate", bytes, max_len=32, min=32), Field("note", str, required=False, max_len=500)),
@@ -23,4 +24,4 @@ SCHEMAS = (
         ),
         "Signed by the old key: the territory now signs with `new`; the old key signs nothing after this.",
     ),
-)
+))

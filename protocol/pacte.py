@@ -15,6 +15,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from protocol.actor import actor_of
 from protocol.credential import CredentialError, parse, verify_proof
 from protocol.errors import ErrorCode, ProtocolError, RecordError, TransitionError
 from protocol.pacte_bodies import BudgetLine, Criterion, TaskForceResult
@@ -106,8 +107,9 @@ class Transition:
     date: str
     from_state: CommitmentState
     to_state: CommitmentState
-    by: str
+    by: str  # older records: free text; newer ones: the acting account's role
     note: str
+    actor: tuple[str, str] | None = None  # (pseudonymous account, role) when the record names who acted
 
 
 @dataclass(slots=True)
@@ -275,7 +277,9 @@ def _transition(book: Book, e: Entry) -> None:
     pact = book.pact_of(b["commitment"], "commitment")
     c = pact.commitments[b["commitment"]]
     target = next_state(c.state, b["to"])
-    c.transitions.append(Transition(e.id, e.ts, date_of(e.ts), c.state, target, b["by"], b.get("note") or ""))
+    actor = actor_of(b)
+    by = b.get("by") or (actor[1] if actor else "")
+    c.transitions.append(Transition(e.id, e.ts, date_of(e.ts), c.state, target, by, b.get("note") or "", actor))
     c.state = target
     pact.records.append(e.id)
 

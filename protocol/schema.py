@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import builtins
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -47,6 +47,8 @@ class Field:
     choices: frozenset[str] | None = None
     items: builtins.type | None = None  # element type of a list
     format: str | None = None  # a key of FORMATS, for a str or each str of a list
+    # a nested shape the type alone cannot say (e.g. `protocol.actor`): what is wrong, or None
+    check: Callable[[Any], str | None] | None = None
 
     def __post_init__(self) -> None:
         if self.format is not None and self.format not in FORMATS:
@@ -122,4 +124,8 @@ def field_problem(f: Field, value: Any) -> tuple[str, ErrorCode] | None:
                 return f"holds an item that is not {f.items.__name__}", ErrorCode.BAD_TYPE
             if f.format is not None and isinstance(item, str) and not re.fullmatch(FORMATS[f.format], item):
                 return f"holds an item that is not {FORMAT_HINTS[f.format]}", ErrorCode.BAD_FIELD
+    if f.check is not None:
+        wrong = f.check(value)
+        if wrong is not None:
+            return wrong, ErrorCode.BAD_FIELD
     return None

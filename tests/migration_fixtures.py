@@ -80,6 +80,14 @@ ROWS: dict[int, list[str]] = {
     400: [
         f"INSERT INTO coop_approvals VALUES ({_K}, 1, x'80', 1767225600000, NULL)",
     ],
+    600: [
+        "INSERT INTO accounts VALUES ('a-0123456789abcdef', 'marie', x'24', 'person', 1, 1, '[]', NULL, 'fr', 'active', 1767225600000, NULL)",
+        "INSERT INTO accounts VALUES ('a-fedcba9876543210', 'coord', x'24', 'coordinator', NULL, NULL, '[1]', NULL, NULL, 'disabled', 1767225600000, 1767225600000)",
+        f"INSERT INTO account_invitations VALUES ({_K}, 'employer', NULL, 1, '[]', NULL, NULL, 'owner', 1767225600000, 1767830400000, NULL)",
+        f"INSERT INTO account_sessions VALUES ({_L}, 'a-0123456789abcdef', 'csrf', 1767225600000, 1767225600000, 'Firefox', NULL)",
+        f"INSERT INTO account_tokens VALUES ({_K}, 'a-0123456789abcdef', 'script', 1767225600000, NULL, NULL)",
+        f"INSERT INTO account_passkeys VALUES ({_L}, 'a-0123456789abcdef', x'a5', 3, 'phone', 1767225600000, NULL)",
+    ],
 }
 
 

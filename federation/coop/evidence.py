@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from node.service import Node
+from protocol.actor import Actor, acted
 from protocol.record import open_record
 
 
-async def publish_evidence(node: Node) -> list[dict[str, Any]]:
+async def publish_evidence(node: Node, actor: Actor | None = None) -> list[dict[str, Any]]:
     """Publish one `evidence.fork` per fork proof held here that this node has not claimed yet."""
     me = node.public_key
     claimed = set()
@@ -23,7 +24,8 @@ async def publish_evidence(node: Node) -> list[dict[str, Any]]:
     for proof in await node.fork_proofs():
         if (proof.author, proof.seq) in claimed or proof.author == me:
             continue
-        signed = await node.publish("evidence.fork", {"author": proof.author, "seq": proof.seq, "ids": [proof.a.id, proof.b.id]})
+        body = {"author": proof.author, "seq": proof.seq, "ids": [proof.a.id, proof.b.id]}
+        signed = await node.publish("evidence.fork", acted(body, actor))
         claimed.add((proof.author, proof.seq))
         out.append({"id": signed.id.hex(), "author": proof.author.hex(), "seq": proof.seq})
     return out

@@ -14,6 +14,7 @@ from federation.network.membership import view
 from node.errors import Invalid, NotFound
 from node.service import Node
 from protocol import fund as rules
+from protocol.actor import Actor, acted
 from protocol.coop import format_cents
 from protocol.errors import ProtocolError
 
@@ -39,11 +40,11 @@ async def state(node: Node, fid: bytes | None) -> rules.FundState:
     return funds[fid]
 
 
-async def _publish(node: Node, kind: str, body: dict[str, Any]) -> bytes:
-    return (await node.publish(kind, body)).id
+async def _publish(node: Node, kind: str, body: dict[str, Any], actor: Actor | None = None) -> bytes:
+    return (await node.publish(kind, acted(body, actor))).id
 
 
-async def create(node: Node, name: str, currency: str, expiry_days: int) -> bytes:
+async def create(node: Node, name: str, currency: str, expiry_days: int, actor: Actor | None = None) -> bytes:
     if node.public_key not in await current_members(node):
         raise Invalid("only a member of the network creates a fund")
     if not currency.isalpha() or len(currency) != 3:
@@ -55,17 +56,19 @@ async def create(node: Node, name: str, currency: str, expiry_days: int) -> byte
         node,
         "fund.create",
         {"name": name, "currency": currency.upper(), "expiry_minutes": expiry_days * MINUTES_PER_DAY, "members": members},
+        actor,
     )
 
 
-async def money(node: Node, kind: str, fid: bytes | None, amount: int) -> bytes:
+async def money(node: Node, kind: str, fid: bytes | None, amount: int, actor: Actor | None = None) -> bytes:
     st = await state(node, fid)
     if node.public_key not in st.members:
         raise Invalid("only a member of the network pledges or contributes")
-    return await _publish(node, kind, {"fund": st.id, "amount": amount})
+    return await _publish(node, kind, {"fund": st.id, "amount": amount}, actor)
 
 
-async def request_grant(node: Node, fid: bytes | None, amount: int, purpose: str, target: bytes | None) -> bytes:
+async def request_grant(node: Node, fid: bytes | None, amount: int, purpose: str, target: bytes | None,
+                        actor: Actor | None = None) -> bytes:
     st = await state(node, fid)
     try:
         slot = rules.check_request(st, node.public_key, amount, node.clock())
@@ -76,7 +79,7 @@ async def request_grant(node: Node, fid: bytes | None, amount: int, purpose: str
     body: dict[str, Any] = {"fund": st.id, "nonce": slot, "amount": amount, "purpose": purpose}
     if target is not None:
         body["for"] = target
-    return await _publish(node, "fund.request", body)
+    return await _publish(node, "fund.request", body, actor)
 
 
 async def _find_request(node: Node, rid: bytes) -> rules.FundState:
@@ -86,7 +89,7 @@ async def _find_request(node: Node, rid: bytes) -> rules.FundState:
     raise NotFound("no grant request with this id here: sync with the requester (`democite sync`), then retry")
 
 
-async def approve(node: Node, rid: bytes) -> dict[str, Any]:
+async def approve(node: Node, rid: bytes, actor: Actor | None = None) -> dict[str, Any]:
     """Approve by the honest rule; the decision is stored before the approval is signed."""
     store = node.approvals
     st = await _find_request(node, rid)
@@ -101,7 +104,7 @@ async def approve(node: Node, rid: bytes) -> dict[str, Any]:
         raise Invalid(f"this member already approved another request for slot {r.nonce}; a second approval would be equivocation")
     body = {"fund": st.id, "nonce": r.nonce, "request": rid}
     existing = await _own_approval(node, body)
-    aid = existing or await _publish(node, "fund.approve", body)
+    aid = existing or await _publish(node, "fund.approve", body, actor)
     await store.mark_published(st.id, r.nonce, aid)
     st = await _find_request(node, rid)
     return {"approval": aid.hex(), "request": rid.hex(), "approvals": len(st.approvers.get(rid, ())), "quorum": st.quorum,
@@ -110,7 +113,7 @@ async def approve(node: Node, rid: bytes) -> dict[str, Any]:
 
 async def _own_approval(node: Node, body: dict[str, Any]) -> bytes | None:
     for r in await node.logs.records(node.public_key, ["fund.approve"], limit=1_000_000):
-        if r.body == body:
+        if {k: v for k, v in r.body.items() if k != "actor"} == body:  # whoever approved it, it is this member's approval
             return r.id
     return None
 
@@ -121,13 +124,14 @@ async def resume(node: Node) -> int:
     n = 0
     for fid, nonce, rid in await store.unpublished():
         body = {"fund": fid, "nonce": nonce, "request": rid}
+        # decided before a crash: the deciding account is not kept, so the approval names none
         aid = await _own_approval(node, body) or await _publish(node, "fund.approve", body)
         await store.mark_published(fid, nonce, aid)
         n += 1
     return n
 
 
-async def ack(node: Node, rid: bytes) -> bytes:
+async def ack(node: Node, rid: bytes, actor: Actor | None = None) -> bytes:
     st = await _find_request(node, rid)
     if st.requests[rid].author != node.public_key:
         raise Invalid("only the territory that requested a grant acknowledges receiving it")
@@ -135,7 +139,7 @@ async def ack(node: Node, rid: bytes) -> bytes:
         raise Invalid(f"this request is not certified yet ({len(st.approvers.get(rid, ()))} of {st.quorum} approvals)")
     if rid in st.acked:
         raise Invalid("this grant was already acknowledged")
-    return await _publish(node, "fund.ack", {"fund": st.id, "request": rid})
+    return await _publish(node, "fund.ack", {"fund": st.id, "request": rid}, actor)
 
 
 async def certificate(node: Node, rid: bytes) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from node.config import read_toml
 from node.errors import ConfigError, Invalid
 from node.service import Node
 from protocol import review
+from protocol.actor import Actor, acted
 from protocol.coop import Entry
 from protocol.errors import ProtocolError
 
@@ -57,7 +58,8 @@ async def _entry(node: Node, rid: bytes) -> Entry | None:
     return Entry(r.id, r.author, r.seq, r.ts, r.kind, r.body)
 
 
-async def request_review(node: Node, target: bytes, reviewers: list[bytes], fid: str, message: str = "") -> bytes:
+async def request_review(node: Node, target: bytes, reviewers: list[bytes], fid: str, message: str = "",
+                         actor: Actor | None = None) -> bytes:
     framework(node, fid)
     t = await _entry(node, target)
     if t is None or t.author != node.public_key:
@@ -67,10 +69,11 @@ async def request_review(node: Node, target: bytes, reviewers: list[bytes], fid:
     body: dict[str, Any] = {"target": target, "reviewers": reviewers, "framework": fid}
     if message:
         body["message"] = message
-    return (await node.publish("review.request", body)).id
+    return (await node.publish("review.request", acted(body, actor))).id
 
 
-async def publish_review(node: Node, target: bytes, fid: str, scores: dict[str, int], verdict: str, comments: str = "") -> bytes:
+async def publish_review(node: Node, target: bytes, fid: str, scores: dict[str, int], verdict: str, comments: str = "",
+                         actor: Actor | None = None) -> bytes:
     fw = framework(node, fid)
     t = await _entry(node, target)
     try:
@@ -81,15 +84,15 @@ async def publish_review(node: Node, target: bytes, fid: str, scores: dict[str, 
     body: dict[str, Any] = {"target": target, "about": t.author, "framework": fid, "scores": scores, "verdict": verdict}
     if comments:
         body["comments"] = comments
-    return (await node.publish("review", body)).id
+    return (await node.publish("review", acted(body, actor))).id
 
 
-async def respond(node: Node, rid: bytes, text: str) -> bytes:
+async def respond(node: Node, rid: bytes, text: str, actor: Actor | None = None) -> bytes:
     try:
         review.check_response(node.public_key, await _entry(node, rid))
     except ProtocolError as exc:
         raise Invalid(exc.message) from None
-    return (await node.publish("review.response", {"review": rid, "text": text})).id
+    return (await node.publish("review.response", acted({"review": rid, "text": text}, actor))).id
 
 
 async def overview(node: Node, about: bytes | None = None) -> dict[str, Any]:

@@ -13,11 +13,17 @@ from aiohttp import web
 from federation.coop import evidence, fund, review, twinning
 from federation.coop.members import names, resolve
 from node.accounts.permissions import Action as A
-from node.api.framework import Route, declare_path, node_of
+from node.api.framework import Route, declare_path, node_of, principal_of
 from node.errors import Invalid, NotFound
 from node.ids import parse_id
 from protocol.schema import Field
 from protocol.twinning import State as TwinState
+
+
+def _act(request: web.Request) -> dict[str, str]:
+    """The acting account as the records it signs name it (pseudonymous id and role, never a name)."""
+    return principal_of(request).act()
+
 
 # -- peer review -----------------------------------------------------------------------------------
 
@@ -25,7 +31,8 @@ from protocol.twinning import State as TwinState
 async def _review_request(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
     node = node_of(request)
     reviewers = [await resolve(node, k, bool(body.get("unknown_key")), "reviewer territory") for k in body["reviewers"]]
-    rid = await review.request_review(node, parse_id(body["target"]), reviewers, body["framework"], body.get("message") or "")
+    rid = await review.request_review(node, parse_id(body["target"]), reviewers, body["framework"], body.get("message") or "",
+                                      _act(request))
     return {"id": rid.hex()}
 
 
@@ -34,13 +41,14 @@ async def _review_publish(request: web.Request, body: dict[str, Any]) -> dict[st
     scores = body["scores"]
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in scores.values()):
         raise Invalid("each score is an integer on the criterion's scale")
-    rid = await review.publish_review(node, parse_id(body["target"]), body["framework"], scores, body["verdict"], body.get("comments") or "")
+    rid = await review.publish_review(node, parse_id(body["target"]), body["framework"], scores, body["verdict"], body.get("comments") or "",
+                                      _act(request))
     return {"id": rid.hex()}
 
 
 async def _review_respond(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
     node = node_of(request)
-    return {"id": (await review.respond(node, parse_id(body["review"], "review"), body["text"])).hex()}
+    return {"id": (await review.respond(node, parse_id(body["review"], "review"), body["text"], _act(request))).hex()}
 
 
 async def _review_list(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
@@ -83,7 +91,7 @@ REVIEW_ROUTES = [
 async def _twin_propose(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
     node = node_of(request)
     partners = [await resolve(node, k, bool(body.get("unknown_key")), "partner territory") for k in body["with"]]
-    tid = await twinning.propose(node, partners, body["title"], body["objectives"], body["until"])
+    tid = await twinning.propose(node, partners, body["title"], body["objectives"], body["until"], _act(request))
     return {"id": tid.hex(), "state": "proposed"}
 
 
@@ -114,12 +122,12 @@ async def _twin_act(request: web.Request, body: dict[str, Any]) -> dict[str, Any
     tid = parse_id(request.match_info["id"], "twinning")
     action = request.match_info["action"]
     if action == "report":
-        t = await twinning.close_report(node, tid, body.get("text"))
+        t = await twinning.close_report(node, tid, body.get("text"), _act(request))
     elif action == "hours" and body.get("from_das") is not None:
-        t = await twinning.hours_from_das(node, tid, body)
+        t = await twinning.hours_from_das(node, tid, body, _act(request))
     elif action in ("accept", "decline", "withdraw", "milestone", "hours"):
         fields = {k: v for k, v in body.items() if v is not None and k != "from_das"}
-        t = await twinning.act(node, tid, f"twin.{action}", fields)
+        t = await twinning.act(node, tid, f"twin.{action}", fields, _act(request))
     else:
         raise NotFound(f"no twinning action '{action[:32]}': use accept, decline, withdraw, milestone, hours or report")
     return twinning.to_json(t, await names(node))
@@ -171,29 +179,29 @@ def _fid(body: dict[str, Any]) -> bytes | None:
 
 
 async def _fund_create(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-    fid = await fund.create(node_of(request), body["name"], body.get("currency") or "EUR", body.get("expiry_days") or 30)
+    fid = await fund.create(node_of(request), body["name"], body.get("currency") or "EUR", body.get("expiry_days") or 30, _act(request))
     return {"id": fid.hex()}
 
 
 async def _fund_money(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
     kind = "fund." + request.path.rsplit("/", 1)[-1]
-    return {"id": (await fund.money(node_of(request), kind, _fid(body), body["amount"])).hex()}
+    return {"id": (await fund.money(node_of(request), kind, _fid(body), body["amount"], _act(request))).hex()}
 
 
 async def _fund_request(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
     node = node_of(request)
     target = parse_id(body["for"]) if body.get("for") else None
-    return {"id": (await fund.request_grant(node, _fid(body), body["amount"], body["purpose"], target)).hex()}
+    return {"id": (await fund.request_grant(node, _fid(body), body["amount"], body["purpose"], target, _act(request))).hex()}
 
 
 async def _fund_approve(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
     node = node_of(request)
     await fund.resume(node)
-    return await fund.approve(node, parse_id(body["request"], "request"))
+    return await fund.approve(node, parse_id(body["request"], "request"), _act(request))
 
 
 async def _fund_ack(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-    return {"id": (await fund.ack(node_of(request), parse_id(body["request"], "request"))).hex()}
+    return {"id": (await fund.ack(node_of(request), parse_id(body["request"], "request"), _act(request))).hex()}
 
 
 async def _fund_status(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
@@ -231,7 +239,7 @@ FUND_ROUTES = [
 
 
 async def _evidence_publish(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-    return {"published": await evidence.publish_evidence(node_of(request))}
+    return {"published": await evidence.publish_evidence(node_of(request), _act(request))}
 
 
 EVIDENCE_ROUTES = [

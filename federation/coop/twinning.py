@@ -14,6 +14,7 @@ from node.das.service import DasService
 from node.errors import Invalid, NotFound
 from node.service import Node
 from protocol import twinning
+from protocol.actor import Actor, acted
 from protocol.errors import ProtocolError
 
 KINDS = ["twin.*"]
@@ -30,14 +31,14 @@ async def get(node: Node, tid: bytes) -> twinning.Twinning:
     return t
 
 
-async def propose(node: Node, partners: list[bytes], title: str, objectives: str, until: str) -> bytes:
+async def propose(node: Node, partners: list[bytes], title: str, objectives: str, until: str, actor: Actor | None = None) -> bytes:
     body = {"partners": partners, "title": title.strip(), "objectives": objectives.strip(), "until": until.strip()}
     try:
         twinning.check_proposal(node.public_key, body)
     except ProtocolError as exc:
         raise Invalid(exc.message) from None
     _check_until(until.strip(), node.clock())
-    return (await node.publish("twin.propose", body)).id
+    return (await node.publish("twin.propose", acted(body, actor))).id
 
 
 MAX_TWINNING_YEARS = 10  # a twinning ends within this many years of today (a typo like 9999 is refused)
@@ -56,26 +57,26 @@ def _check_until(until: str, now_ms: int) -> None:
         raise Invalid(f"--until {until} is more than {MAX_TWINNING_YEARS} years away: check the year")
 
 
-async def act(node: Node, tid: bytes, kind: str, body: dict[str, Any]) -> twinning.Twinning:
+async def act(node: Node, tid: bytes, kind: str, body: dict[str, Any], actor: Actor | None = None) -> twinning.Twinning:
     """Check the action against the current state, publish it, return the new state."""
     t = await get(node, tid)
     twinning.check_action(t, node.public_key, kind, body)
-    await node.publish(kind, {**body, "proposal": tid})
+    await node.publish(kind, acted({**body, "proposal": tid}, actor))
     return await get(node, tid)
 
 
-async def close_report(node: Node, tid: bytes, text: str | None) -> twinning.Twinning:
+async def close_report(node: Node, tid: bytes, text: str | None, actor: Actor | None = None) -> twinning.Twinning:
     """With text: write the closing report. Without: co-sign the report another party wrote."""
     if text:
-        return await act(node, tid, "twin.report", {"text": text})
+        return await act(node, tid, "twin.report", {"text": text}, actor)
     t = await get(node, tid)
     unsigned = [r for r, who in t.signatures.items() if node.public_key not in who]
     if not unsigned:
         raise Invalid("no closing report waits for this territory's signature: write one with --text")
-    return await act(node, tid, "twin.cosign", {"report": sorted(unsigned)[0]})
+    return await act(node, tid, "twin.cosign", {"report": sorted(unsigned)[0]}, actor)
 
 
-async def hours_from_das(node: Node, tid: bytes, body: dict[str, Any]) -> twinning.Twinning:
+async def hours_from_das(node: Node, tid: bytes, body: dict[str, Any], actor: Actor | None = None) -> twinning.Twinning:
     """Report the validated DAS minutes given to a local project in a period, as one aggregate.
 
     Only the total leaves the node, and only when at least k persons contributed (das.k_anonymity)."""
@@ -86,7 +87,7 @@ async def hours_from_das(node: Node, tid: bytes, body: dict[str, Any]) -> twinni
     # an unknown twinning, or one that cannot take hours now, is reported before any DAS data is read
     twinning.check_action(await get(node, tid), node.public_key, "twin.hours", {"minutes": 0, "period": body["period"]})
     agg = await DasService(node).project_aggregate(body["from_das"], body["period"])
-    return await act(node, tid, "twin.hours", {"minutes": agg["minutes"], "period": agg["period"]})
+    return await act(node, tid, "twin.hours", {"minutes": agg["minutes"], "period": agg["period"]}, actor)
 
 
 def to_json(t: twinning.Twinning, who: dict[bytes, str]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from federation.peer.state import Traffic
 from node import keys
 from node.profile import ensure_profile
 from node.service import Node
+from protocol.actor import Actor, acted
 from protocol.identity import Identity
 from protocol.membership import Membership, key_commitment
 
@@ -87,7 +88,7 @@ def _swap(node: Node, new: Identity) -> Path:
     return retired
 
 
-async def rotate_key(node: Node) -> dict[str, Any]:
+async def rotate_key(node: Node, actor: Actor | None = None) -> dict[str, Any]:
     """Rotate, or finish a rotation whose record is signed but whose swap failed (then that one is
     the answer, with `recovered`: a second `key.rotate` by the retired key would be refused)."""
     pending = await finish_rotation(node)
@@ -95,7 +96,7 @@ async def rotate_key(node: Node) -> dict[str, Any]:
         return {**pending, "recovered": True}
     old = node.identity
     new, after = stage_rotation(node)
-    signed = await node.publish("key.rotate", {"new": new.public_key, "next_hash": key_commitment(after.public_key)})
+    signed = await node.publish("key.rotate", acted({"new": new.public_key, "next_hash": key_commitment(after.public_key)}, actor))
     retired = _swap(node, new)
     await ensure_profile(node)  # the new key's log starts with the territory's profile
     return _answer(old, new, signed.seq, retired, after)

@@ -11,9 +11,10 @@ from aiohttp import web
 from federation.coop.members import known_territories, names, resolve
 from federation.peer.gossip import GOSSIP
 from node.accounts.permissions import Action as A
-from node.api.framework import Route, node_of
+from node.api.framework import Route, node_of, principal_of
 from node.errors import Conflict, Invalid
 from node.service import Node
+from protocol.actor import Actor, acted
 from protocol.membership import Membership
 from protocol.schema import Field
 
@@ -48,7 +49,7 @@ async def endorse(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
         raise Invalid("a territory cannot endorse itself")
     if m.current(node.public_key) not in m.members:
         raise Conflict("only members can endorse: this node is not a member yet")
-    return await _vote(node, key, ENDORSE, body.get("note"))
+    return await _vote(node, key, ENDORSE, body.get("note"), principal_of(request).act())
 
 
 async def remove(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
@@ -60,10 +61,10 @@ async def remove(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
     key = await resolve(node, body["key"], False, "member")
     if key not in m.members:
         raise Invalid("this key is not a member: nothing to remove")
-    return await _vote(node, key, REMOVE, body.get("reason"))
+    return await _vote(node, key, REMOVE, body.get("reason"), principal_of(request).act())
 
 
-async def _vote(node: Node, key: bytes, vote: _Vote, text: str | None) -> dict[str, Any]:
+async def _vote(node: Node, key: bytes, vote: _Vote, text: str | None, actor: Actor) -> dict[str, Any]:
     """Publish this node's vote about `key` once: voting again publishes nothing and says so."""
     before = await node.membership()
     already = before.current(node.public_key) in vote.tally(before).get(key, frozenset())
@@ -72,7 +73,7 @@ async def _vote(node: Node, key: bytes, vote: _Vote, text: str | None) -> dict[s
         fields: dict[str, Any] = {vote.role: key}
         if text:
             fields[vote.text_field] = text
-        signed = await node.publish(vote.kind, fields)
+        signed = await node.publish(vote.kind, acted(fields, actor))
     after = await node.membership()
     return {"id": signed.id.hex() if signed else None, "seq": signed.seq if signed else None, "already": already,
             vote.role: key.hex(), "name": (await known_territories(node)).get(key, ""), "status": str(after.status.get(key, vote.role)),
@@ -137,7 +138,7 @@ async def network_status(request: web.Request, body: dict[str, Any]) -> dict[str
 async def rotate(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
     from federation.network.keyrotation import rotate_key
 
-    return await rotate_key(node_of(request))
+    return await rotate_key(node_of(request), principal_of(request).act())
 
 
 ROUTES = [

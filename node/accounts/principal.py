@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from node.accounts.permissions import DESCRIPTIONS, Action, Role, allowed
-from node.errors import Forbidden
+from node.errors import Forbidden, NotPermitted
 
 OWNER_ID = "owner"
 
@@ -43,7 +43,7 @@ class Principal:
 
     def require(self, action: Action) -> None:
         if not self.may(action):
-            raise Forbidden(f"the role '{self.role}' may not {describe(action)}; ask the Engagement 21 office if you should")
+            raise NotPermitted(f"the role '{self.role}' may not {describe(action)}; ask the Engagement 21 office if you should")
 
     def may_person(self, person_id: int, employer_id: int | None = None) -> bool:
         """A person sees their own rows; an employer its employees'; staff everyone's."""

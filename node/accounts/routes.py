@@ -9,7 +9,7 @@ from aiohttp import web
 
 from node.accounts.permissions import Action as A
 from node.accounts.permissions import Role
-from node.accounts.service import AccountService, account_json
+from node.accounts.service import AccountService
 from node.api.framework import Route, node_of, principal_of
 from node.errors import Invalid
 from protocol.schema import Field
@@ -51,10 +51,10 @@ async def reset(r: web.Request, b: dict[str, Any]) -> Any:
 
 async def me(r: web.Request, b: dict[str, Any]) -> Any:
     who = principal_of(r)
-    a = await svc(r).account(who.account_id)
-    if a is None:  # the owner: no account row, every permission
+    described = await svc(r).describe(who.account_id)
+    if described is None:  # the owner: no account row, every permission
         return {"id": who.account_id, "role": str(who.role), "scope": {}}
-    return account_json(a)
+    return described
 
 
 def _own_account(r: web.Request) -> str:

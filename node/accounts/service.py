@@ -222,8 +222,20 @@ class AccountService:
             raise NotFound("no account with this username (see `democite account list`)")
         return a
 
+    async def describe(self, account_id: str) -> dict[str, Any] | None:
+        a = await store.account(self.db, account_id)
+        if a is None:
+            return None
+        persons, employers = await store.scope_names(self.db)
+        return account_json(a, persons, employers)
+
+    async def counts(self) -> list[tuple[str, str, int]]:
+        """(role, state, number of accounts), for the metrics."""
+        return await store.account_counts(self.db)
+
     async def list(self) -> list[dict[str, Any]]:
-        return [account_json(a) for a in await store.accounts(self.db)]
+        persons, employers = await store.scope_names(self.db)
+        return [account_json(a, persons, employers) for a in await store.accounts(self.db)]
 
     async def set_state(self, by: Principal, username: str, enabled: bool) -> dict[str, Any]:
         a = await self._named(username)
@@ -237,12 +249,13 @@ class AccountService:
         return account_json(replace(a, state=state))
 
 
-def account_json(a: AccountRow) -> dict[str, Any]:
+def account_json(a: AccountRow, persons: dict[int, str] | None = None, employers: dict[int, str] | None = None) -> dict[str, Any]:
+    """An account as the office and the account itself see it (local only: it holds the username)."""
     scope: dict[str, Any] = {}
     if a.person_id is not None and a.role == Role.PERSON:
-        scope["person_id"] = a.person_id
+        scope["person"] = (persons or {}).get(a.person_id, "(erased)")
     if a.employer_id is not None and a.role == Role.EMPLOYER:
-        scope["employer_id"] = a.employer_id
+        scope["employer"] = (employers or {}).get(a.employer_id, str(a.employer_id))
     if a.projects:
         scope["projects"] = list(a.projects)
     if a.org:

@@ -71,6 +71,10 @@ class Sessions:
                 await store.touch_session(w, h, now)
         return Session(principal_of(a), h, row.csrf)
 
+    async def live(self) -> int:
+        now = self.node.clock()
+        return await store.count_live_sessions(self.db, now - self.idle_ms, now - self.max_ms)
+
     async def end(self, id_hash: bytes) -> None:
         async with self.db.write() as w:
             await store.end_session(w, id_hash, self.node.clock())

@@ -112,7 +112,7 @@ N = NodeErrorCode
 ADMIN_STATUS: dict[str, int] = {
     **dict.fromkeys(ErrorCode, 400),
     **dict.fromkeys(NodeErrorCode, 400),
-    N.STORAGE: 500, N.NOT_FOUND: 404, N.CONFLICT: 409, N.FROZEN: 409, N.UNAUTHORIZED: 401, N.FORBIDDEN: 403,
+    N.STORAGE: 500, N.NOT_FOUND: 404, N.CONFLICT: 409, N.FROZEN: 409, N.UNAUTHORIZED: 401, N.FORBIDDEN: 403, N.NOT_PERMITTED: 403,
     N.FORBIDDEN_HOST: 403, N.NOT_RUNNING: 503, N.UNAVAILABLE: 502, N.TOO_LARGE: 413, N.METHOD_NOT_ALLOWED: 405,
     # federation's codes, by their text (node/ does not import federation/), should a peer's
     # failure reach the guard: the admin handlers that call peers turn it into Unavailable first
@@ -281,7 +281,7 @@ def _wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]
         who = request.get(PRINCIPAL)
         if who is None or not who.may(action):  # before the body is read: a refusal costs nothing
             role = who.role if who is not None else "anonymous"
-            return error_response(N.FORBIDDEN, f"the role '{role}' may not {describe(action)} ({action}); ask the Engagement 21 office if you should")
+            return error_response(N.NOT_PERMITTED, f"the role '{role}' may not {describe(action)} ({action}); ask the Engagement 21 office if you should")
         refused = _raw_url_problem(route, request)
         if refused is not None:
             return refused
@@ -336,9 +336,10 @@ def _operation_line(request: web.Request, status: int | str, ms: float) -> None:
     route = resource.canonical if resource is not None else "(unrouted)"
     who = request.get(PRINCIPAL)
     # the account's pseudonymous id and role, never its username
-    actor = f"{who.role}:{who.account_id}" if who is not None and who.account_id != who.role else (who.role if who else "anonymous")
+    account, role = (who.account_id, str(who.role)) if who is not None else ("anonymous", "")
+    actor = account if account == role or not role else f"{role}:{account}"
     ops_log.info("actor=%s %s %s status=%s ms=%.1f", actor, request.method[:10], route, status, ms,
-                 extra={"actor": actor, "method": request.method[:10], "route": route, "status": status, "duration_ms": round(ms, 1)})
+                 extra={"actor": account, "role": role, "method": request.method[:10], "route": route, "status": status, "duration_ms": round(ms, 1)})
 
 
 async def _guard(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:

@@ -51,6 +51,15 @@ STATE_WORDS: Mapping[str, str] = MappingProxyType({
 })
 
 
+ACT_LABELS: Mapping[str, str] = MappingProxyType({
+    "pacte.commitment.accepted": "pact commitment accepted",
+    "pacte.commitment.in_progress": "pact progress reported: started",
+    "pacte.commitment.met": "pact progress reported: met",
+    "pacte.commitment.missed": "pact progress reported: missed",
+    "pacte.commitment.withdrawn": "pact commitment withdrawn",
+})
+
+
 def _ordered(checks: dict[str, Any]) -> list[dict[str, Any]]:
     order = list(CHECK_LABELS)
     keys = sorted(checks, key=lambda c: (order.index(c) if c in order else len(order), c))
@@ -136,7 +145,24 @@ def _areas(derived: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, An
         "credited": "hidden (fewer than k)" if s["credited_cents"] is None else f"{format_cents(s['credited_cents'])} {s['currency']}",
         "categories": ", ".join(s["categories"]) or "—", "replaced": s["replaced"],
     } for s in derived.get("das", [])]
-    return {"funds": funds, "twinnings": twinnings, "pacts": pacts, "das": das}
+    consents = [_consent(who(c["author"]), ACT_LABELS.get(c["act"], c["act"]), c, c["act"] in ACT_LABELS)
+                for c in derived.get("consents", [])]
+    consents += [_consent(who(s["author"]), f"DAS {c['act']} ({s['period']}, as published)", c, True)
+                 for s in derived.get("das", []) if not s.get("replaced") for c in s.get("consents") or []]
+    return {"funds": funds, "twinnings": twinnings, "pacts": pacts, "das": das, "consents": consents}
+
+
+def _consent(territory: str, label: str, c: Mapping[str, Any], consent: bool) -> dict[str, Any]:
+    """One line: how many acts, by how many distinct accounts; for a consent each party gives for
+    itself, a flag when one account gave them all."""
+    n, accounts = c["acts"], c["accounts"]
+    note = ""
+    if accounts is None:
+        note = "signed before acts named their account"
+    elif consent and n > 1 and accounts == 1:
+        note = "all by one account"
+    return {"territory": territory, "act": label, "role": c["role"], "acts": n,
+            "accounts": "unknown" if accounts is None else accounts, "note": note}
 
 
 def _hours(minutes: int) -> str:
@@ -172,6 +198,11 @@ def render_text(report: Report) -> str:
         lines.append(f"twinning {t['title']}: {t['state']}, {t['milestones']} milestone(s), time given {t['hours']}")
     for p in v["areas"]["pacts"]:
         lines.append(f"pact {p['title']} ({p['territory']}): {p['commitments']}")
+    if v["areas"]["consents"]:
+        lines += ["", "consents and acts, by role (distinct accounts behind them):", table(
+            [[c["territory"], c["act"], c["role"], c["acts"], c["accounts"], c["note"]] for c in v["areas"]["consents"]],
+            ["territory", "act", "role", "acts", "accounts", ""],
+        )]
     fails = sum(1 for f in report.findings if report.failing(f))
     warns = sum(1 for f in report.findings if f.severity is Severity.WARN)
     frozen = [t for t in v["territories"] if t["frozen"]]

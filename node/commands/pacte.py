@@ -116,10 +116,10 @@ def _commitments(ps: Any) -> None:
     p.add_argument("--due", required=True, help="YYYY-MM-DD")
     p.add_argument("--indicator", default="", help="the task force indicator this commitment moves (optional)")
 
-    p = _cmd(ps, "transition", cmd_transition, "move a commitment: accepted, in_progress, met, missed, withdrawn")
+    p = _cmd(ps, "transition", cmd_transition, "move a commitment: accepted, in_progress, met, missed, withdrawn "
+             "(recorded with the acting account: a partner's token in DEMOCITE_TOKEN acts for its organisation)")
     p.add_argument("commitment", metavar="COMMITMENT_ID", help="the commitment's id (`pacte show` lists them)")
     p.add_argument("state", metavar="STATE", help="the new state: accepted, in_progress, met, missed or withdrawn")
-    p.add_argument("--by", default="secretariat", help="who decided (an organisation or a role; default: secretariat)")
     p.add_argument("--note", default="", help="why, in one sentence (optional)")
 
 

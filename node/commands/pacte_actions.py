@@ -210,7 +210,7 @@ def cmd_commit(args: argparse.Namespace) -> None:
 
 
 def cmd_transition(args: argparse.Namespace) -> None:
-    body = {"to": args.state, "by": args.by}
+    body = {"to": args.state}
     if args.note:
         body["note"] = args.note
     r = api(args).post(f"/api/pacte/commitments/{args.commitment}/transition", body)

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from node.accounts.permissions import Action as A
-from node.api.framework import Route, declare_path, node_of
+from node.api.framework import Route, declare_path, node_of, principal_of
 from node.errors import Invalid
 from node.ids import parse_id
 from node.pacte.service import PacteService
@@ -17,7 +17,7 @@ from protocol.schema import Field
 
 
 def _svc(request: web.Request) -> PacteService:
-    return PacteService(node_of(request))
+    return PacteService(node_of(request), principal_of(request))
 
 
 def _id(request: web.Request, what: str) -> bytes:
@@ -76,9 +76,10 @@ async def commitment(request: web.Request, body: dict[str, Any]) -> dict[str, An
 
 
 async def transition(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-    rid = await _svc(request).transition(
-        _id(request, "commitment"), body["to"], body.get("by") or "secretariat", body.get("note", "")
-    )
+    if body.get("by") is not None:
+        raise Invalid("field 'by': the record names the acting account itself now; drop 'by' and act from the "
+                      "organisation's partner account (or the office's)")
+    rid = await _svc(request).transition(_id(request, "commitment"), body["to"], body.get("note", ""))
     return {"id": rid.hex(), "commitment": request.match_info["id"], "state": body["to"]}
 
 
@@ -210,7 +211,8 @@ ROUTES = [
         "POST",
         "/api/pacte/commitments/{id}/transition",
         transition,
-        "Move a commitment to a new state (dated, attributed to `by`)",
+        "Move a commitment to a new state, dated and attributed to the acting account (a partner: its own "
+        "organisation's commitments); `by` is refused: the account is recorded",
         body=(
             Field("to", str, max_len=32),
             Field("by", str, required=False, max_len=200),

@@ -1,5 +1,8 @@
 """Pactes 21 on one node: check each new `pacte.*` record against the fold, publish it, refresh the cache.
 
+Each record carries the acting account (`actor`: pseudonymous id and role, never a name). A partner
+account moves only its own organisation's commitments; the office and the owner act for every one.
+
 The log is the truth; the derived tables are the fold's cache, refreshed whenever a log that holds
 `pacte.*` records grew (our own writes, or records replicated from peers), and rebuilt on demand.
 """
@@ -10,9 +13,10 @@ import datetime
 import json
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from node.accounts.principal import Principal
 from node.errors import Invalid, NotFound
 from node.pacte.views import pact_view
 from node.service import Node
@@ -41,6 +45,7 @@ MAX_CERTIFICATE_YEARS = 10  # a certificate's validity ends within this many yea
 @dataclass(slots=True)
 class PacteService:
     node: Node
+    who: Principal = field(default_factory=Principal.owner)  # the account acting, recorded in what it signs
 
     @property
     def store(self) -> PacteStore:
@@ -89,6 +94,7 @@ class PacteService:
 
     async def _publish(self, kind: str, body: dict[str, Any]) -> SignedRecord:
         """Apply the record to the current fold first: a refused record is never signed nor stored."""
+        body = {**body, "actor": self.who.act()}
         async with self._lock():
             book = await self.book(self.me)
             apply(book, Entry(PLACEHOLDER_ID, self.node.clock(), kind, body))
@@ -146,9 +152,12 @@ class PacteService:
             body["indicator"] = indicator
         return (await self._publish("pacte.commitment", body)).id
 
-    async def transition(self, cid: bytes, to: str, by: str, note: str = "") -> bytes:
-        await self._own(cid, "commitment")
-        body: dict[str, Any] = {"commitment": cid, "to": to, "by": by}
+    async def transition(self, cid: bytes, to: str, note: str = "") -> bytes:
+        """Accept, start, meet, miss or withdraw: a partner account only for its own organisation's commitments."""
+        _, pact = await self._own(cid, "commitment")
+        if not self.who.may_org(pact.commitments[cid].partner.strip()):
+            raise self.who.refuse("commitment")
+        body: dict[str, Any] = {"commitment": cid, "to": to}
         if note:
             body["note"] = note
         return (await self._publish("pacte.transition", body)).id

@@ -82,7 +82,8 @@ def _commitment_view(c: Commitment) -> dict[str, Any]:
         "indicator": c.indicator,
         "state": c.state.value,
         "transitions": [
-            {"date": t.date, "ts": t.ts, "from": t.from_state.value, "to": t.to_state.value, "by": t.by, "note": t.note}
+            {"date": t.date, "ts": t.ts, "from": t.from_state.value, "to": t.to_state.value, "by": t.by, "note": t.note,
+             "actor": {"account": t.actor[0], "role": t.actor[1]} if t.actor else None}
             for t in c.transitions
         ],
     }

@@ -102,6 +102,20 @@ async def accounts_of_person(q: Query, person_id: int) -> list[AccountRow]:
     return await fetch_rows(q, AccountRow, "FROM accounts WHERE person_id = ? ORDER BY created_at", (person_id,))
 
 
+async def scope_names(q: Query) -> tuple[dict[int, str], dict[int, str]]:
+    """How the office names what accounts act for: persons by pseudonym (or local id), employers by name."""
+    persons = await q.fetchall(
+        "SELECT p.id, COALESCE(p.pseudonym, p.local_id) FROM das_persons p WHERE p.id IN (SELECT person_id FROM accounts)"
+    )
+    employers = await q.fetchall("SELECT e.id, e.name FROM das_employers e WHERE e.id IN (SELECT employer_id FROM accounts)")
+    return {int(r[0]): str(r[1]) for r in persons}, {int(r[0]): str(r[1]) for r in employers}
+
+
+async def account_counts(q: Query) -> list[tuple[str, str, int]]:
+    rows = await q.fetchall("SELECT role, state, COUNT(*) FROM accounts GROUP BY role, state ORDER BY role, state")
+    return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
+
+
 async def set_state(w: Write, account_id: str, state: str) -> int:
     return await w.execute("UPDATE accounts SET state = ? WHERE id = ?", (state, account_id))
 
@@ -162,6 +176,13 @@ async def sessions_of(q: Query, account_id: str) -> list[SessionRow]:
     return await fetch_rows(
         q, SessionRow, "FROM account_sessions WHERE account_id = ? AND ended_at IS NULL ORDER BY created_at", (account_id,)
     )
+
+
+async def count_live_sessions(q: Query, seen_after: int, created_after: int) -> int:
+    row = await q.fetchone(
+        "SELECT COUNT(*) FROM account_sessions WHERE ended_at IS NULL AND seen_at >= ? AND created_at >= ?", (seen_after, created_after)
+    )
+    return int(row[0])
 
 
 async def touch_session(w: Write, id_hash: bytes, now: int) -> None:

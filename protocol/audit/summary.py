@@ -3,6 +3,11 @@
 Plain data only (hex keys, integer cents and minutes): the fund's flows per member, each
 twinning's state and effort, each pact's progress. The same folds as the nodes and the checkers,
 so the report shows what the audit verified, never a figure some node computed.
+
+Consents: every act a record signs for an account (`actor`, `protocol.actor`), counted per
+territory, act and role, with the number of distinct accounts behind them, so an evaluator sees
+whether a pact's acceptances came from its partners or from one office account. A DAS summary's own
+`consents` (acts and distinct accounts per kind and role, counted by its node) are shown as published.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from protocol import twinning
+from protocol.actor import UNRECORDED, actor_of
 from protocol.audit.checkers_fund import fund_states
 from protocol.audit.context import AuditContext
 from protocol.fund import FundState, entry_of
@@ -29,7 +35,51 @@ def summarize(ctx: AuditContext) -> dict[str, Any]:
         "twinnings": _twinnings(of("twin.")),
         "pacts": _pacts(of("pacte.")),
         "das": _das(of("das.summary")),
+        "consents": consents(records),
     }
+
+
+def act_of(kind: str, body: Any) -> str:
+    """What was consented to: a commitment's move is named by its new state (acceptance, progress)."""
+    if kind == "pacte.transition" and isinstance(body, dict) and isinstance(body.get("to"), str):
+        return f"pacte.commitment.{body['to']}"
+    return kind
+
+
+def consents(records: Sequence[SignedRecord]) -> list[dict[str, Any]]:
+    """Acts and distinct accounts per (territory, act, role). A commitment's move signed before acts
+    named their account counts under the role 'unrecorded' (accounts unknown: None)."""
+    acts: dict[tuple[bytes, str, str], list[str | None]] = {}
+    for r in records:
+        body = r.record.body
+        who = actor_of(body)
+        if who is None and r.record.kind != "pacte.transition":
+            continue
+        account, role = who if who is not None else (None, UNRECORDED)
+        acts.setdefault((r.author, act_of(r.record.kind, body), role), []).append(account)
+    return [
+        {"author": author.hex(), "act": act, "role": role, "acts": len(accounts),
+         "accounts": None if role == UNRECORDED else len(set(accounts))}
+        for (author, act, role), accounts in sorted(acts.items())
+    ]
+
+
+def das_consents(value: Any) -> list[dict[str, Any]]:
+    """A das.summary's `consents` map ({kind: {role: {"acts", "accounts"}}}) as rows; anything out of
+    that shape (or an older summary without it) gives no row rather than a wrong one."""
+    if not isinstance(value, dict):
+        return []
+    rows = []
+    for kind, roles in sorted(value.items(), key=lambda kv: str(kv[0])):
+        if not isinstance(kind, str) or not isinstance(roles, dict):
+            continue
+        for role, n in sorted(roles.items(), key=lambda kv: str(kv[0])):
+            if not isinstance(role, str) or not isinstance(n, dict):
+                continue
+            acts, accounts = n.get("acts"), n.get("accounts")
+            if all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in (acts, accounts)):
+                rows.append({"act": kind[:64], "role": role[:32], "acts": acts, "accounts": accounts})
+    return rows
 
 
 def _das(records: Sequence[SignedRecord]) -> list[dict[str, Any]]:
@@ -48,7 +98,7 @@ def _das(records: Sequence[SignedRecord]) -> list[dict[str, Any]]:
             "persons": val("persons", "persons"), "given_minutes": val("given", "minutes"),
             "granted_minutes": val("granted", "minutes"), "credited_cents": val("credited", "cents"),
             "categories": sorted(k for k, c in (b.get("by_category") or {}).items() if isinstance(c, dict) and not c.get("suppressed")),
-            "statements": b.get("statements"), "replaced": r.id in replaced,
+            "statements": b.get("statements"), "replaced": r.id in replaced, "consents": das_consents(b.get("consents")),
         })
     return out
 

@@ -41,7 +41,7 @@ async def test_account_token_acts_within_its_role(make_node: Any) -> None:
     status, body = await call_api(rn, "GET", "/api/status", token=acct.token)
     assert status == 200
     status, body = await call_api(rn, "POST", "/api/das/employers", {"name": "acme", "kind": "private"}, token=acct.token)
-    assert status == 403 and body["error"]["code"] == "forbidden"
+    assert status == 403 and body["error"]["code"] == "not_permitted"
     status, body = await call_api(rn, "GET", "/api/das/employers", token=acct.token)
     assert status == 403
 
@@ -53,3 +53,24 @@ async def test_wrong_password_is_refused_without_saying_whether_the_account_exis
         assert await sign_in(c, rn.web_url, "rene", PASSWORD) == 303
         assert await sign_in(c, rn.web_url, "rene", "not the password at all") == 401
         assert await sign_in(c, rn.web_url, "nobody-here", "not the password at all") == 401
+
+
+async def test_the_account_list_names_scopes_as_the_office_does_and_the_cli_prints_it(make_node: Any) -> None:
+    from tests.conftest import run_cli
+
+    rn = await make_node(web=WEB)
+    await call_api(rn, "POST", "/api/das/employers", {"name": "acme", "kind": "private"})
+    await call_api(rn, "POST", "/api/das/persons", {"pseudonym": "p-0042", "status": "employee", "employer": "acme"})
+    await make_account(rn, "person", "marie", person="p-0042")
+    await make_account(rn, "employer", "acme-rh", employer="acme")
+    rc, out, err = await run_cli("account", "list", "--data", str(rn.config.data_dir))
+    assert rc == 0, err
+    lines = {ln.split()[0]: ln for ln in out.splitlines()[2:]}
+    assert "person=p-0042" in lines["marie"] and "active" in lines["marie"]
+    assert "employer=acme" in lines["acme-rh"]
+    rc, out, err = await run_cli("account", "disable", "--data", str(rn.config.data_dir), "marie")
+    assert rc == 0 and "marie: disabled" in out
+    rc, _, err = await run_cli("account", "invite", "--data", str(rn.config.data_dir), "--role", "person")
+    assert rc != 0 and "give --person" in err and "Traceback" not in err
+    rc, _, err = await run_cli("account", "disable", "--data", str(rn.config.data_dir), "nobody")
+    assert rc != 0 and "no account with this username" in err

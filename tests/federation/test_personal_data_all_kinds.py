@@ -6,19 +6,28 @@ real flows through the CLI make it publish at least one record of every kind in
 file of the second node's data directory are searched for the personal identifiers; so are the
 nodes' logs and the error messages of refused DAS commands. A new kind without a flow here fails
 the coverage assertion.
+
+Accounts act too (invited by e-mail through a real SMTP server on loopback, with distinctive
+usernames): the office runs the pacts, a partner accepts and reports. Their usernames and e-mail
+addresses appear in no signed byte of any kind; each act names its account by pseudonymous id.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 from typing import Any
 
+from aiosmtpd.handlers import Sink
+from aiosmtpd.smtp import SMTP
+
 from protocol.identity import Identity
 from protocol.kinds import KINDS
 from protocol.record import Record, sign_record
-from tests.conftest import run_cli
+from tests.accounts_util import Account, make_account
+from tests.conftest import call_api, run_cli
 from tests.dates import NEXT_YEAR_END
 from tests.federation.netutil import fed, make_network
 from tests.federation.test_das_privacy import files_holding, served_bytes
@@ -87,11 +96,28 @@ async def refusals_name_fields_not_values(d: str, pid: str, needles: list[bytes]
     assert [n for n in [*needles, b"xq-unknown-secret"] if n in text] == []
 
 
-async def test_no_personal_data_leaves_for_any_record_kind(make_node, tmp_path, caplog) -> None:
+async def accounts(a: Any, pid: str) -> tuple[dict[str, Account], list[bytes]]:
+    """One account of each role, invited by e-mail, usernames and addresses easy to search for."""
+    scopes: dict[str, dict[str, Any]] = {
+        "office": {}, "partner": {"org": "Biocoop"}, "person": {"person": "xq-person-001"}, "employer": {"employer": "Usine Zéphyr"},
+        "coordinator": {"projects": [int(pid)]}, "secretariat": {}, "resident": {}, "evaluator": {},
+    }
+    out, needles = {}, []
+    for role, scope in scopes.items():
+        username, email = f"zq-username-{role}-ophelie", f"zq.mail.{role}@exemple.fr"
+        out[role] = await make_account(a, role, username, email=email, **scope)
+        needles += [username.encode(), email.encode(), f"zq.mail.{role}".encode()]
+    return out, needles
+
+
+async def test_no_personal_data_leaves_for_any_record_kind(make_node, tmp_path, caplog, monkeypatch) -> None:
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.WARNING, logger="mail.log")  # the stand-in mail server logs the mails it receives: not the node
     net, (pa, pb, pc) = make_network(tmp_path, ["Commune A", "Quartier B", "Village C"])
     slow = fed(net, gossip_interval_s=600)  # explicit syncs: each step sees exactly what it needs
-    a = await make_node(data=pa, federation=slow, das={"k_anonymity": K})
+    smtp = await asyncio.get_running_loop().create_server(lambda: SMTP(Sink()), "127.0.0.1", 0)
+    mail = {"host": "127.0.0.1", "port": smtp.sockets[0].getsockname()[1], "sender": "mairie@exemple.fr"}
+    a = await make_node(data=pa, federation=slow, das={"k_anonymity": K}, web={"listen": "127.0.0.1:0"}, mail=mail)
     b = await make_node(data=pb, federation=slow)
     c = await make_node(data=pc, federation=slow)
     da, db, dc = (str(n.config.data_dir) for n in (a, b, c))
@@ -105,21 +131,28 @@ async def test_no_personal_data_leaves_for_any_record_kind(make_node, tmp_path, 
 
     pid, needles = await das_territory(da)
     await refusals_name_fields_not_values(da, pid, needles)
+    acct, account_needles = await accounts(a, pid)
+    smtp.close()
+    await smtp.wait_closed()
+    needles += [*account_needles, b"zq-username", b"zq.mail"]
     await ok("publish", "--data", da, "--kind", "note", "--body", '{"text": "bonjour"}')
 
-    # pacts
+    # pacts: the office's account runs them (its token in the environment), the partner's accepts and reports
+    monkeypatch.setenv("DEMOCITE_TOKEN", acct["office"].token)
     p = (await ok("pacte", "create", "--data", da, "--title", "Pacte alimentaire", "--horizon", "5", "--start-year", "2026", "--json"))["id"]
     await ok("pacte", "partner", "add", "--data", da, p, "--org", "Biocoop", "--kind", "company")
     tf = (await ok("pacte", "taskforce", "add", "--data", da, p, "--mission", "Circuits courts", "--json"))["id"]
     cm = (await ok("pacte", "commit", "--data", da, tf, "--partner", "Biocoop", "--deliverable", "50% local", "--due", "2027-06-30",
                    "--json"))["id"]
     for state in ("accepted", "in_progress", "met"):
-        await ok("pacte", "transition", "--data", da, cm, state)
+        status, moved = await call_api(a, "POST", f"/api/pacte/commitments/{cm}/transition", {"to": state}, token=acct["partner"].token)
+        assert status == 200, moved
     await ok("pacte", "salary-share", "--data", da, p, "--partner", "Biocoop", "--percent", "8", "--payroll", "100000")
     await ok("pacte", "evaluate", "--data", da, p, "--year", "2026", "--assessment", "bonne année", "--publish")
     cert = await ok("pacte", "certificate", "issue", "--data", da, p, "--org", "Biocoop", "--evidence", cm, "--until", NEXT_YEAR_END,
                     "-o", str(tmp_path / "cert.json"), "--json")
     await ok("pacte", "certificate", "revoke", "--data", da, cert["id"], "--reason", "partenariat terminé")
+    monkeypatch.delenv("DEMOCITE_TOKEN")
 
     # peer review: A asks B to review its summary, B reviews, A answers; A reviews a note of B
     summary = (await ok("log", "--data", da, "--json", "--kind", "das.summary"))["records"][0]["id"]
@@ -193,6 +226,13 @@ async def test_no_personal_data_leaves_for_any_record_kind(make_node, tmp_path, 
     held = (await ok("log", "--data", db, "--json", "--limit", "100000"))["records"]
     covered = {r["kind"] for r in held if r["author"] in (ka, new_ka)}
     assert covered == set(KINDS), f"kinds without a flow in this test: {sorted(set(KINDS) - covered)}"
+    # every act names its account by pseudonymous id and role: the pacts the office's and the partner's
+    actors = {(r["kind"], r["body"]["actor"]["account"], r["body"]["actor"]["role"])
+              for r in held if r["author"] in (ka, new_ka) and "actor" in r["body"]}
+    office, partner = acct["office"].id, acct["partner"].id
+    assert {(k, who) for k, who, _ in actors if k.startswith("pacte.")} == {
+        *((k, office) for k in KINDS if k.startswith("pacte.") and k != "pacte.transition"), ("pacte.transition", partner)}
+    assert {k for k, who, role in actors if who == "owner" and role == "owner"} >= {"member.endorse", "review", "fund.create", "twin.propose"}
 
     # nothing personal in what A serves to peers, in B's files, or in any log line
     served = await served_bytes(a, b.node.identity)

@@ -50,7 +50,8 @@ async def test_twin_hours_from_das_publishes_only_a_k_anonymous_aggregate(make_n
     assert shown["hours"][ka]["minutes"] == expected
     [rec] = await a.node.logs.records(a.node.public_key, ["twin.hours"])
     body = open_record(rec.raw, rec.sig, rec.author).record.body
-    assert set(body) == {"proposal", "minutes", "period"} and body["period"] == "2026" and body["minutes"] == expected
+    assert set(body) == {"proposal", "minutes", "period", "actor"} and body["period"] == "2026" and body["minutes"] == expected
+    assert body["actor"] == {"account": "owner", "role": "owner"}  # who acted, never a person of the aggregate
     await sync(b)
     assert (await cli("twin", "show", "--data", db, t))["hours"][ka]["minutes"] == expected
     # bad input is named, and writes nothing

@@ -136,7 +136,7 @@ async def test_every_405_says_what_is_allowed(make_node) -> None:
     _, doc = await call_api(rn, "GET", "/api/openapi.json")
     for path, ops in doc["paths"].items():
         concrete = path.replace("{action}", "accept")
-        for part in ("{id}", "{no}", "{number}", "{ref}"):
+        for part in ("{id}", "{no}", "{number}", "{ref}", "{username}"):
             concrete = concrete.replace(part, "1")
         status, r, headers = await raw(rn, "PUT", concrete)
         assert status == 405, (path, r)

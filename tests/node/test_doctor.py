@@ -60,3 +60,20 @@ async def test_no_node_there_is_one_fail_line(tmp_path: Path) -> None:
     rc, out, err = await run_cli("doctor", "--data", str(tmp_path / "nothing"), "--json")
     assert rc == 1 and "Traceback" not in err
     assert '"status": "FAIL"' in out and "democite init" in out
+
+
+async def test_a_taken_web_port_fails_and_no_web_door_is_said(tmp_path: Path) -> None:
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen(1)
+        port = other.getsockname()[1]
+        d = tmp_path / "node"
+        init_node(d, "Commune A", "127.0.0.1:0", web_listen=f"127.0.0.1:{port}")
+        rc, out, _ = await run_cli("doctor", "--data", str(d))
+    assert rc == 1
+    ports = _lines(out)["ports"]
+    assert ports.startswith("FAIL") and f"web.listen 127.0.0.1:{port} cannot be bound" in ports
+    bare = tmp_path / "bare"
+    init_node(bare, "Commune B", "127.0.0.1:0")
+    _, out, _ = await run_cli("doctor", "--data", str(bare))
+    assert "no web.listen" in _lines(out)["ports"]

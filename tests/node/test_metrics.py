@@ -170,3 +170,30 @@ async def test_two_nodes_in_one_process_count_apart(make_node) -> None:
     status_route = {"api": "admin", "method": "GET", "route": "/api/status", "status": "200"}
     assert value(on_a, "democite_requests_total", **status_route) == 2
     assert value(on_b, "democite_requests_total", **status_route) == 0
+
+
+async def test_web_sessions_and_accounts_follow_sign_ins_and_sign_outs(make_node: Any) -> None:
+    from tests.accounts_util import make_account, post_form, sign_in, web_client
+
+    rn = await make_node("Commune A", web={"listen": "127.0.0.1:0"})
+    _, families, before = await scrape(rn)
+    assert {"democite_web_sessions", "democite_accounts"} <= families
+    assert value(before, "democite_web_sessions") == 0
+    await make_account(rn, "resident", "rene")  # creating the account signed it in: one session already
+    _, _, after = await scrape(rn)
+    assert value(after, "democite_accounts", role="resident", state="active") == 1
+    live = value(after, "democite_web_sessions")
+    async with web_client() as c:
+        assert await sign_in(c, rn.web_url, "rene") == 303
+        _, _, signed = await scrape(rn)
+        assert value(signed, "democite_web_sessions") == live + 1
+        status, _ = await post_form(c, rn.web_url + "/logout", {}, csrf_from=rn.web_url + "/account/sessions")
+        assert status == 303
+    _, text, out = await scrape(rn)
+    assert value(out, "democite_web_sessions") == live
+    assert "rene" not in text  # no username in the metrics
+    status, _ = await call_api(rn, "POST", "/api/accounts/rene/disable")
+    assert status == 200
+    _, _, disabled = await scrape(rn)
+    assert value(disabled, "democite_accounts", role="resident", state="disabled") == 1
+    assert value(disabled, "democite_web_sessions") == 0  # disabling ended its sessions

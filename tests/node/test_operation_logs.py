@@ -89,3 +89,18 @@ async def test_the_owner_is_the_actor_of_every_authenticated_request(make_node, 
     ops = [r for r in caplog.records if r.name == "democite.api.ops"]
     assert [(r.actor, r.route, r.status) for r in ops] == [  # type: ignore[attr-defined]
         ("owner", "/api/status", 200), ("anonymous", "/api/openapi.json", 200)]
+
+
+async def test_an_account_s_operations_carry_its_id_and_role_never_its_username(make_node, caplog) -> None:
+    from tests.accounts_util import make_account
+
+    rn = await make_node(web={"listen": "127.0.0.1:0"})
+    acct = await make_account(rn, "evaluator", "eve-the-evaluator")
+    caplog.set_level(logging.INFO, logger="democite.api.ops")
+    assert (await call_api(rn, "GET", "/api/status", token=acct.token))[0] == 200
+    assert (await call_api(rn, "POST", "/api/publish", {"kind": "note", "body": {"text": "x"}}, token=acct.token))[0] == 403
+    ops = [r for r in caplog.records if r.name == "democite.api.ops"]
+    assert [(r.actor, r.role, r.route, r.status) for r in ops] == [  # type: ignore[attr-defined]
+        (acct.id, "evaluator", "/api/status", 200), (acct.id, "evaluator", "/api/publish", 403)]
+    assert all(r.getMessage().startswith(f"actor=evaluator:{acct.id} ") for r in ops)
+    assert "eve-the-evaluator" not in caplog.text

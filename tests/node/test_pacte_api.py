@@ -36,7 +36,7 @@ async def _setup(rn) -> dict[str, str]:
     assert s == 200, r
     c = r["id"]
     for to in ("accepted", "in_progress", "met"):
-        s, r = await call_api(rn, "POST", f"/api/pacte/commitments/{c}/transition", {"to": to, "by": "Biocoop"})
+        s, r = await call_api(rn, "POST", f"/api/pacte/commitments/{c}/transition", {"to": to})
         assert s == 200, r
     s, r = await call_api(
         rn,

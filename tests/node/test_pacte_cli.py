@@ -101,10 +101,11 @@ async def test_issue_commands_and_offline_certificate(make_node, tmp_path: Path)
     show = await _ok("pacte", "show", "--data", d, p, "--json")
     assert [x["id"] for x in show["commitments"]["met"]] == [c]
     met = show["commitments"]["met"][0]
-    assert [(x["from"], x["to"], x["by"]) for x in met["transitions"]] == [
-        ("proposed", "accepted", "secretariat"),
-        ("accepted", "in_progress", "secretariat"),
-        ("in_progress", "met", "secretariat"),
+    owner = {"account": "owner", "role": "owner"}  # the CLI acts with api.token: the owner, recorded as such
+    assert [(x["from"], x["to"], x["by"], x["actor"]) for x in met["transitions"]] == [
+        ("proposed", "accepted", "owner", owner),
+        ("accepted", "in_progress", "owner", owner),
+        ("in_progress", "met", "owner", owner),
     ]
     assert all(len(x["date"]) == 10 for x in met["transitions"])
     assert show["partners"][0]["org"] == "Biocoop" and len(show["partners"][0]["since"]) == 10
@@ -189,7 +190,7 @@ async def test_taskforce_evaluation_certificate_lifecycle(make_node, tmp_path: P
         )
     )["id"]
     for state in ("accepted", "in_progress", "met"):
-        await _ok("pacte", "transition", "--data", d, c, state, "--by", "Enercoop")
+        await _ok("pacte", "transition", "--data", d, c, state)
     for state in ("accepted", "in_progress", "met"):
         await _ok("pacte", "transition", "--data", d, c_other, state)
 

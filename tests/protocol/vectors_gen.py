@@ -301,6 +301,7 @@ def ed25519_vectors() -> dict[str, Any]:
 
 def kinds_vectors() -> dict[str, Any]:
     """Every record kind and its body fields (protocol/kinds_*.py), for validators in other languages."""
+    from protocol.actor import ACCOUNT, ROLES, actor_problem
     from protocol.kinds import KINDS
     from protocol.schema import MAX_TEXT
 
@@ -320,6 +321,11 @@ def kinds_vectors() -> dict[str, Any]:
                 d["choices"] = sorted(f.choices)
             if f.items is not None:
                 d["items"] = names[f.items]
+            if f.check is actor_problem:  # the one nested shape: docs/protocol.md §4, "Acts"
+                d["shape"] = {"keys": ["account", "role"], "account": ACCOUNT.pattern, "role": sorted(ROLES),
+                              "owner": "account 'owner' if and only if role 'owner'"}
+            elif f.check is not None:
+                raise ValueError(f"{kind}.{f.name}: describe its check here for validators in other languages")
             fields.append(d)
         out.append({"kind": kind, "doc": KINDS[kind].doc, "fields": fields})
     return {"kinds": out}
