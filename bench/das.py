@@ -24,6 +24,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from node import config as config_mod  # noqa: E402
+from node.accounts.principal import Principal  # noqa: E402
 from node.bootstrap import init_node  # noqa: E402
 from node.das import rules  # noqa: E402
 from node.das.importer import run_import  # noqa: E402
@@ -38,7 +39,7 @@ EMPLOYERS = 300
 
 async def _import(svc: DasService, text: str) -> dict[str, Any]:
     report: dict[str, Any] = {}
-    async for ev in run_import(svc, text, None):
+    async for ev in run_import(svc, text, None, Principal.owner()):
         report = ev.get("report", report)
     return report
 
@@ -47,13 +48,13 @@ def build(n: int, per: int, rng: random.Random) -> dict[str, str]:
     employers = ["name,kind"] + [f"employer-{i:04d},{'public' if i % 4 == 0 else 'private'}" for i in range(EMPLOYERS)]
     statuses = ("employee", "employee", "employee", "civil-servant", "self-employed", "volunteer", "student", "retired", "jobseeker")
     persons = ["pseudonym,status,employer"]
-    contracts = ["person,hours,from,to"]
+    contracts = ["person,hours,from,to,paper_consent"]
     employed = []
     for i in range(n):
         status = statuses[i % len(statuses)]
         emp = f"employer-{rng.randrange(EMPLOYERS):04d}" if status in ("employee", "civil-servant") else ""
         persons.append(f"b-{i:06d},{status},{emp}")
-        contracts.append(f"b-{i:06d},{HOURS},2026-01-01,2026-12-31")
+        contracts.append(f"b-{i:06d},{HOURS},2026-01-01,2026-12-31,convention {i}")
         employed.append(i)
     coordinators = ["pseudonym,status"] + [f"coord-{j:03d},volunteer" for j in range(PROJECTS)]
     entries = ["person,project,date,minutes,validated_by"]

@@ -3,7 +3,8 @@
 - periods (`2026`, `2026-Q1`, `2026-03`) and their bounds;
 - salted statement commitments (the leaves of a summary's Merkle tree);
 - k-anonymity cells and their (primary and complementary) suppression;
-- the checks any node or evaluator runs on a `das.summary` body;
+- the checks any node or evaluator runs on a `das.summary` body, including its `consents` part
+  (how many consent acts, and how many distinct accounts behind them, by kind and role);
 - the disclosure format of `democite das prove` and its offline verification.
 
 Nothing here knows a person: a statement is committed as `SHA-256(tag || salt || SHA-256(body))`
@@ -35,6 +36,13 @@ MIN_K = 5
 MIN_TREE = 16  # the statement tree is padded to a power of two, at least this many leaves
 SENSITIVE_THEMES = frozenset({"union", "religious", "political", "health"})
 GENERIC_CATEGORY = "generic"
+
+CONSENT_KINDS = ("contract", "profile", "flexibility", "entry_decision")
+# Staff act in office: their counts are published as they are. Every other role stands for
+# inhabitants (persons, employers' representatives, volunteer coordinators): under k accounts, suppressed.
+STAFF_ROLES = frozenset({"owner", "office"})
+CONSENT_VALUES = frozenset({"acts", "accounts", "paper"})
+MAX_ROLES = 16
 
 _PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|\d{2}))?$")
 
@@ -167,6 +175,42 @@ def suppress_group(
         hidden.add(name)
 
 
+def consent_cells(rows: Sequence[tuple[str, str, int, int, int]], k: int) -> dict[str, dict[str, dict[str, Any]]]:
+    """The `consents` part of a summary from (kind, role, acts, distinct accounts, acts recorded from paper) rows.
+
+    Counts only, never an account id; a non-staff role's cell counting fewer than k accounts is
+    suppressed (a role's cells are not summed into a published total, so no subtraction reveals one)."""
+    out: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in CONSENT_KINDS}
+    for kind, role, acts, accounts, paper in rows:
+        if kind not in out:
+            raise RecordError(f"das.summary: unknown consent kind '{kind[:20]}'")
+        if role not in STAFF_ROLES and accounts < k:
+            out[kind][role] = {"suppressed": True}
+        else:
+            out[kind][role] = {"acts": acts, "accounts": accounts, "paper": paper}
+    return out
+
+
+def check_consents(consents: Any, k: int) -> None:
+    if not isinstance(consents, dict) or set(consents) - set(CONSENT_KINDS):
+        raise RecordError(f"das.summary: 'consents' maps kinds ({', '.join(CONSENT_KINDS)}) to roles")
+    for kind, roles in consents.items():
+        if not isinstance(roles, dict) or len(roles) > MAX_ROLES:
+            raise RecordError(f"das.summary: consents.{kind} maps at most {MAX_ROLES} roles to cells")
+        for role, c in roles.items():
+            name = f"consents.{kind}.{str(role)[:20]}"
+            if not isinstance(role, str) or not isinstance(c, dict):
+                raise RecordError(f"das.summary: cell '{name}' must be a map under a role name")
+            if c.get("suppressed") is True:
+                if set(c) != {"suppressed"}:
+                    raise RecordError(f"das.summary: suppressed cell '{name}' carries values")
+                continue
+            if set(c) != CONSENT_VALUES or any(not isinstance(v, int) or isinstance(v, bool) or v < 0 for v in c.values()):
+                raise RecordError(f"das.summary: cell '{name}' holds acts, accounts and paper, non-negative integers")
+            if role not in STAFF_ROLES and c["accounts"] < k:
+                raise RecordError(f"das.summary: cell '{name}' counts fewer than k={k} accounts")
+
+
 def public_category(sdg: int, theme: str | None) -> str:
     """The category a project is published under: its SDG, or `generic` for special-category themes."""
     if theme and theme in SENSITIVE_THEMES:
@@ -204,6 +248,8 @@ def check_summary(body: Mapping[str, Any]) -> None:
         for key, value in c.items():
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise RecordError(f"das.summary: cell '{name}' value '{key}' must be a non-negative integer")
+    if "consents" in body:
+        check_consents(body["consents"], k)
     size = body.get("statements")
     if not isinstance(size, int) or size < MIN_TREE or size & (size - 1):
         raise RecordError("das.summary: 'statements' is the padded tree size, a power of two >= 16")

@@ -23,10 +23,12 @@ SCHEMAS = (
             Field("statements", int, min=16),
             Field("statements_root", bytes, max_len=32, min=32),
             Field("corrects", bytes, required=False, max_len=32, min=32),
+            Field("consents", dict, required=False, max_len=4),
         ),
         "A territory's Societal Activity aggregates for one period: counts of persons, hours granted "
         "and given by project category and competence family, local currency credited; every cell "
         "under k persons suppressed; a Merkle root over salted commitments to the period's statements. "
-        "'corrects' names the summary of the same period it replaces.",
+        "'corrects' names the summary of the same period it replaces. 'consents' counts the period's consent acts "
+        "(contract, profile, flexibility, entry decision) and the distinct accounts behind them, by role: counts only.",
     ),
 )

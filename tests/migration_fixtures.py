@@ -60,6 +60,17 @@ ROWS: dict[int, list[str]] = {
         f"INSERT INTO das_summary_leaves VALUES (1, 0, {_L}, 1)",
         "INSERT INTO das_disclosures VALUES (1, 1767225600000)",
     ],
+    101: [
+        "INSERT INTO das_contracts VALUES (2, 2, 1, 2, NULL, '2027-01-01', '2027-12-31', 3000, 'spread', 420, NULL, '', 1767225600000)",
+        "INSERT INTO das_acceptances VALUES (2, 'person', '2027-01-02', 'a-0123456789abcdef', 'person', NULL)",
+        "INSERT INTO das_acceptances VALUES (2, 'engagement21', '2027-01-02', 'owner', 'owner', 'convention n12')",
+        "INSERT INTO das_profiles VALUES (2, 2, 1, '2027-01-02', '[\"engagement21\"]', 1767225600000, 'proposed')",
+        "INSERT INTO das_consents VALUES ('profile', 2, 'engagement21', 'a-00000000000000ff', 'office', NULL, '2027-01-02')",
+        "INSERT INTO das_flex VALUES (2, 2, '2027-Q1', '2027-Q2', 30, '[\"person\"]', '2027-01-03', '', 1767225600000, 'proposed')",
+        "INSERT INTO das_consents VALUES ('flex', 2, 'person', 'a-0123456789abcdef', 'person', NULL, '2027-01-03')",
+        "INSERT INTO das_entries VALUES (2, 2, 1, 2, '2027-01-10', 60, 'general', 1, 'general', 'validated', NULL, 1767225600000, NULL, '', "
+        "NULL, 1767225600000, 'a-0123456789abcdef', 'person', 'a-00000000000000ff', 'office')",
+    ],
     200: [
         f"INSERT INTO pacte_pacts VALUES ({_L}, {_K}, 'Pacte de Lyon', 2026, 10, 'adopted')",
         f"INSERT INTO pacte_objects VALUES ({_K}, {_L}, {_K}, 'taskforce')",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from node.accounts.principal import Principal
 from node.das.rules import ProjectEvent
 from node.das.service import DasService
 from node.pacte.service import PacteService
@@ -29,6 +30,7 @@ PERIOD = "2026-Q1"
 async def seed_territory(node: Node, rng: random.Random, persons: int = 12) -> dict[str, Any]:
     """Fill one node with a quarter of Societal Activity and a pact; publish the quarter's summary."""
     das = DasService(node)
+    owner = Principal.owner()  # the demo is the owner's: contracts signed on paper, entries validated by the office
     tag = node.public_key.hex()[:6]
     await das.add_employer(f"employer-{tag}", "private")
     coordinator = f"coord-{tag}"
@@ -40,12 +42,12 @@ async def seed_territory(node: Node, rng: random.Random, persons: int = 12) -> d
     for i in range(persons):
         pseudo = f"p-{tag}-{i:03d}"
         await das.add_person(pseudo, "employee", f"employer-{tag}", None)
-        await das.add_contract(pseudo, 35, "2026-01-01", "2026-12-31", f"employer-{tag}", "spread", 420, False)
+        await das.add_contract(owner, pseudo, 35, "2026-01-01", "2026-12-31", f"employer-{tag}", "spread", 420, f"convention {tag}-{i:03d}")
         # at most 5 h in the quarter: well within a 35 h contract's quarterly share (8 h 45)
         for _ in range(rng.randint(1, 2)):
             minutes = rng.choice((60, 90, 120, 150))
-            entry = await das.add_entry(pseudo, project, f"2026-0{rng.randint(1, 3)}-{rng.randint(10, 28)}", minutes, None, "")
-            await das.review_entry(entry["id"], coordinator, True)
+            entry = await das.add_entry(owner, pseudo, project, f"2026-0{rng.randint(1, 3)}-{rng.randint(10, 28)}", minutes, None, "")
+            await das.review_entry(owner, entry["id"], True)
             given += minutes
     await das.issue_all(PERIOD, False)
     summary = await das.publish_summary(PERIOD)

@@ -15,6 +15,7 @@ from node.commands.das_people import (
     contract_add,
     contract_amend,
     contract_flex,
+    contract_flex_accept,
     contract_list,
     contract_show,
     employer_add,
@@ -25,6 +26,7 @@ from node.commands.das_people import (
     person_export,
     person_list,
     person_profile,
+    person_profile_accept,
     person_show,
 )
 from node.commands.das_programme import (
@@ -61,6 +63,9 @@ PERIOD = "YYYY, YYYY-Qn or YYYY-MM, e.g. 2026-Q1"
 PAGE_LIMIT = "at most this many rows (default 1000); the CLI says when there are more"
 PAGE_OFFSET = "skip this many rows first, to see the next page (e.g. --offset 1000)"
 NOTE = "a short note kept in the project's history (optional)"
+PAPER = "(the office) the reference of the agreement the parties signed on paper, e.g. \"convention n°12\": it then binds"
+AS_ACCOUNT = ("Run as the owner (api.token) or, with DEMOCITE_TOKEN set to an account's API token, as that account: "
+              "consents are acts of the calling account's own party.")
 
 
 def register(sub: Any) -> None:
@@ -107,13 +112,18 @@ def _persons(ds: Any) -> None:
     p.add_argument("--status", choices=rules.STATUSES, help="only persons with this status")
     p = _cmd(g, "show", person_show, "one person with profiles and contracts")
     p.add_argument("person", help="pseudonym or local id")
-    p = _cmd(g, "profile", person_profile, "record a new version of a person's competence profile")
+    p = _cmd(g, "profile", person_profile, "(the office) record a new version of a person's competence profile; "
+             "it is agreed once the person accepts it (`person profile-accept`)")
     p.add_argument("person", help="pseudonym or local id")
     p.add_argument("--competence", action="append", required=True,
                    help="LABEL_OR_ESCO_URI=LEVEL[,FAMILY], level 1-4; repeat for each competence")
-    p.add_argument("--agreed-on", help="date of the agreement (default today)")
-    p.add_argument("--parties", default="engagement21,person,employer",
-                   help="who agreed, comma-separated (default engagement21,person,employer; no employer for volunteers)")
+    p.add_argument("--paper-consent", metavar="REF", help="the person signed it on paper: " + PAPER)
+    p.add_argument("--agreed-on", help="with --paper-consent: the day the paper was signed (default today)")
+    p = _cmd(g, "profile-accept", person_profile_accept, "the person accepts their current competence profile (from their account)")
+    p.epilog = "example: democite das person profile-accept p-0042  " + AS_ACCOUNT
+    p.add_argument("person", help=PERSON)
+    p.add_argument("--version", type=int, help="the version accepted (default: the current one)")
+    p.add_argument("--paper-consent", metavar="REF", help="the person signed it on paper: " + PAPER)
     p = _cmd(g, "export", person_export, "all of one person's data as JSON (access and portability)")
     p.add_argument("person", help=PERSON)
     p.add_argument("--out", help="write to this file instead of stdout")
@@ -124,9 +134,10 @@ def _persons(ds: Any) -> None:
 
 def _contracts(ds: Any) -> None:
     """`democite das`: contracts, acceptances, amendments and flexibility."""
-    g = das_group(ds, "contract", "three-party DAS contracts, amendments and flexibility agreements",
+    g = das_group(ds, "contract", "three-party DAS contracts, their acceptances, amendments and flexibility agreements",
                   "democite das contract add --person p-0042 --hours 17h30 --from 2026-01-01 --to 2026-12-31")
-    p = _cmd(g, "add", contract_add, "add a contract; prints its id")
+    p = _cmd(g, "add", contract_add, "draft a contract (prints its id): it binds once the person, the employer and the office "
+             "each accepted it (`contract accept`), or with --paper-consent")
     p.add_argument("--person", required=True, help=PERSON)
     p.add_argument("--hours", required=True, help="time granted over the contract's period: 35, 17.5, 17h30 or 17:30")
     p.add_argument("--from", dest="date_from", required=True, help="first day YYYY-MM-DD (within 10 years of today)")
@@ -134,15 +145,16 @@ def _contracts(ds: Any) -> None:
     p.add_argument("--employer", help="default: the person's employer (none for volunteers, students...)")
     p.add_argument("--mode", choices=rules.MODES, help="spread over the quarters (default) or taken as DAS leave days")
     p.add_argument("--leave-day-minutes", type=int, help="length of one DAS leave day (default 420)")
-    p.add_argument("--pending", action="store_true", help="record it without the parties' acceptances (see `contract accept`)")
-    p = _cmd(g, "list", contract_list, "current contracts with hours used and remaining")
+    p.add_argument("--paper-consent", metavar="REF", help=PAPER)
+    p = _cmd(g, "list", contract_list, "current contracts with hours used and remaining, and the acceptances still missing")
     p.add_argument("--person", help="only this person's contracts (pseudonym or local id)")
-    p = _cmd(g, "show", contract_show, "a contract's versions and flexibility agreements")
+    p = _cmd(g, "show", contract_show, "a contract's versions, who accepted each (account ids and roles) and flexibility agreements")
     p.add_argument("contract", type=int, help="the contract number (`das contract list`)")
-    p = _cmd(g, "accept", contract_accept, "record one party's acceptance")
+    p = _cmd(g, "accept", contract_accept, "accept the contract as the calling account's party (person, employer or the office)")
+    p.epilog = "example: democite das contract accept 3  " + AS_ACCOUNT
     p.add_argument("contract", type=int, help="the contract number (`das contract list`)")
-    p.add_argument("--party", required=True, choices=rules.PARTIES, help="who accepts: person, employer or engagement21")
-    p.add_argument("--on", help="date of acceptance (default today)")
+    p.add_argument("--paper-consent", metavar="REF", help="every party signed it on paper: " + PAPER)
+    p.add_argument("--on", help="with --paper-consent: the day the paper was signed (default today)")
     p = _cmd(g, "amend", contract_amend, "amend a contract (a new version; the old one is kept)")
     p.add_argument("contract", type=int, help="the contract number (`das contract list`)")
     p.add_argument("--hours", help="the new time granted: 35, 17.5, 17h30 or 17:30")
@@ -150,16 +162,23 @@ def _contracts(ds: Any) -> None:
     p.add_argument("--to", dest="date_to", help="new last day YYYY-MM-DD")
     p.add_argument("--mode", choices=rules.MODES, help="spread over the quarters or taken as DAS leave days")
     p.add_argument("--reason", required=True, help='why it is amended, e.g. "new working hours"')
-    p.add_argument("--pending", action="store_true", help="the new version waits for the parties' acceptances")
-    p = _cmd(g, "flex", contract_flex, "move hours between two quarters by mutual consent (total unchanged)")
+    p.add_argument("--paper-consent", metavar="REF", help="the parties signed the amendment on paper: " + PAPER)
+    p = _cmd(g, "flex", contract_flex, "propose moving hours between two quarters (total unchanged); agreed once the other party "
+             "accepts it (`contract flex-accept`)")
+    p.epilog = "example: democite das contract flex 3 --from 2026-Q3 --to 2026-Q1 --hours 5  " + AS_ACCOUNT
     p.add_argument("contract", type=int, help="the contract number (`das contract list`)")
     p.add_argument("--from", dest="q_from", required=True, help="quarter giving hours, e.g. 2026-Q3")
     p.add_argument("--to", dest="q_to", required=True, help="quarter receiving them, e.g. 2026-Q1")
     p.add_argument("--hours", type=int, help="whole hours moved (or --minutes)")
     p.add_argument("--minutes", type=int, help="minutes moved (or --hours)")
-    p.add_argument("--parties", required=True, help="who agreed, e.g. person,employer")
-    p.add_argument("--on", help="date of the agreement YYYY-MM-DD (default today)")
+    p.add_argument("--paper-consent", metavar="REF", help="both parties signed the move on paper: " + PAPER)
+    p.add_argument("--on", help="with --paper-consent: the day the paper was signed (default today)")
     p.add_argument("--reason", help="why, in one sentence (optional)")
+    p = _cmd(g, "flex-accept", contract_flex_accept, "agree a flexibility move the other party proposed")
+    p.epilog = "example: democite das contract flex-accept 3 --move 1  " + AS_ACCOUNT
+    p.add_argument("contract", type=int, help="the contract number (`das contract list`)")
+    p.add_argument("--move", type=int, required=True, help="the proposed move's id (`das contract show`)")
+    p.add_argument("--paper-consent", metavar="REF", help="the other party signed it on paper: " + PAPER)
 
 
 def _projects(ds: Any) -> None:
@@ -191,8 +210,9 @@ def _entries(ds: Any) -> None:
     """`democite das`: time given to projects and its review."""
     g = das_group(ds, "entry", "time given to projects",
                   "democite das entry add --person p-0042 --project 1 --date 2026-02-10 --minutes 90")
-    p = _cmd(g, "add", entry_add, "record time given; prints the entry id")
-    p.add_argument("--person", required=True, help=PERSON)
+    p = _cmd(g, "add", entry_add, "record time given (pending until a coordinator of the project validates it); prints the entry id")
+    p.epilog = "example: democite das entry add --person p-0042 --project 1 --date 2026-02-10 --minutes 90  " + AS_ACCOUNT
+    p.add_argument("--person", help=PERSON + " (a person account records its own time: leave it out)")
     p.add_argument("--project", type=int, required=True, help="the project's id (`das project list`)")
     p.add_argument("--date", required=True, help="the day the time was given, YYYY-MM-DD")
     p.add_argument("--minutes", type=int, required=True, help=f"minutes given that day, 1 to {rules.MAX_ENTRY_MINUTES}")
@@ -204,12 +224,14 @@ def _entries(ds: Any) -> None:
     p.add_argument("--status", choices=("pending", "validated", "rejected"), help="only entries in this state")
     p.add_argument("--limit", type=int, default=1000, help=PAGE_LIMIT)
     p.add_argument("--offset", type=int, default=0, help=PAGE_OFFSET)
-    for action, help in (("validate", "the project's coordinator validates an entry"), ("reject", "the project's coordinator rejects an entry")):
-        p = _cmd(g, action, entry_review(action), help)
+    for action, help in (("validate", "a coordinator of the entry's project (or the office) validates it"),
+                         ("reject", "a coordinator of the entry's project (or the office) rejects it, saying why")):
+        p = _cmd(g, action, entry_review(action), help + "; the calling account is recorded as who decided")
+        p.epilog = f"example: democite das entry {action} 12" + (' --reason "not on this project"' if action == "reject" else "") \
+            + "  " + AS_ACCOUNT
         p.add_argument("entry", type=int, help="the entry's id (`das entry list`)")
-        p.add_argument("--by", required=True, help="the coordinator's pseudonym")
         if action == "reject":
-            p.add_argument("--reason", help="why, told to the person (optional)")
+            p.add_argument("--reason", required=True, help="why, told to the person")
     p = _cmd(g, "correct", entry_correct, "rectify an entry with a correcting entry (never an edit)")
     p.add_argument("entry", type=int, help="the entry's id (`das entry list`)")
     p.add_argument("--minutes", type=int, required=True, help="the right total duration of the entry")

@@ -58,16 +58,17 @@ def entry_add(args: argparse.Namespace) -> None:
 def entry_list(args: argparse.Namespace) -> None:
     r = api(args).get("/api/das/entries", person=args.person, project=args.project, status=args.status, limit=args.limit, offset=args.offset)
     emit(args, r, lambda r: table(
-        [[e["id"], e["person"], e["project"], e["date"], e["minutes"], e["competence"], e["status"], e["corrects"] or ""] for e in r["entries"]],
-        ["id", "person", "project", "date", "minutes", "competence", "status", "corrects"]))
+        [[e["id"], e["person"], e["project"], e["date"], e["minutes"], e["competence"], e["status"], e["corrects"] or "",
+          e["recorded_by"] or "", e["decided_by"] or ""] for e in r["entries"]],
+        ["id", "person", "project", "date", "minutes", "competence", "status", "corrects", "recorded by", "decided by"]))
     page_note(args, len(r["entries"]), r.get("total"), args.offset)
 
 
 def entry_review(action: str) -> Any:
     def run(args: argparse.Namespace) -> None:
-        body = drop_unset({"by": args.by, "reason": getattr(args, "reason", None)})
+        body = drop_unset({"reason": getattr(args, "reason", None)})
         r = api(args).post(f"/api/das/entries/{args.entry}/{action}", body)
-        emit(args, r, lambda r: f"entry {r['id']} {r['status']}")
+        emit(args, r, lambda r: f"entry {r['id']} {r['status']} by {r['decided_by']['account']} ({r['decided_by']['role']})")
 
     return run
 

@@ -5,6 +5,11 @@ as the single-item commands before anything is written; then everything is inser
 transaction with batched `executemany`. Any error (unknown person or project, absurd minutes,
 a date outside the contract, a duplicated line, a wrong column) names its line and field, and
 nothing is written.
+
+An import is the office's act: entries record the importing account as who recorded them (and as
+who decided them when `validated_by` names the project's coordinator, who validated on paper);
+contracts bind only with a `paper_consent` column naming the signed paper, else they wait for
+each party's acceptance like `das contract add`.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from node.accounts.principal import Principal
 from node.das import rules
 from node.das.persons import new_local_id
 from node.das.programme import contract_state
@@ -33,7 +39,7 @@ from protocol.das import SALT_BYTES
 KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # kind: (required, optional)
     "employers": (("name", "kind"), ()),
     "persons": (("pseudonym", "status"), ("employer", "name", "local_id")),
-    "contracts": (("person", "hours", "from", "to"), ("mode", "employer")),
+    "contracts": (("person", "hours", "from", "to"), ("mode", "employer", "paper_consent")),
     "entries": (("person", "project", "date", "minutes"), ("competence", "validated_by", "note")),
 }
 MAX_ERRORS = 20
@@ -99,7 +105,7 @@ def _err(exc: Exception) -> str:
     return exc.message if isinstance(exc, NodeError) else str(exc)
 
 
-async def run_import(svc: DasService, text: str, kind: str | None) -> AsyncIterator[dict[str, Any]]:
+async def run_import(svc: DasService, text: str, kind: str | None, who: Principal) -> AsyncIterator[dict[str, Any]]:
     """Yields progress events ({"progress", "total", "phase"}) then one {"report": ...}.
 
     Lines are checked and inserted chunk by chunk inside one write transaction: after the first
@@ -122,7 +128,7 @@ async def run_import(svc: DasService, text: str, kind: str | None) -> AsyncItera
     imported = 0
     async with svc.ctx.db.write() as w:
         await das_programme.bulk_mode(w)
-        check = await _checker(w, kind, idx, now, today, out)
+        check = await _checker(w, kind, idx, now, today, out, who)
         line = 1
         while True:
             chunk = list(itertools.islice(reader, CHUNK))
@@ -146,14 +152,15 @@ async def run_import(svc: DasService, text: str, kind: str | None) -> AsyncItera
                       "per_second": int(imported / secs) if secs > 0 else 0}}
 
 
-async def _checker(w: Writer, kind: str, idx: dict[str, int], now: int, today: str, out: Outcome) -> Callable[[int, list[str]], None]:
+async def _checker(w: Writer, kind: str, idx: dict[str, int], now: int, today: str, out: Outcome,
+                   who: Principal) -> Callable[[int, list[str]], None]:
     if kind == "entries":
-        return await _entries_checker(w, idx, now, out)
+        return await _entries_checker(w, idx, now, out, who)
     if kind == "persons":
         return await _persons_checker(w, idx, now, out)
     if kind == "employers":
         return await _employers_checker(w, idx, now, out)
-    return await _contracts_checker(w, idx, now, today, out)
+    return await _contracts_checker(w, idx, now, today, out, who)
 
 
 def _check_chunk(check: Callable[[int, list[str]], None], chunk: list[list[str]], first: int, width: int, out: Outcome) -> None:
@@ -183,7 +190,7 @@ async def _insert(w: Writer, kind: str, out: Outcome, now: int) -> None:
         await das_persons.accept_many(w, out.extra)
 
 
-async def _entries_checker(w: Writer, idx: dict[str, int], now: int, out: Outcome) -> Callable[[int, list[str]], None]:
+async def _entries_checker(w: Writer, idx: dict[str, int], now: int, out: Outcome, who: Principal) -> Callable[[int, list[str]], None]:
     people = await das_persons.person_ids(w, with_local_ids=True)
     projects = await das_programme.project_states(w)
     keys = await das_programme.import_keys(w)
@@ -193,6 +200,7 @@ async def _entries_checker(w: Writer, idx: dict[str, int], now: int, out: Outcom
     i_person, i_project, i_date, i_min = idx["person"], idx["project"], idx["date"], idx["minutes"]
     i_comp, i_by, i_note = idx.get("competence"), idx.get("validated_by"), idx.get("note")
     pstates = {pid: rules.ProjectState(pid, rules.ProjectStatus(st), coord) for pid, (st, coord) in projects.items()}
+    acct, role = who.account_id, str(who.role)
 
     def check(line: int, row: list[str]) -> None:
         ref = row[i_person].strip()
@@ -225,7 +233,8 @@ async def _entries_checker(w: Writer, idx: dict[str, int], now: int, out: Outcom
         seen[key] = line
         rules.record_use(state, contract, when, minutes)
         note = row[i_note][:500] if i_note is not None else ""
-        out.rows.append((person[0], proj.id, contract.no, d, minutes, c_label, level, family, status, by, at, None, note, key, now))
+        out.rows.append((person[0], proj.id, contract.no, d, minutes, c_label, level, family, status, by, at, None, note, key, now,
+                         acct, role, acct if by is not None else None, role if by is not None else None))
 
     return check
 
@@ -322,7 +331,8 @@ async def _employers_checker(w: Writer, idx: dict[str, int], now: int, out: Outc
     return check
 
 
-async def _contracts_checker(w: Writer, idx: dict[str, int], now: int, today: str, out: Outcome) -> Callable[[int, list[str]], None]:
+async def _contracts_checker(w: Writer, idx: dict[str, int], now: int, today: str, out: Outcome,
+                             who: Principal) -> Callable[[int, list[str]], None]:
     people = await das_persons.person_ids(w, with_local_ids=True)
     emps = await das_persons.employer_ids(w)
     spans: dict[int, list[tuple[str, str, int]]] = {}
@@ -330,7 +340,7 @@ async def _contracts_checker(w: Writer, idx: dict[str, int], now: int, today: st
         spans.setdefault(c.person_id, []).append((c.date_from, c.date_to, c.contract_no))
     next_no = await das_persons.next_contract_no(w)
     next_id = await das_persons.next_contract_row(w)
-    i_mode, i_emp = idx.get("mode"), idx.get("employer")
+    i_mode, i_emp, i_paper = idx.get("mode"), idx.get("employer"), idx.get("paper_consent")
     state = {"no": next_no, "id": next_id}
 
     def check(line: int, row: list[str]) -> None:
@@ -359,6 +369,10 @@ async def _contracts_checker(w: Writer, idx: dict[str, int], now: int, today: st
         state["id"] += 1
         state["no"] += 1
         out.rows.append((cid, no, 1, person[0], eid, a, b, minutes, mode, 420, "import", now))
-        out.extra += [(cid, party, today) for party in rules.required_parties(eid is not None)]
+        ref = row[i_paper].strip() if i_paper is not None else ""
+        if len(ref) > 200:
+            raise Invalid("field 'paper_consent': the signed paper's reference, at most 200 characters")
+        if ref:
+            out.extra += [(cid, party, today, who.account_id, str(who.role), ref) for party in rules.required_parties(eid is not None)]
 
     return check

@@ -1,5 +1,6 @@
 """DAS operations on persons and their contracts: employers (and their purpose-limited view),
-persons with their competence profiles, export and erasure, contracts, acceptances and flexibility.
+persons with their competence profiles, export and erasure, contracts and their amendments.
+Acceptances, profile agreements and flexibility moves are acts of each party: `node.das.consent`.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from node.das import rules
+from node.accounts.permissions import Role
+from node.accounts.principal import Principal
+from node.das import rules, scope
 from node.das.base import DasContext, period_field
+from node.das.consent import ConsentService, accept_all, consent_json, paper, profile_json
 from node.errors import Conflict, Invalid, NotFound
 from node.jsonview import to_json
 from node.storage import das_persons, das_rights, das_statements
@@ -42,9 +46,9 @@ class PersonsService:
     async def list_employers(self) -> dict[str, Any]:
         return {"employers": [asdict(e) for e in await das_persons.employers(self.ctx.db)]}
 
-    async def employer_view(self, ref: str, period: str | None) -> dict[str, Any]:
+    async def employer_view(self, who: Principal, ref: str, period: str | None) -> dict[str, Any]:
         """Purpose limitation: hours used against each employee's quota, never projects or causes."""
-        e = await self.ctx.employer(self.ctx.db, ref)
+        e = await scope.employer(self.ctx, self.ctx.db, who, ref)
         p = period_field(period) if period else period_field(str(self.ctx.today().year))
         rows = await das_persons.employer_quota(self.ctx.db, e.id, p.start.isoformat(), p.end.isoformat())
         employees = [asdict(r) | {"remaining_minutes": r.granted_minutes - r.used_minutes} for r in rows]
@@ -69,8 +73,8 @@ class PersonsService:
     async def list_persons(self, status: str | None) -> dict[str, Any]:
         return {"persons": [asdict(p) for p in await das_persons.persons(self.ctx.db, status)]}
 
-    async def get_person(self, ref: str) -> dict[str, Any]:
-        p = await self.ctx.person(self.ctx.db, ref)
+    async def get_person(self, who: Principal, ref: str) -> dict[str, Any]:
+        p = await scope.person(self.ctx, self.ctx.db, who, ref)
         moves = await das_persons.flex(self.ctx.db)
         emp = None
         if p.employer_id:
@@ -82,11 +86,13 @@ class PersonsService:
             "name": p.name,
             "status": p.status,
             "employer": emp,
-            "profiles": [asdict(x) for x in await das_persons.profiles(self.ctx.db, p.id)],
+            "profiles": [profile_json(x) for x in await das_persons.profiles(self.ctx.db, p.id)],
             "contracts": [contract_json(c, moves.get(c.contract_no, [])) for c in await das_persons.contracts(self.ctx.db, person_id=p.id)],
         }
 
-    async def set_profile(self, ref: str, competences: list[Any], agreed_on: str | None, parties: list[str]) -> dict[str, Any]:
+    async def set_profile(self, who: Principal, ref: str, competences: list[Any], agreed_on: str | None,
+                          paper_consent: str | None = None) -> dict[str, Any]:
+        """A new version recorded by the office: agreed once the person accepts it (`consent.accept_profile`)."""
         items: list[tuple[str, int, str]] = []
         seen = set()
         for i, c in enumerate(competences):
@@ -105,21 +111,10 @@ class PersonsService:
             items.append((label, level, family))
         if not items:
             raise Invalid("field 'competences': a profile lists at least one competence")
-        on = rules.day(agreed_on, "agreed_on", self.ctx.today()).isoformat() if agreed_on else self.ctx.today().isoformat()
-        async with self.ctx.db.write() as w:
-            p = await self.ctx.person(w, ref)
-            need = {"engagement21", "person"} | ({"employer"} if p.employer_id else set())
-            bad = sorted(set(parties) - set(rules.PARTIES))
-            if bad:
-                raise Invalid(f"field 'parties': unknown party '{bad[0]}' (parties: {', '.join(rules.PARTIES)})")
-            missing = sorted(need - set(parties))
-            if missing:
-                raise Invalid(f"field 'parties': the profile must be agreed by {', '.join(sorted(need))}; missing {', '.join(missing)}")
-            prof_id, version = await das_persons.insert_profile(w, p.id, on, sorted(set(parties)), items, self.ctx.now())
-        return {"id": prof_id, "version": version, "agreed_on": on, "parties": sorted(set(parties)), "competences": len(items)}
+        return await ConsentService(self.ctx).record_profile(who, ref, items, agreed_on, paper_consent)
 
-    async def export_person(self, ref: str) -> dict[str, Any]:
-        p = await self.ctx.person(self.ctx.db, ref)
+    async def export_person(self, who: Principal, ref: str) -> dict[str, Any]:
+        p = await scope.person(self.ctx, self.ctx.db, who, ref)
         data = await das_rights.person_export(self.ctx.db, p.id)
         emp = await das_persons.employer(self.ctx.db, str(p.employer_id)) if p.employer_id else None
         return {
@@ -129,7 +124,7 @@ class PersonsService:
                 "id": p.local_id, "pseudonym": p.pseudonym, "name": p.name, "status": p.status,
                 "employer": emp.name if emp else None, "created_at": p.created_at,
             },
-            "profiles": [asdict(x) for x in await das_persons.profiles(self.ctx.db, p.id)],
+            "profiles": [profile_json(x) for x in await das_persons.profiles(self.ctx.db, p.id)],
             "contracts": [asdict(c) for c in data.contracts],
             "flexibility": [asdict(f) for f in data.flexibility],
             "entries": [asdict(e) for e in data.entries],
@@ -149,8 +144,10 @@ class PersonsService:
 
     # -- contracts -------------------------------------------------------------------------
 
-    async def add_contract(self, person: str, hours: int | None, date_from: str, date_to: str, employer: str | None, mode: str,
-                           leave_day_minutes: int, pending: bool, minutes: int | None = None) -> dict[str, Any]:
+    async def add_contract(self, who: Principal, person: str, hours: int | None, date_from: str, date_to: str, employer: str | None,
+                           mode: str, leave_day_minutes: int, paper_consent: str | None = None, minutes: int | None = None) -> dict[str, Any]:
+        """A new contract binds nobody yet: each party accepts it from their account, or the office records their signed paper."""
+        ref = paper(who, paper_consent)
         granted = rules.granted_minutes(hours, minutes)
         d0, d1 = rules.day(date_from, "from"), rules.day(date_to, "to")
         rules.contract_dates(d0, d1, self.ctx.today())
@@ -169,12 +166,12 @@ class PersonsService:
                         f"of this person; amend it instead (`das contract amend {c.contract_no}`)"
                     )
             no = await das_persons.next_contract_no(w)
-            cid = await das_persons.insert_contract(w, no, 1, p.id, emp_id, d0.isoformat(), d1.isoformat(), granted, mode,
+            await das_persons.insert_contract(w, no, 1, p.id, emp_id, d0.isoformat(), d1.isoformat(), granted, mode,
                                               leave_day_minutes, "", self.ctx.now())
-            if not pending:
-                for party in rules.required_parties(emp_id is not None):
-                    await das_persons.accept(w, cid, party, self.ctx.today().isoformat())
-        return {"id": no, "version": 1, "minutes_granted": granted, "pending": pending}
+            if ref is not None:
+                await accept_all(w, who, await self._current(w, no), ref, self.ctx.today().isoformat())
+            c = await self._current(w, no)
+        return {"id": no, "version": 1, "minutes_granted": granted} | _binding(c)
 
     async def _current(self, q: Query, no: int) -> Contract:
         rows = await das_persons.contracts(q, no=no)
@@ -182,19 +179,10 @@ class PersonsService:
             raise NotFound(f"no contract {no} (see `das contract list`)")
         return rows[-1]
 
-    async def accept_contract(self, no: int, party: str, on: str | None) -> dict[str, Any]:
-        day = rules.day(on, "on", self.ctx.today()).isoformat() if on else self.ctx.today().isoformat()
-        async with self.ctx.db.write() as w:
-            c = await self._current(w, no)
-            need = rules.required_parties(c.employer_id is not None)
-            if party not in need:
-                raise Invalid(f"field 'party': contract {no} is agreed by {', '.join(need)}")
-            await das_persons.accept(w, c.id, party, day)
-            c = await self._current(w, no)
-        return {"id": no, "version": c.version, "accepted": c.accepted, "missing_acceptances": [x for x in need if x not in c.accepted]}
-
-    async def amend_contract(self, no: int, hours: int | None, date_from: str | None, date_to: str | None, mode: str | None,
-                             reason: str, pending: bool, minutes: int | None = None) -> dict[str, Any]:
+    async def amend_contract(self, who: Principal, no: int, hours: int | None, date_from: str | None, date_to: str | None, mode: str | None,
+                             reason: str, paper_consent: str | None = None, minutes: int | None = None) -> dict[str, Any]:
+        """A new version, pending like a new contract: entries wait until its parties accepted it."""
+        ref = paper(who, paper_consent)
         new_grant = rules.granted_minutes(hours, minutes) if hours is not None or minutes is not None else None
         async with self.ctx.db.write() as w:
             old = await self._current(w, no)
@@ -217,38 +205,16 @@ class PersonsService:
             cid = await das_persons.insert_contract(w, no, old.version + 1, old.person_id, old.employer_id, d0.isoformat(),
                                               d1.isoformat(), minutes, mode or old.mode, old.leave_day_minutes, reason, self.ctx.now())
             await das_persons.supersede_contract(w, old.id, cid)
-            if not pending:
-                for party in rules.required_parties(old.employer_id is not None):
-                    await das_persons.accept(w, cid, party, self.ctx.today().isoformat())
-        return {"id": no, "version": old.version + 1, "minutes_granted": minutes, "pending": pending}
-
-    async def flex_contract(self, no: int, src: str, dst: str, minutes: int, parties: list[str], on: str | None, reason: str) -> dict[str, Any]:
-        day = rules.day(on, "on", self.ctx.today()).isoformat() if on else self.ctx.today().isoformat()
-        async with self.ctx.db.write() as w:
+            if ref is not None:
+                await accept_all(w, who, await self._current(w, no), ref, self.ctx.today().isoformat())
             c = await self._current(w, no)
-            need = {"person", "employer" if c.employer_id is not None else "engagement21"}
-            missing = sorted(need - set(parties))
-            if missing:
-                raise Invalid(f"field 'parties': a flexibility agreement needs the consent of {' and '.join(sorted(need))}; missing {', '.join(missing)}")
-            moves = (await das_persons.flex(w, no)).get(no, [])
-            alloc = allocation(c, moves)
-            for name, q in (("from", src), ("to", dst)):
-                if q not in alloc:
-                    raise Invalid(f"field '{name}': {q[:10]} is not a quarter of contract {no} ({', '.join(alloc)})")
-            if src == dst:
-                raise Invalid("field 'to': hours move between two different quarters")
-            used = (await das_persons.usage(w, c.person_id)).get(no, {})
-            free = alloc[src] - used.get(src, 0)
-            if minutes > free:
-                raise Conflict(f"field 'minutes': only {rules.hm(max(free, 0))} of {src} are still free to move")
-            fid = await das_persons.insert_flex(w, no, src, dst, minutes, sorted(set(parties)), day, reason, self.ctx.now())
-            alloc[src] -= minutes
-            alloc[dst] += minutes
-        return {"id": fid, "contract": no, "allocation": alloc, "total_minutes": sum(alloc.values())}
+        return {"id": no, "version": old.version + 1, "minutes_granted": minutes} | _binding(c)
 
-    async def list_contracts(self, person: str | None) -> dict[str, Any]:
-        pid = (await self.ctx.person(self.ctx.db, person)).id if person else None
-        rows = await das_persons.contracts(self.ctx.db, person_id=pid)
+    async def list_contracts(self, who: Principal, person: str | None) -> dict[str, Any]:
+        """Every current contract for staff; a person's own, an employer's employees' for them."""
+        pid = (await scope.person(self.ctx, self.ctx.db, who, person)).id if person else scope.own_person(who)
+        emp = who.employer_id if who.role is Role.EMPLOYER else None
+        rows = await das_persons.contracts(self.ctx.db, person_id=pid, employer_id=emp)
         moves = await das_persons.flex(self.ctx.db)
         used = await das_persons.usage(self.ctx.db, pid)
         names = {v[0]: k for k, v in (await das_persons.person_ids(self.ctx.db)).items()}
@@ -259,12 +225,16 @@ class PersonsService:
             out.append(j)
         return {"contracts": out}
 
-    async def contract_history(self, no: int) -> dict[str, Any]:
+    async def contract_history(self, who: Principal, no: int) -> dict[str, Any]:
         rows = await das_persons.contracts(self.ctx.db, no=no, current=False)
-        if not rows:
+        if not rows or not who.may_person(rows[-1].person_id, rows[-1].employer_id):
+            if not who.staff:
+                raise who.refuse("contract")
             raise NotFound(f"no contract {no}")
-        moves = (await das_persons.flex(self.ctx.db, no)).get(no, [])
-        return {"id": no, "versions": [contract_json(c, moves) | {"reason": c.reason} for c in rows], "flexibility": [asdict(m) for m in moves]}
+        moves = (await das_persons.flex(self.ctx.db, no, proposed=True)).get(no, [])
+        agreed = [m for m in moves if m.status == "agreed"]
+        return {"id": no, "versions": [contract_json(c, agreed) | {"reason": c.reason} for c in rows],
+                "flexibility": [_flex_json(m) for m in moves]}
 
 
 def allocation(c: Contract, moves: Sequence[FlexMove]) -> dict[str, int]:
@@ -274,18 +244,30 @@ def allocation(c: Contract, moves: Sequence[FlexMove]) -> dict[str, int]:
 
 
 def contract_json(c: Contract, moves: Sequence[FlexMove] = (), used: dict[str, int] | None = None) -> dict[str, Any]:
-    need = rules.required_parties(c.employer_id is not None)
     out: dict[str, Any] = {
         "id": c.contract_no, "version": c.version, "from": c.date_from, "to": c.date_to,
         "hours": c.minutes_granted / 60, "minutes_granted": c.minutes_granted, "mode": c.mode,
-        "leave_day_minutes": c.leave_day_minutes, "accepted": c.accepted,
-        "missing_acceptances": [x for x in need if x not in c.accepted],
+        "leave_day_minutes": c.leave_day_minutes, **_binding(c),
         "allocation": allocation(c, moves), "superseded": c.superseded_by is not None,
     }
     if used is not None:
         out["used_minutes"] = sum(used.values())
         out["used_by_quarter"] = used
         out["remaining_minutes"] = c.minutes_granted - out["used_minutes"]
+    return out
+
+
+def _binding(c: Contract) -> dict[str, Any]:
+    """Who accepted this version (account ids and roles, never names), who is still missing, and whether it binds."""
+    need = rules.required_parties(c.employer_id is not None)
+    missing = [x for x in need if x not in c.accepted]
+    return {"accepted": c.accepted, "acceptances": [consent_json(x) for x in c.consents], "missing_acceptances": missing,
+            "binding": not missing}
+
+
+def _flex_json(m: FlexMove) -> dict[str, Any]:
+    out = asdict(m)
+    out["consents"] = [consent_json(x) for x in m.consents]
     return out
 
 

@@ -10,12 +10,15 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from node.das import rules
+from node.accounts.permissions import Role
+from node.accounts.principal import Principal
+from node.das import rules, scope
 from node.das.base import DasContext
 from node.das.persons import allocation
 from node.errors import Conflict, Forbidden, Invalid, NotFound
 from node.storage import das_persons, das_programme
 from node.storage.das_persons import Contract, FlexMove
+from node.storage.das_query import Query
 from node.storage.db import Writer
 from protocol import das as pdas
 
@@ -78,39 +81,60 @@ class ProgrammeService:
             {d: m for (_, d), m in days.items()},
         )
 
-    async def add_entry(self, person: str, project: int | str, date: str, minutes: int, competence: str | None, note: str) -> dict[str, Any]:
+    async def add_entry(self, who: Principal, person: str | None, project: int | str, date: str, minutes: int, competence: str | None,
+                        note: str) -> dict[str, Any]:
+        """A person records their own time, a coordinator time given to their project, the office anyone's: pending until decided."""
         minutes = rules.check_minutes(minutes)
         when = rules.day(date, "date")
         async with self.ctx.db.write() as w:
-            p = await self.ctx.person(w, person)
+            if person is None and who.role is not Role.PERSON:
+                raise Invalid("field 'person': whose time is it? (pseudonym or local id)")
+            p = await self._whose(w, who, person)
             proj = await self.ctx.project(w, project)
+            if who.role is Role.COORDINATOR and not who.may_project(proj.id):
+                raise who.refuse("project")
             state = await self._person_state(w, p.id)
             contract, (comp, level, family) = rules.check_entry(
                 state, rules.ProjectState(proj.id, rules.ProjectStatus(proj.status), proj.coordinator_id), when, minutes, competence
             )
             eid = await das_programme.insert_entry(
-                w, (p.id, proj.id, contract.no, when.isoformat(), minutes, comp, level, family, "pending", None, None, None, note, None, self.ctx.now())
+                w, (p.id, proj.id, contract.no, when.isoformat(), minutes, comp, level, family, "pending", None, None, None, note, None,
+                    self.ctx.now(), who.account_id, str(who.role), None, None)
             )
-        return {"id": eid, "status": "pending", "contract": contract.no, "minutes": minutes, "competence": comp}
+        return {"id": eid, "status": "pending", "contract": contract.no, "minutes": minutes, "competence": comp,
+                "recorded_by": who.act()}
 
-    async def review_entry(self, eid: int, by: str, approve: bool, reason: str = "") -> dict[str, Any]:
+    async def _whose(self, q: Query, who: Principal, person: str | None) -> das_persons.Person:
+        """The person an entry is about: a person account's own; a coordinator's (on their projects) or staff's choice."""
+        if who.role is Role.COORDINATOR and person is not None:
+            return await self.ctx.person(q, person)
+        if person is not None:
+            return await scope.person(self.ctx, q, who, person)
+        p = await das_persons.person_by_id(q, who.person_id) if who.person_id is not None else None
+        if p is None or p.erased_at is not None:
+            raise who.refuse("person")
+        return p
+
+    async def review_entry(self, who: Principal, eid: int, approve: bool, reason: str = "") -> dict[str, Any]:
+        """Only a coordinator of the entry's project (or the office) decides; a rejection says why."""
+        if not approve and not reason.strip():
+            raise Invalid("field 'reason': a rejection says why, so the person can fix and record it again")
         async with self.ctx.db.write() as w:
             e = await das_programme.entry(w, eid)
             if e is None:
                 raise NotFound(f"no entry {eid}")
+            if not who.may_project(e.project_id):
+                raise who.refuse("project")
             if e.status != "pending":
                 raise Conflict(f"entry {eid} is already {e.status}; a change is a correcting entry (`das entry correct {eid}`)")
-            validator = await self.ctx.person(w, by, "by")
             proj = await self.ctx.project(w, e.project_id)
-            if proj.coordinator_id != validator.id:
-                raise Forbidden(f"field 'by': only the coordinator of project {proj.id} can validate its entries")
-            if validator.id == e.person_id:
-                raise Forbidden("field 'by': a coordinator cannot validate their own entries; the Engagement 21 names another coordinator")
-            await das_programme.set_entry_status(w, eid, "validated" if approve else "rejected", validator.id, self.ctx.now(),
-                                         reason if not approve else None)
-        return {"id": eid, "status": "validated" if approve else "rejected"}
+            if not who.staff and proj.coordinator_id == e.person_id:
+                raise Forbidden(f"this is the time of project {proj.id}'s own coordinator: the Engagement 21 office validates it")
+            await das_programme.set_entry_status(w, eid, "validated" if approve else "rejected", (who.account_id, str(who.role)),
+                                                 self.ctx.now(), reason.strip()[:500] if not approve else None)
+        return {"id": eid, "status": "validated" if approve else "rejected", "decided_by": who.act()}
 
-    async def correct_entry(self, eid: int, minutes: int, reason: str) -> dict[str, Any]:
+    async def correct_entry(self, who: Principal, eid: int, minutes: int, reason: str) -> dict[str, Any]:
         if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= rules.MAX_ENTRY_MINUTES:
             raise Invalid(f"field 'minutes': the corrected duration is 0 to {rules.MAX_ENTRY_MINUTES} minutes")
         if not reason.strip():
@@ -134,15 +158,22 @@ class ProgrammeService:
                     raise Conflict(f"field 'minutes': the correction adds {rules.hm(delta)}, beyond the contract's remaining hours")
             cid = await das_programme.insert_entry(
                 w, (e.person_id, e.project_id, e.contract_no, e.date, delta, e.competence, e.level, e.family,
-                    "pending", None, None, eid, reason.strip()[:500], None, self.ctx.now())
+                    "pending", None, None, eid, reason.strip()[:500], None, self.ctx.now(), who.account_id, str(who.role), None, None)
             )
         return {"id": cid, "corrects": eid, "minutes": delta, "status": "pending"}
 
-    async def list_entries(self, person: str | None, project: int | None, status: str | None, limit: int, offset: int) -> dict[str, Any]:
-        pid = (await self.ctx.person(self.ctx.db, person)).id if person else None
+    async def list_entries(self, who: Principal, person: str | None, project: int | None, status: str | None, limit: int,
+                           offset: int) -> dict[str, Any]:
+        """Staff see every entry; a person their own; a coordinator their projects' entries."""
+        pid = (await self._whose(self.ctx.db, who, person)).id if person else scope.own_person(who)
+        projects: das_programme.ProjectFilter = project
+        if who.role is Role.COORDINATOR:
+            if project is not None and not who.may_project(project):
+                raise who.refuse("project")
+            projects = (project,) if project is not None else tuple(who.projects)
         # "total" lets a client say "1,000 of 40,006 shown" instead of stopping silently at a page
-        return {"entries": [asdict(e) for e in await das_programme.entries(self.ctx.db, pid, project, status, limit, offset)],
-                "total": await das_programme.entries_total(self.ctx.db, pid, project, status), "offset": offset}
+        return {"entries": [asdict(e) for e in await das_programme.entries(self.ctx.db, pid, projects, status, limit, offset)],
+                "total": await das_programme.entries_total(self.ctx.db, pid, projects, status), "offset": offset}
 
 
 def contract_state(c: Contract, moves: Sequence[FlexMove], used: dict[str, int]) -> rules.ContractState:

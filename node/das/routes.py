@@ -9,8 +9,8 @@ from typing import Any
 from aiohttp import web
 
 from node.accounts.permissions import Action as A
-from node.api.framework import Route, declare_path, node_of, path_value
-from node.das import render, rules
+from node.api.framework import Route, declare_path, node_of, path_value, principal_of
+from node.das import render, rules, scope
 from node.das.importer import ImportRefused, run_import
 from node.das.service import DasService
 from node.errors import Invalid, NodeError
@@ -54,7 +54,7 @@ async def employer_list(r: web.Request, b: dict[str, Any]) -> Any:
 
 
 async def employer_view(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).persons.employer_view(r.match_info["ref"], b.get("period"))
+    return await svc(r).persons.employer_view(principal_of(r), r.match_info["ref"], b.get("period"))
 
 
 async def person_add(r: web.Request, b: dict[str, Any]) -> Any:
@@ -66,15 +66,19 @@ async def person_list(r: web.Request, b: dict[str, Any]) -> Any:
 
 
 async def person_get(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).persons.get_person(r.match_info["ref"])
+    return await svc(r).persons.get_person(principal_of(r), r.match_info["ref"])
 
 
 async def person_profile(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).persons.set_profile(r.match_info["ref"], b["competences"], b.get("agreed_on"), b.get("parties") or [])
+    return await svc(r).persons.set_profile(principal_of(r), r.match_info["ref"], b["competences"], b.get("agreed_on"), b.get("paper_consent"))
+
+
+async def profile_accept(r: web.Request, b: dict[str, Any]) -> Any:
+    return await svc(r).consent.accept_profile(principal_of(r), r.match_info["ref"], b.get("version"), b.get("on"), b.get("paper_consent"))
 
 
 async def person_export(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).persons.export_person(r.match_info["ref"])
+    return await svc(r).persons.export_person(principal_of(r), r.match_info["ref"])
 
 
 async def person_erase(r: web.Request, b: dict[str, Any]) -> Any:
@@ -85,33 +89,38 @@ async def person_erase(r: web.Request, b: dict[str, Any]) -> Any:
 
 async def contract_add(r: web.Request, b: dict[str, Any]) -> Any:
     return await svc(r).persons.add_contract(
-        b["person"], b.get("hours"), b["from"], b["to"], b.get("employer"), b.get("mode") or "spread",
-        b.get("leave_day_minutes") or 420, bool(b.get("pending")), b.get("minutes"),
+        principal_of(r), b["person"], b.get("hours"), b["from"], b["to"], b.get("employer"), b.get("mode") or "spread",
+        b.get("leave_day_minutes") or 420, b.get("paper_consent"), b.get("minutes"),
     )
 
 
 async def contract_list(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).persons.list_contracts(b.get("person"))
+    return await svc(r).persons.list_contracts(principal_of(r), b.get("person"))
 
 
 async def contract_get(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).persons.contract_history(_int(r, "no"))
+    return await svc(r).persons.contract_history(principal_of(r), _int(r, "no"))
 
 
 async def contract_accept(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).persons.accept_contract(_int(r, "no"), b["party"], b.get("on"))
+    return await svc(r).consent.accept_contract(principal_of(r), _int(r, "no"), b.get("on"), b.get("paper_consent"))
 
 
 async def contract_amend(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).persons.amend_contract(_int(r, "no"), b.get("hours"), b.get("from"), b.get("to"), b.get("mode"), b["reason"],
-                                       bool(b.get("pending")), b.get("minutes"))
+    return await svc(r).persons.amend_contract(principal_of(r), _int(r, "no"), b.get("hours"), b.get("from"), b.get("to"), b.get("mode"),
+                                               b["reason"], b.get("paper_consent"), b.get("minutes"))
 
 
 async def contract_flex(r: web.Request, b: dict[str, Any]) -> Any:
     minutes: int = b["minutes"] if b.get("minutes") is not None else (b.get("hours") or 0) * 60
     if minutes <= 0:
         raise Invalid("field 'hours': move a positive number of hours (or minutes)")
-    return await svc(r).persons.flex_contract(_int(r, "no"), b["from"], b["to"], minutes, b["parties"], b.get("on"), b.get("reason") or "")
+    return await svc(r).consent.propose_flex(principal_of(r), _int(r, "no"), b["from"], b["to"], minutes, b.get("on"), b.get("reason") or "",
+                                             b.get("paper_consent"))
+
+
+async def flex_accept(r: web.Request, b: dict[str, Any]) -> Any:
+    return await svc(r).consent.accept_flex(principal_of(r), _int(r, "no"), _int(r, "id"), b.get("paper_consent"))
 
 
 async def project_add(r: web.Request, b: dict[str, Any]) -> Any:
@@ -134,23 +143,25 @@ def _transition(event: rules.ProjectEvent) -> Any:
 
 
 async def entry_add(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).programme.add_entry(b["person"], b["project"], b["date"], b["minutes"], b.get("competence"), b.get("note") or "")
+    return await svc(r).programme.add_entry(principal_of(r), b.get("person"), b["project"], b["date"], b["minutes"], b.get("competence"),
+                                            b.get("note") or "")
 
 
 async def entry_list(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).programme.list_entries(b.get("person"), b.get("project"), b.get("status"), b.get("limit") or 1000, b.get("offset") or 0)
+    return await svc(r).programme.list_entries(principal_of(r), b.get("person"), b.get("project"), b.get("status"), b.get("limit") or 1000,
+                                               b.get("offset") or 0)
 
 
 async def entry_validate(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).programme.review_entry(_int(r, "id"), b["by"], True)
+    return await svc(r).programme.review_entry(principal_of(r), _int(r, "id"), True)
 
 
 async def entry_reject(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).programme.review_entry(_int(r, "id"), b["by"], False, b.get("reason") or "")
+    return await svc(r).programme.review_entry(principal_of(r), _int(r, "id"), False, b["reason"])
 
 
 async def entry_correct(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).programme.correct_entry(_int(r, "id"), b["minutes"], b["reason"])
+    return await svc(r).programme.correct_entry(principal_of(r), _int(r, "id"), b["minutes"], b["reason"])
 
 
 def _formatted(st: dict[str, Any], fmt: str, lang: str) -> Any:
@@ -167,12 +178,14 @@ async def statement_issue(r: web.Request, b: dict[str, Any]) -> Any:
 
 
 async def statement_get(r: web.Request, b: dict[str, Any]) -> Any:
+    await scope.statement(svc(r).ctx, principal_of(r), _int(r, "number"))
     st = await svc(r).statements.statement_json(_int(r, "number"))
     return _formatted(st, b.get("format") or "json", b.get("lang") or "fr")
 
 
 async def statement_list(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).statements.list_statements(b.get("person"), b.get("period"), b.get("limit") or 1000, b.get("offset") or 0)
+    person = await scope.person_ref(svc(r).ctx, principal_of(r), b.get("person"))
+    return await svc(r).statements.list_statements(person, b.get("period"), b.get("limit") or 1000, b.get("offset") or 0)
 
 
 async def statement_issue_all(r: web.Request, b: dict[str, Any]) -> Any:
@@ -196,7 +209,7 @@ async def import_csv(r: web.Request, b: dict[str, Any]) -> Any:
             raise Invalid(f"field 'path': cannot read the file ({exc.strerror})") from None
         except UnicodeDecodeError:
             raise Invalid("field 'path': the file is not UTF-8 text") from None
-    gen = run_import(svc(r), text, b.get("kind"))
+    gen = run_import(svc(r), text, b.get("kind"), principal_of(r))
     try:
         first = await gen.__anext__()  # header errors still answer with a plain error status
     except NodeError:
@@ -244,6 +257,7 @@ async def summary_list(r: web.Request, b: dict[str, Any]) -> Any:
 
 
 async def prove(r: web.Request, b: dict[str, Any]) -> Any:
+    await scope.statement(svc(r).ctx, principal_of(r), _int(r, "number"))
     return await svc(r).summaries.prove(_int(r, "number"))
 
 
@@ -257,6 +271,7 @@ FMT = S("format", False, 8, ("json", "csv", "html"))
 LANG = S("lang", False, 2, ("fr", "en"))
 PAGE = (I("limit", False, 1, 100_000), I("offset", False, 0))
 DOCS = ("text/csv", "text/html")
+PAPER = S("paper_consent", False, 200)
 
 ROUTES = [
     Route("POST", "/api/das/employers", employer_add, "Add an employer (private or public)", (S("name"), S("kind", choices=rules.EMPLOYER_KINDS)), tag=TAG, action=A.EMPLOYER_MANAGE),
@@ -270,28 +285,38 @@ ROUTES = [
     Route("GET", "/api/das/persons", person_list, "Persons (not erased)", query=(S("status", False, 20),), tag=TAG, action=A.PERSON_MANAGE),
     Route("GET", "/api/das/persons/{ref}", person_get, "One person with competence profiles and contracts", tag=TAG, action=A.PERSON_READ),
     Route("POST", "/api/das/persons/{ref}/profile", person_profile,
-          "Record a new version of a person's competence profile, with its agreement date and parties",
-          (Field("competences", list, max_len=100), S("agreed_on", False, 10, fmt="date"), Field("parties", list, required=False, items=str, max_len=3)), tag=TAG, action=A.PROFILE_AGREE),
+          "The office records a new version of a person's competence profile; it is agreed once the person accepts it "
+          "(paper_consent: the office records the person's signed paper, agreed_on its date)",
+          (Field("competences", list, max_len=100), S("agreed_on", False, 10, fmt="date"), PAPER), tag=TAG, action=A.PROFILE_AGREE),
+    Route("POST", "/api/das/persons/{ref}/profile/accept", profile_accept,
+          "The person accepts their current competence profile from their own account (or the office records their signed paper)",
+          (I("version", False, 1), S("on", False, 10, fmt="date"), PAPER), tag=TAG, action=A.PROFILE_AGREE),
     Route("GET", "/api/das/persons/{ref}/export", person_export, "All of one person's data (access and portability)", tag=TAG, action=A.PERSON_READ),
     Route("POST", "/api/das/persons/{ref}/erase", person_erase,
           "Erase a person's personal data; published records stay valid (their salts are destroyed)", (B("confirm"),), tag=TAG, action=A.PERSON_MANAGE),
-    Route("POST", "/api/das/contracts", contract_add, "Add a three-party DAS contract (accepted by every party unless pending)",
+    Route("POST", "/api/das/contracts", contract_add,
+          "Draft a three-party DAS contract: it binds once each party accepted it (paper_consent: the office records the signed paper)",
           (S("person", max_len=100), I("hours", False, 1, 10_000), I("minutes", False, 1, 600_000), S("from", max_len=10, fmt="date"),
            S("to", max_len=10, fmt="date"), S("employer", False),
-           S("mode", False, 8, rules.MODES), I("leave_day_minutes", False, 60, 720), B("pending")), tag=TAG, action=A.CONTRACT_MANAGE),
+           S("mode", False, 8, rules.MODES), I("leave_day_minutes", False, 60, 720), PAPER), tag=TAG, action=A.CONTRACT_MANAGE),
     Route("GET", "/api/das/contracts", contract_list, "Current contracts with allocation per quarter and hours used",
           query=(S("person", False, 100),), tag=TAG, action=A.CONTRACT_READ),
     Route("GET", "/api/das/contracts/{no}", contract_get, "A contract's versions and flexibility agreements", tag=TAG, action=A.CONTRACT_READ),
-    Route("POST", "/api/das/contracts/{no}/accept", contract_accept, "Record one party's acceptance of the current version",
-          (S("party", choices=rules.PARTIES), S("on", False, 10, fmt="date")), tag=TAG, action=A.CONTRACT_ACCEPT),
+    Route("POST", "/api/das/contracts/{no}/accept", contract_accept,
+          "The calling account accepts the current version as its party (person, employer or the office); paper_consent (office): "
+          "the signed paper of every party, 'on' its date",
+          (S("on", False, 10, fmt="date"), PAPER), tag=TAG, action=A.CONTRACT_ACCEPT),
     Route("POST", "/api/das/contracts/{no}/amend", contract_amend, "Amend a contract: a new version, never an edit",
           (I("hours", False, 1, 10_000), I("minutes", False, 1, 600_000), S("from", False, 10, fmt="date"), S("to", False, 10, fmt="date"),
            S("mode", False, 8, rules.MODES), S("reason", max_len=500),
-           B("pending")), tag=TAG, action=A.CONTRACT_MANAGE),
+           PAPER), tag=TAG, action=A.CONTRACT_MANAGE),
     Route("POST", "/api/das/contracts/{no}/flex", contract_flex,
-          "A flexibility agreement: move hours between two quarters by mutual consent (the total never changes)",
+          "Propose moving hours between two quarters (the total never changes): agreed once the other party accepts it "
+          "(paper_consent: the office records both parties' signed paper)",
           (S("from", max_len=7, fmt="quarter"), S("to", max_len=7, fmt="quarter"), I("hours", False, 1, 10_000), I("minutes", False, 1, 600_000),
-           Field("parties", list, items=str, max_len=3), S("on", False, 10, fmt="date"), S("reason", False, 500)), tag=TAG, action=A.FLEX_AGREE),
+           S("on", False, 10, fmt="date"), S("reason", False, 500), PAPER), tag=TAG, action=A.FLEX_AGREE),
+    Route("POST", "/api/das/contracts/{no}/flex/{id}/accept", flex_accept, "The other party agrees a proposed flexibility move",
+          (PAPER,), tag=TAG, action=A.FLEX_AGREE),
     Route("POST", "/api/das/projects", project_add, "Propose a project of general interest (SDG 1-17)",
           (S("title", max_len=300), I("sdg", lo=1, hi=17), S("coordinator", False, 100), S("kind", False, 30, rules.PROJECT_KINDS),
            S("theme", False, 20, rules.THEMES)), tag=TAG, action=A.PROJECT_MANAGE),
@@ -302,15 +327,16 @@ ROUTES = [
           (S("decision", max_len=300), S("date", False, 10, fmt="date"), S("note", False, 500)), tag=TAG, action=A.PROJECT_DECIDE),
     Route("POST", "/api/das/projects/{id}/activate", _transition(rules.ProjectEvent.ACTIVATE), "validated → active", (S("note", False, 500),), tag=TAG, action=A.PROJECT_MANAGE),
     Route("POST", "/api/das/projects/{id}/close", _transition(rules.ProjectEvent.CLOSE), "→ closed (final)", (S("note", False, 500),), tag=TAG, action=A.PROJECT_MANAGE),
-    Route("POST", "/api/das/entries", entry_add, "Record time given to a project (pending until its coordinator validates it)",
-          (S("person", max_len=100), Field("project", int, min=1), S("date", max_len=10, fmt="date"), I("minutes", lo=1, hi=rules.MAX_ENTRY_MINUTES),
+    Route("POST", "/api/das/entries", entry_add,
+          "Record time given to a project, pending until a coordinator of it validates it (a person account: its own time)",
+          (S("person", False, 100), Field("project", int, min=1), S("date", max_len=10, fmt="date"), I("minutes", lo=1, hi=rules.MAX_ENTRY_MINUTES),
            S("competence", False, 300), S("note", False, 500)), tag=TAG, action=A.ENTRY_RECORD),
     Route("GET", "/api/das/entries", entry_list, "Activity entries",
           query=(S("person", False, 100), I("project", False, 1), S("status", False, 10), *PAGE), tag=TAG, action=A.ENTRY_READ),
-    Route("POST", "/api/das/entries/{id}/validate", entry_validate, "The project's coordinator validates an entry",
-          (S("by", max_len=100),), tag=TAG, action=A.ENTRY_DECIDE),
-    Route("POST", "/api/das/entries/{id}/reject", entry_reject, "The project's coordinator rejects an entry",
-          (S("by", max_len=100), S("reason", False, 500)), tag=TAG, action=A.ENTRY_DECIDE),
+    Route("POST", "/api/das/entries/{id}/validate", entry_validate, "A coordinator of the entry's project (or the office) validates it",
+          tag=TAG, action=A.ENTRY_DECIDE),
+    Route("POST", "/api/das/entries/{id}/reject", entry_reject, "A coordinator of the entry's project (or the office) rejects it, saying why",
+          (S("reason", max_len=500),), tag=TAG, action=A.ENTRY_DECIDE),
     Route("POST", "/api/das/entries/{id}/correct", entry_correct, "Rectify an entry with a correcting entry (never an edit)",
           (I("minutes", lo=0, hi=rules.MAX_ENTRY_MINUTES), S("reason", max_len=500)), tag=TAG, action=A.ENTRY_CORRECT),
     Route("POST", "/api/das/statements", statement_issue,

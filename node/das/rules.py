@@ -270,8 +270,8 @@ def check_entry(
         raise Conflict(f"field 'date': {when} is outside this person's DAS contracts (contracts: {spans})")
     if contract.missing_parties:
         raise Conflict(
-            f"contract {contract.no} is not yet accepted by: {', '.join(contract.missing_parties)} "
-            f"(`das contract accept {contract.no} --party ...`)"
+            f"contract {contract.no} does not bind yet: missing the acceptance of {', '.join(contract.missing_parties)}; each party "
+            f"accepts it from their own account, or the office records the signed paper (`das contract accept {contract.no} --paper-consent REF`)"
         )
     key = when.isoformat()
     if person.day_minutes.get(key, 0) + minutes > MAX_DAY_MINUTES:

@@ -1,14 +1,17 @@
 """Societal Activity Rights on one node: the operations the admin API exposes, as one service.
 
 `DasService` owns one service per group of operations, all sharing one `DasContext` (node,
-database, clock, config, lookups): `persons` (employers, persons, contracts), `programme`
+database, clock, config, lookups): `persons` (employers, persons, contracts), `consent`
+(acceptances, profile agreements and flexibility moves, each by its own party), `programme`
 (projects and entries), `statements` (statements and the ledger) and `summaries` (summaries and
-disclosures). The routes and other areas (audit exports, twinning, the demo) go through it.
+disclosures). The routes and other areas (audit exports, twinning, the demo) go through it;
+operations that act for someone take the acting `Principal` (the owner's: `Principal.owner()`).
 """
 
 from __future__ import annotations
 
 from node.das.base import DasContext
+from node.das.consent import ConsentService
 from node.das.persons import PersonsService
 from node.das.programme import ProgrammeService
 from node.das.statements import StatementsService
@@ -22,6 +25,7 @@ class DasService:
     def __init__(self, node: Node) -> None:
         self.ctx = DasContext.of(node)
         self.persons = PersonsService(self.ctx)
+        self.consent = ConsentService(self.ctx)
         self.programme = ProgrammeService(self.ctx)
         self.statements = StatementsService(self.ctx)
         self.summaries = SummariesService(self.ctx)

@@ -74,6 +74,8 @@ class SummariesService:
             "by_family": group(fam, "suppressed" not in given),
             "credited": credited,
             "employers": pdas.cell(len(employed), k, employers=len(employers)),
+            # who consented, counted: acts and distinct accounts by kind and role (never an account id)
+            "consents": pdas.consent_cells(await das_summaries.consent_counts(q, start, end), k),
         }
         leaves = await _statement_leaves(q, p.text)
         body["statements"] = len(leaves)

@@ -164,23 +164,36 @@ class ProfileItem:
 
 
 @dataclass(frozen=True, slots=True)
+class Consent:
+    """One party's consent to an agreement: the account and role that gave it (or recorded it from paper)."""
+
+    party: str
+    account: str | None
+    role: str | None
+    paper_ref: str | None
+    on: str
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
-    """One version of a person's competence profile, with the parties who agreed it."""
+    """One version of a person's competence profile: `proposed` until the person and the office agreed it."""
 
     id: int
     version: int
-    agreed_on: str
+    agreed_on: str  # the day of the last consent (while proposed: the day the office recorded it)
     parties: list[str] = col(load=json.loads)
     created_at: int = col()
+    status: str = col()
     competences: list[ProfileItem] = derived(list)
+    consents: list[Consent] = derived(list)
 
 
-async def insert_profile(w: Write, person_id: int, agreed_on: str, parties: Sequence[str], items: Sequence[tuple[str, int, str]], now: int) -> tuple[int, int]:
+async def insert_profile(w: Write, person_id: int, recorded_on: str, items: Sequence[tuple[str, int, str]], now: int) -> tuple[int, int]:
     row = await w.fetchone("SELECT COALESCE(MAX(version), 0) + 1 FROM das_profiles WHERE person_id = ?", (person_id,))
     version = int(row[0])
     pid = await w.execute(
-        "INSERT INTO das_profiles (person_id, version, agreed_on, parties, created_at) VALUES (?, ?, ?, ?, ?)",
-        (person_id, version, agreed_on, json.dumps(list(parties)), now),
+        "INSERT INTO das_profiles (person_id, version, agreed_on, parties, created_at, status) VALUES (?, ?, ?, '[]', ?, 'proposed')",
+        (person_id, version, recorded_on, now),
     )
     await w.executemany(
         "INSERT INTO das_profile_items (profile_id, competence, level, family) VALUES (?, ?, ?, ?)",
@@ -191,16 +204,46 @@ async def insert_profile(w: Write, person_id: int, agreed_on: str, parties: Sequ
 
 async def profiles(q: Query, person_id: int) -> list[Profile]:
     out = []
-    for p in await fetch_rows(q, Profile, "FROM das_profiles WHERE person_id = ? ORDER BY version", (person_id,)):
+    rows = await fetch_rows(q, Profile, "FROM das_profiles WHERE person_id = ? ORDER BY version", (person_id,))
+    given = await consents(q, "profile", [p.id for p in rows])
+    for p in rows:
         items = await fetch_rows(q, ProfileItem, "FROM das_profile_items WHERE profile_id = ? ORDER BY competence", (p.id,))
-        out.append(replace(p, competences=items))
+        out.append(replace(p, competences=items, consents=given.get(p.id, [])))
     return out
+
+
+# -- consents to profiles and flexibility moves (contracts keep theirs in das_acceptances) --------
+
+
+async def insert_consent(w: Write, kind: str, ref: int, party: str, account: str, role: str, paper_ref: str | None, on: str) -> None:
+    await w.execute(
+        "INSERT OR IGNORE INTO das_consents (kind, ref, party, account, role, paper_ref, accepted_on) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (kind, ref, party, account, role, paper_ref, on),
+    )
+
+
+async def consents(q: Query, kind: str, refs: Sequence[int]) -> dict[int, list[Consent]]:
+    out: dict[int, list[Consent]] = {}
+    for i in range(0, len(refs), 500):
+        chunk = list(refs[i : i + 500])
+        for ref, *rest in await q.fetchall(
+            f"SELECT ref, party, account, role, paper_ref, accepted_on FROM das_consents WHERE kind = ? AND ref IN ({','.join('?' * len(chunk))}) "
+            "ORDER BY accepted_on, party", [kind, *chunk]
+        ):
+            out.setdefault(ref, []).append(Consent(*rest))
+    return out
+
+
+async def agree(w: Write, table: str, row_id: int, parties: Sequence[str], on: str) -> None:
+    """Mark a profile or flexibility move agreed by `parties` on `on` (every party has consented)."""
+    assert table in ("das_profiles", "das_flex")
+    await w.execute(f"UPDATE {table} SET status = 'agreed', parties = ?, agreed_on = ? WHERE id = ?", (json.dumps(sorted(parties)), on, row_id))
 
 
 async def latest_competences(q: Query, person_id: int | None = None) -> dict[int, dict[str, tuple[int, str]]]:
     sql = (
         "SELECT p.person_id, i.competence, i.level, i.family FROM das_profiles p JOIN das_profile_items i ON i.profile_id = p.id "
-        "WHERE p.version = (SELECT MAX(version) FROM das_profiles x WHERE x.person_id = p.person_id)"
+        "WHERE p.version = (SELECT MAX(version) FROM das_profiles x WHERE x.person_id = p.person_id AND x.status = 'agreed')"
     )
     params: list[Any] = []
     if person_id is not None:
@@ -217,7 +260,7 @@ async def latest_competences(q: Query, person_id: int | None = None) -> dict[int
 
 @dataclass(frozen=True, slots=True)
 class Contract:
-    """One version of a contract; `accepted` is {party: date} of the acceptances of this version."""
+    """One version of a contract; `accepted` is {party: date} of the acceptances of this version, `consents` who gave them."""
 
     id: int
     contract_no: int
@@ -233,6 +276,7 @@ class Contract:
     reason: str
     created_at: int
     accepted: dict[str, str] = derived(dict)
+    consents: list[Consent] = derived(list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +291,8 @@ class FlexMove:
     parties: list[str] = col(load=json.loads)
     agreed_on: str = col()
     reason: str = col()
+    status: str = col()
+    consents: list[Consent] = derived(list)
 
 
 async def next_contract_no(w: Query) -> int:
@@ -280,16 +326,24 @@ async def supersede_contract(w: Write, old_id: int, new_id: int) -> None:
     await w.execute("UPDATE das_contracts SET superseded_by = ? WHERE id = ?", (new_id, old_id))
 
 
-async def accept(w: Write, contract_id: int, party: str, on: str) -> None:
-    await w.execute("INSERT OR IGNORE INTO das_acceptances (contract_id, party, accepted_on) VALUES (?, ?, ?)", (contract_id, party, on))
+_ACCEPT = "INSERT OR IGNORE INTO das_acceptances (contract_id, party, accepted_on, account, role, paper_ref) VALUES (?, ?, ?, ?, ?, ?)"
 
 
-async def accept_many(w: Write, rows: Sequence[tuple[int, str, str]]) -> None:
-    await w.executemany("INSERT OR IGNORE INTO das_acceptances (contract_id, party, accepted_on) VALUES (?, ?, ?)", rows)
+async def accept(w: Write, contract_id: int, party: str, on: str, account: str, role: str, paper_ref: str | None = None) -> None:
+    await w.execute(_ACCEPT, (contract_id, party, on, account, role, paper_ref))
 
 
-async def contracts(q: Query, person_id: int | None = None, current: bool = True, no: int | None = None) -> list[Contract]:
+async def accept_many(w: Write, rows: Sequence[tuple[int, str, str, str, str, str | None]]) -> None:
+    """(contract row, party, date, account, role, paper reference) per acceptance."""
+    await w.executemany(_ACCEPT, rows)
+
+
+async def contracts(q: Query, person_id: int | None = None, current: bool = True, no: int | None = None,
+                    employer_id: int | None = None) -> list[Contract]:
     where, params = [], []
+    if employer_id is not None:
+        where.append("employer_id = ?")
+        params.append(employer_id)
     if person_id is not None:
         where.append("person_id = ?")
         params.append(person_id)
@@ -303,34 +357,42 @@ async def contracts(q: Query, person_id: int | None = None, current: bool = True
         sql += " WHERE " + " AND ".join(where)
     rows = await fetch_rows(q, Contract, sql + " ORDER BY contract_no, version", params)
     acc: dict[int, dict[str, str]] = {}
+    given: dict[int, list[Consent]] = {}
     if rows:
         ids = [r.id for r in rows]
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
-            for cid, party, on in await q.fetchall(
-                f"SELECT contract_id, party, accepted_on FROM das_acceptances WHERE contract_id IN ({','.join('?' * len(chunk))})", chunk
+            for cid, party, on, account, role, paper in await q.fetchall(
+                "SELECT contract_id, party, accepted_on, account, role, paper_ref FROM das_acceptances "
+                f"WHERE contract_id IN ({','.join('?' * len(chunk))}) ORDER BY accepted_on, party", chunk
             ):
                 acc.setdefault(cid, {})[party] = on
-    return [replace(r, accepted=acc.get(r.id, {})) for r in rows]
+                given.setdefault(cid, []).append(Consent(party, account, role, paper, on))
+    return [replace(r, accepted=acc.get(r.id, {}), consents=given.get(r.id, [])) for r in rows]
 
 
-async def insert_flex(w: Write, no: int, src: str, dst: str, minutes: int, parties: Sequence[str], on: str, reason: str, now: int) -> int:
+async def insert_flex(w: Write, no: int, src: str, dst: str, minutes: int, parties: Sequence[str], on: str, reason: str, now: int,
+                      status: str = "proposed") -> int:
     return await w.execute(
-        "INSERT INTO das_flex (contract_no, from_quarter, to_quarter, minutes, parties, agreed_on, reason, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (no, src, dst, minutes, json.dumps(list(parties)), on, reason, now),
+        "INSERT INTO das_flex (contract_no, from_quarter, to_quarter, minutes, parties, agreed_on, reason, created_at, status) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (no, src, dst, minutes, json.dumps(sorted(parties)), on, reason, now, status),
     )
 
 
-async def flex(q: Query, no: int | None = None) -> dict[int, list[FlexMove]]:
-    sql = "FROM das_flex"
+async def flex(q: Query, no: int | None = None, proposed: bool = False) -> dict[int, list[FlexMove]]:
+    """Agreed flexibility moves per contract (they shape its allocation); with `proposed`, those still waiting too."""
+    where = [] if proposed else ["status = 'agreed'"]
     params: list[Any] = []
     if no is not None:
-        sql += " WHERE contract_no = ?"
+        where.append("contract_no = ?")
         params.append(no)
+    sql = "FROM das_flex" + (" WHERE " + " AND ".join(where) if where else "")
+    rows = await fetch_rows(q, FlexMove, sql + " ORDER BY id", params)
+    given = await consents(q, "flex", [r.id for r in rows]) if proposed else {}
     out: dict[int, list[FlexMove]] = {}
-    for r in await fetch_rows(q, FlexMove, sql + " ORDER BY id", params):
-        out.setdefault(r.contract_no, []).append(r)
+    for r in rows:
+        out.setdefault(r.contract_no, []).append(replace(r, consents=given.get(r.id, [])))
     return out
 
 

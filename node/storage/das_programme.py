@@ -112,6 +112,10 @@ class Entry:
     corrects: int | None
     note: str
     created_at: int
+    recorded_by: str | None  # the account that recorded it and its role (None: recorded before accounts)
+    recorded_role: str | None
+    decided_by: str | None  # the account that validated or rejected it and its role
+    decided_role: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,13 +133,20 @@ class EntryListing:
     status: str = col("e.status")
     corrects: int | None = col("e.corrects")
     note: str = col("e.note")
+    recorded_by: str | None = col("e.recorded_by")
+    recorded_role: str | None = col("e.recorded_role")
+    decided_by: str | None = col("e.decided_by")
+    decided_role: str | None = col("e.decided_role")
+
 _ENTRY_INSERT = (
     "INSERT INTO das_entries (person_id, project_id, contract_no, date, minutes, competence, level, family, status, "
-    "validated_by, validated_at, corrects, note, import_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "validated_by, validated_at, corrects, note, import_key, created_at, recorded_by, recorded_role, decided_by, decided_role) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
 async def insert_entry(w: Write, row: Sequence[Any]) -> int:
+    """One entry: the das_entries columns in _ENTRY_INSERT's order (the last four: who recorded and who decided it)."""
     return await w.execute(_ENTRY_INSERT, row)
 
 
@@ -156,7 +167,10 @@ async def person_entries(q: Query, person_id: int) -> list[Entry]:
     return await fetch_rows(q, Entry, "FROM das_entries WHERE person_id = ? ORDER BY id", (person_id,))
 
 
-async def entries(q: Query, person_id: int | None, project_id: int | None, status: str | None, limit: int, offset: int) -> list[EntryListing]:
+ProjectFilter = int | tuple[int, ...] | None  # one project, any of several (a coordinator's), or every project
+
+
+async def entries(q: Query, person_id: int | None, project_id: ProjectFilter, status: str | None, limit: int, offset: int) -> list[EntryListing]:
     return await fetch_page(
         q,
         EntryListing,
@@ -166,15 +180,18 @@ async def entries(q: Query, person_id: int | None, project_id: int | None, statu
     )
 
 
-async def entries_total(q: Query, person_id: int | None, project_id: int | None, status: str | None) -> int:
+async def entries_total(q: Query, person_id: int | None, project_id: ProjectFilter, status: str | None) -> int:
     return await count_rows(q, "das_entries e", (("e.person_id", person_id), ("e.project_id", project_id), ("e.status", status)))
 
 
-async def set_entry_status(w: Write, eid: int, status: str, by: int | None, now: int, note: str | None = None) -> None:
+async def set_entry_status(w: Write, eid: int, status: str, by: tuple[str, str], now: int, note: str | None = None) -> None:
+    """The decision on an entry and the account (id, role) that took it."""
     if note is not None:
-        await w.execute("UPDATE das_entries SET status = ?, validated_by = ?, validated_at = ?, note = ? WHERE id = ?", (status, by, now, note, eid))
+        await w.execute("UPDATE das_entries SET status = ?, decided_by = ?, decided_role = ?, validated_at = ?, note = ? WHERE id = ?",
+                        (status, *by, now, note, eid))
     else:
-        await w.execute("UPDATE das_entries SET status = ?, validated_by = ?, validated_at = ? WHERE id = ?", (status, by, now, eid))
+        await w.execute("UPDATE das_entries SET status = ?, decided_by = ?, decided_role = ?, validated_at = ? WHERE id = ?",
+                        (status, *by, now, eid))
 
 
 async def effective_minutes(q: Query, eid: int) -> int:

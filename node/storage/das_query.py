@@ -75,8 +75,19 @@ async def fetch_page(
 
 
 def _where(filters: Sequence[tuple[str, Any]]) -> tuple[str, list[Any]]:
-    given = [(col, val) for col, val in filters if val is not None]
-    return (" WHERE " + " AND ".join(f"{col} = ?" for col, _ in given) if given else ""), [v for _, v in given]
+    """`col = ?` for a value, `col IN (...)` for a tuple of values (an empty tuple matches nothing)."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for col, val in filters:
+        if val is None:
+            continue
+        if isinstance(val, tuple):
+            parts.append(f"{col} IN ({','.join('?' * len(val))})" if val else "0")
+            params += list(val)
+        else:
+            parts.append(f"{col} = ?")
+            params.append(val)
+    return (" WHERE " + " AND ".join(parts) if parts else ""), params
 
 
 async def count_rows(q: Query, source: str, filters: Sequence[tuple[str, Any]]) -> int:

@@ -38,7 +38,7 @@ class PersonData:
 async def person_export(q: Query, pid: int) -> PersonData:
     held = await contracts(q, person_id=pid, current=False)
     nos = sorted({c.contract_no for c in held})
-    allflex = await flex(q)
+    allflex = await flex(q, proposed=True)
     return PersonData(
         contracts=held,
         flexibility=[f for n in nos for f in allflex.get(n, [])],
@@ -59,6 +59,9 @@ async def erase_person(w: Write, pid: int, now: int) -> dict[str, int]:
         await w.execute(sql, params)
         counts[name] = int((await w.fetchone("SELECT changes()"))[0])
 
+    await run("consents", "DELETE FROM das_consents WHERE (kind = 'profile' AND ref IN (SELECT id FROM das_profiles WHERE person_id = ?)) "
+              "OR (kind = 'flex' AND ref IN (SELECT f.id FROM das_flex f JOIN das_contracts c ON c.contract_no = f.contract_no "
+              "WHERE c.person_id = ?))", (pid, pid))
     await run("profile_items", "DELETE FROM das_profile_items WHERE profile_id IN (SELECT id FROM das_profiles WHERE person_id = ?)", (pid,))
     await run("profiles", "DELETE FROM das_profiles WHERE person_id = ?", (pid,))
     await run("entries", "DELETE FROM das_entries WHERE person_id = ?", (pid,))

@@ -29,6 +29,23 @@ async def given_by(q: Query, start: str, end: str) -> list[tuple[int, int, str, 
     return [tuple(r) for r in rows]
 
 
+async def consent_counts(q: Query, start: str, end: str) -> list[tuple[str, str, int, int, int]]:
+    """(kind, role, acts, distinct accounts, acts from paper) of the consents given in [start, end].
+
+    Acts recorded before accounts existed name no account and are not counted."""
+    day = "date(validated_at / 1000, 'unixepoch')"
+    rows = await q.fetchall(
+        "SELECT 'contract', role, COUNT(*), COUNT(DISTINCT account), COUNT(paper_ref) FROM das_acceptances "
+        "WHERE account IS NOT NULL AND accepted_on BETWEEN ? AND ? GROUP BY 2 "
+        "UNION ALL SELECT CASE kind WHEN 'flex' THEN 'flexibility' ELSE kind END, role, COUNT(*), COUNT(DISTINCT account), "
+        "COUNT(paper_ref) FROM das_consents WHERE accepted_on BETWEEN ? AND ? GROUP BY kind, role "
+        f"UNION ALL SELECT 'entry_decision', decided_role, COUNT(*), COUNT(DISTINCT decided_by), 0 FROM das_entries "
+        f"WHERE decided_by IS NOT NULL AND {day} BETWEEN ? AND ? GROUP BY 2 ORDER BY 1, 2",
+        (start, end, start, end, start, end),
+    )
+    return [(str(r[0]), str(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
+
+
 async def project_given(q: Query, project_id: int, start: str, end: str) -> list[int]:
     """Net validated minutes each person gave to one project in [start, end] (corrections included), persons unnamed."""
     rows = await q.fetchall(

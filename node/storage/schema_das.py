@@ -2,6 +2,9 @@
 
 Dates are ISO text (YYYY-MM-DD, they sort), durations integer minutes, money integer cents.
 Agreements (profiles, contracts) are versioned: an amendment is a new row, never an edit.
+Consent (101): each acceptance names the account and role that gave it (a pseudonymous id, never a
+name) and, for a paper agreement the office recorded, its reference; acceptances made before
+accounts existed carry none. Profiles and flexibility moves are `proposed` until every party agreed.
 """
 
 MIGRATIONS = [
@@ -167,6 +170,32 @@ MIGRATIONS = [
             statement INTEGER PRIMARY KEY REFERENCES das_statements(number),
             attached_at INTEGER NOT NULL
         )
+        """,
+    ),
+    (
+        101,
+        "das: consent by accounts: who accepted (account, role, paper reference), proposed profiles and flexibility moves, who recorded and decided entries",
+        """
+        ALTER TABLE das_acceptances ADD COLUMN account TEXT;
+        ALTER TABLE das_acceptances ADD COLUMN role TEXT;
+        ALTER TABLE das_acceptances ADD COLUMN paper_ref TEXT;
+        ALTER TABLE das_profiles ADD COLUMN status TEXT NOT NULL DEFAULT 'agreed' CHECK (status IN ('proposed', 'agreed'));
+        ALTER TABLE das_flex ADD COLUMN status TEXT NOT NULL DEFAULT 'agreed' CHECK (status IN ('proposed', 'agreed'));
+        CREATE TABLE das_consents (
+            kind TEXT NOT NULL CHECK (kind IN ('profile', 'flex')),
+            ref INTEGER NOT NULL,
+            party TEXT NOT NULL CHECK (party IN ('person', 'employer', 'engagement21')),
+            account TEXT NOT NULL,
+            role TEXT NOT NULL,
+            paper_ref TEXT,
+            accepted_on TEXT NOT NULL,
+            PRIMARY KEY (kind, ref, party)
+        );
+        CREATE INDEX das_consents_on ON das_consents(accepted_on);
+        ALTER TABLE das_entries ADD COLUMN recorded_by TEXT;
+        ALTER TABLE das_entries ADD COLUMN recorded_role TEXT;
+        ALTER TABLE das_entries ADD COLUMN decided_by TEXT;
+        ALTER TABLE das_entries ADD COLUMN decided_role TEXT
         """,
     ),
 ]

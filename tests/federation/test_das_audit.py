@@ -21,7 +21,7 @@ async def test_export_and_audit_with_an_attached_disclosure(make_node, tmp_path:
     for i in range(1, 7):
         e = (await cli("das", "entry", "add", "--data", d, "--person", f"p-{i:04d}", "--project", project, "--date", "2026-01-20",
                        "--minutes", "75")).strip()
-        await cli("das", "entry", "validate", "--data", d, e, "--by", "p-0007")
+        await cli("das", "entry", "validate", "--data", d, e)
     await cli("das", "statements", "--data", d, "--period", "2026-Q1", "--issue")
     await cli("das", "summary", "publish", "--data", d, "--period", "2026-Q1")
     doc = json.loads(await cli("das", "prove", "--data", d, "--statement", "4", "--attach"))

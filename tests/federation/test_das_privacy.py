@@ -39,12 +39,12 @@ async def populated(make_node: Any) -> tuple[Any, list[bytes]]:
                          "--name", name, *(["--employer", "Usine Zéphyr"] if i % 3 else []))).strip()
         secrets_ += [pseud.encode(), name.encode(), lid.encode()]
         await cli("das", "person", "profile", "--data", d, pseud, "--competence", "jardinage=2,environment",
-                  "--parties", "person,engagement21" + (",employer" if i % 3 else ""))
-        await cli("das", "contract", "add", "--data", d, "--person", pseud, "--hours", "40", "--from", "2026-01-01", "--to", "2026-12-31")
+                  "--paper-consent", "profil signé")
+        await cli("das", "contract", "add", "--data", d, "--paper-consent", "convention (tests)", "--person", pseud, "--hours", "40", "--from", "2026-01-01", "--to", "2026-12-31")
         for j, proj in enumerate((pid, union) if i < 3 else (pid,)):
             e = (await cli("das", "entry", "add", "--data", d, "--person", pseud, "--project", proj, "--date", f"2026-02-{10 + j:02d}",
                            "--minutes", str(60 + i), "--competence", "jardinage")).strip()
-            await cli("das", "entry", "validate", "--data", d, e, "--by", "xq-coordo")
+            await cli("das", "entry", "validate", "--data", d, e)
     await cli("das", "statements", "--data", d, "--period", "2026-Q1", "--issue")
     for period in ("2026-Q1", "2026-02", "2026-01"):  # periods that have ended (a running one is refused)
         await cli("das", "summary", "publish", "--data", d, "--period", period)

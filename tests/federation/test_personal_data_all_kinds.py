@@ -64,11 +64,11 @@ async def das_territory(d: str) -> tuple[str, list[bytes]]:
         await ok("das", "person", "add", "--data", d, "--pseudonym", pseud, "--status", "employee" if i % 2 else "student",
                  "--name", name, "--local-id", lid, *employer)
         await ok("das", "person", "profile", "--data", d, pseud, "--competence", "jardinage=2,environment",
-                 "--parties", "person,engagement21" + (",employer" if i % 2 else ""))
-        await ok("das", "contract", "add", "--data", d, "--person", pseud, "--hours", "40", "--from", "2026-01-01", "--to", "2026-12-31")
+                 "--paper-consent", "profil signé")
+        await ok("das", "contract", "add", "--data", d, "--paper-consent", "convention (tests)", "--person", pseud, "--hours", "40", "--from", "2026-01-01", "--to", "2026-12-31")
         e = await ok("das", "entry", "add", "--data", d, "--person", pseud, "--project", pid, "--date", "2026-02-10",
                      "--minutes", str(60 + i), "--competence", "jardinage", "--note", note)
-        await ok("das", "entry", "validate", "--data", d, e, "--by", "xq-coordo")
+        await ok("das", "entry", "validate", "--data", d, e)
         needles += [pseud.encode(), name.encode(), lid.encode(), note.encode()]
     await ok("das", "statements", "--data", d, "--period", "2026-Q1", "--issue")
     for period in ("2026-Q1", "2026-Q1", "2026-02"):  # the second Q1 summary is a correction of the first
@@ -86,7 +86,7 @@ async def refusals_name_fields_not_values(d: str, pid: str, needles: list[bytes]
                       "--minutes", "30"),
         await refused("das", "entry", "add", "--data", d, "--person", "xq-unknown-secret", "--project", pid, "--date", "2026-02-11",
                       "--minutes", "30"),
-        await refused("das", "contract", "add", "--data", d, "--person", "xq-person-004", "--hours", "10", "--from", "2026-03-01",
+        await refused("das", "contract", "add", "--data", d, "--paper-consent", "convention (tests)", "--person", "xq-person-004", "--hours", "10", "--from", "2026-03-01",
                       "--to", "2026-06-30"),
         await refused("das", "statement", "--data", d, "--person", "xq-unknown-secret", "--period", "2026-Q1"),
     ]

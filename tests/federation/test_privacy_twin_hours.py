@@ -29,7 +29,7 @@ async def test_twin_hours_from_das_publishes_only_a_k_anonymous_aggregate(make_n
         rc, out, err = await run_cli("das", "entry", "add", "--data", da, "--person", f"p-{i:04d}", "--project", project, "--date", day,
                                      "--minutes", str(minutes))
         assert rc == 0, err
-        rc, _, err = await run_cli("das", "entry", "validate", "--data", da, out.strip(), "--by", "p-0007")
+        rc, _, err = await run_cli("das", "entry", "validate", "--data", da, out.strip())
         assert rc == 0, err
 
     for i in range(1, K):  # K-1 persons in Q1

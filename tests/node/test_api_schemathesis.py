@@ -87,7 +87,7 @@ def seed(base: str, token: str) -> None:
     post("/api/das/employers", {"name": "acme", "kind": "private"})
     post("/api/das/persons", {"pseudonym": "p-0001", "status": "employee", "employer": "acme", "name": "Ada Lovelace"})
     post("/api/das/persons", {"pseudonym": "p-0007", "status": "volunteer"})
-    post("/api/das/contracts", {"person": "p-0001", "hours": 35, "from": "2026-01-01", "to": "2026-12-31"})
+    post("/api/das/contracts", {"paper_consent": "convention (tests)", "person": "p-0001", "hours": 35, "from": "2026-01-01", "to": "2026-12-31"})
     project = post("/api/das/projects", {"title": "Repair café", "sdg": 12, "coordinator": "p-0007"})["id"]
     post(f"/api/das/projects/{project}/validate", {"decision": "Conseil municipal 2026-02-10 n°12"})
     post("/api/das/entries", {"person": "p-0001", "project": project, "date": "2026-03-14", "minutes": 90})

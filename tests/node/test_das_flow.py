@@ -27,7 +27,7 @@ async def setup_territory(d: str, n: int = 3) -> str:
     for i in range(1, n + 1):
         await cli("das", "person", "add", "--data", d, "--pseudonym", f"p-{i:04d}", "--status", "employee", "--employer", "acme",
                   "--name", f"Name{i} Surname")
-        await cli("das", "contract", "add", "--data", d, "--person", f"p-{i:04d}", "--hours", "35", "--from", "2026-01-01", "--to", "2026-12-31")
+        await cli("das", "contract", "add", "--data", d, "--paper-consent", "convention (tests)", "--person", f"p-{i:04d}", "--hours", "35", "--from", "2026-01-01", "--to", "2026-12-31")
     await cli("das", "person", "add", "--data", d, "--pseudonym", "p-0007", "--status", "volunteer")
     pid = (await cli("das", "project", "add", "--data", d, "--title", "Repair café", "--sdg", "12", "--coordinator", "p-0007")).strip()
     await cli("das", "project", "validate", "--data", d, pid, "--decision", "Conseil municipal 2026-02-10 n°12")
@@ -41,7 +41,7 @@ async def test_issue_commands_exactly_as_written(make_node, tmp_path: Path) -> N
     assert isinstance(out["id"], int)
     lid = (await cli("das", "person", "add", "--data", d, "--pseudonym", "p-0042", "--status", "employee", "--employer", "acme")).strip()
     assert lid.startswith("P-") and len(lid) == 10
-    assert json.loads(await cli("das", "contract", "add", "--data", d, "--person", "p-0042", "--hours", "35", "--from", "2026-01-01",
+    assert json.loads(await cli("das", "contract", "add", "--data", d, "--paper-consent", "convention (tests)", "--person", "p-0042", "--hours", "35", "--from", "2026-01-01",
                                 "--to", "2026-12-31", "--json"))["id"] == 1
     await cli("das", "person", "add", "--data", d, "--pseudonym", "p-0007", "--status", "volunteer")
     project = json.loads(await cli("das", "project", "add", "--data", d, "--title", "Repair café", "--sdg", "12", "--coordinator", "p-0007",
@@ -51,7 +51,7 @@ async def test_issue_commands_exactly_as_written(make_node, tmp_path: Path) -> N
     assert shown["status"] == "validated" and shown["decision_date"] == "2026-02-10" and shown["category"] == "sdg-12"
     entry = (await cli("das", "entry", "add", "--data", d, "--person", "p-0042", "--project", str(project), "--date", "2026-03-14",
                        "--minutes", "150")).strip()
-    await cli("das", "entry", "validate", "--data", d, entry, "--by", "p-0007")
+    await cli("das", "entry", "validate", "--data", d, entry)
     html = await cli("das", "statement", "--data", d, "--person", "p-0042", "--period", "2026-Q1", "--format", "html")
     assert "<!DOCTYPE html>" in html and "Bulletin d&#39;Activité Sociétale" in html and "2 h 30" in html and "Repair café" in html
     assert "25,00 local" in html  # 150 min at level 1 (1000 cents/h)
@@ -83,26 +83,32 @@ async def test_contract_acceptance_amendment_and_flexibility(make_node) -> None:
     project = await setup_territory(d, 1)
     await cli("das", "person", "add", "--data", d, "--pseudonym", "p-0100", "--status", "employee", "--employer", "acme")
     no = (await cli("das", "contract", "add", "--data", d, "--person", "p-0100", "--hours", "20", "--from", "2026-01-01", "--to",
-                    "2026-12-31", "--pending")).strip()
+                    "2026-12-31")).strip()
     err = await cli_fails("das", "entry", "add", "--data", d, "--person", "p-0100", "--project", project, "--date", "2026-02-01", "--minutes", "60")
-    assert "not yet accepted by: person, employer, engagement21" in err
-    for party in ("person", "employer", "engagement21"):
-        await cli("das", "contract", "accept", "--data", d, no, "--party", party)
+    assert "does not bind yet: missing the acceptance of person, employer, engagement21" in err
+    # the owner accepts as the office; the person and the employer signed on paper
+    out = await cli("das", "contract", "accept", "--data", d, no)
+    assert "waiting for person, employer" in out
+    out = await cli("das", "contract", "accept", "--data", d, no, "--paper-consent", "convention n°7")
+    assert "it binds" in out and "paper convention n°7" in out
     # spread: 20 h over the year gives Q1 (90 days of 365) 4 h 55; 5 h 40 in Q1 needs a flexibility agreement
     for day in ("2026-02-01", "2026-02-02"):
         await cli("das", "entry", "add", "--data", d, "--person", "p-0100", "--project", project, "--date", day, "--minutes", "140")
     err = await cli_fails("das", "entry", "add", "--data", d, "--person", "p-0100", "--project", project, "--date", "2026-02-03", "--minutes", "60")
     assert "2026-Q1" in err and "flexibility" in err
-    err = await cli_fails("das", "contract", "flex", "--data", d, no, "--from", "2026-Q3", "--to", "2026-Q1", "--hours", "2", "--parties", "person")
-    assert "employer" in err
+    err = await cli_fails("das", "contract", "flex", "--data", d, no, "--from", "2026-Q3", "--to", "2026-Q1", "--hours", "2")
+    assert "between the person and the employer" in err
     flex = json.loads(await cli("das", "contract", "flex", "--data", d, no, "--from", "2026-Q3", "--to", "2026-Q1", "--hours", "2",
-                                "--parties", "person,employer", "--json"))
+                                "--paper-consent", "avenant n°1", "--json"))
     assert flex["total_minutes"] == 20 * 60
     await cli("das", "entry", "add", "--data", d, "--person", "p-0100", "--project", project, "--date", "2026-02-03", "--minutes", "60")
     # an amendment is a new version; it cannot grant less than what is already used
     err = await cli_fails("das", "contract", "amend", "--data", d, no, "--hours", "5", "--reason", "cut")
     assert "already recorded" in err
     await cli("das", "contract", "amend", "--data", d, no, "--hours", "30", "--reason", "more time for the repair café")
+    err = await cli_fails("das", "entry", "add", "--data", d, "--person", "p-0100", "--project", project, "--date", "2026-02-04", "--minutes", "10")
+    assert f"contract {no} does not bind yet" in err  # the new version waits for its own acceptances
+    await cli("das", "contract", "accept", "--data", d, no, "--paper-consent", "avenant n°2")
     hist = json.loads(await cli("das", "contract", "show", "--data", d, no, "--json"))
     assert [v["version"] for v in hist["versions"]] == [1, 2] and hist["versions"][0]["superseded"] and hist["versions"][1]["minutes_granted"] == 1800
     lst = json.loads(await cli("das", "contract", "list", "--data", d, "--person", "p-0100", "--json"))["contracts"]
@@ -113,20 +119,24 @@ async def test_profile_competence_rates_corrections_and_ledger(make_node) -> Non
     a = await make_node()
     d = str(a.config.data_dir)
     project = await setup_territory(d, 1)
-    err = await cli_fails("das", "person", "profile", "--data", d, "p-0001", "--competence", "repair=4,technical", "--parties", "person,engagement21")
-    assert "employer" in err
     prof = json.loads(await cli("das", "person", "profile", "--data", d, "p-0001", "--competence", "repair=4,technical",
-                                "--competence", "http://data.europa.eu/esco/skill/welcome=2,social", "--agreed-on", "2026-01-05", "--json"))
-    assert prof["version"] == 1 and prof["parties"] == ["employer", "engagement21", "person"]
+                                "--competence", "http://data.europa.eu/esco/skill/welcome=2,social", "--json"))
+    assert prof["version"] == 1 and prof["status"] == "proposed" and prof["missing"] == ["person"]
+    err = await cli_fails("das", "entry", "add", "--data", d, "--person", "p-0001", "--project", project, "--date", "2026-03-01",
+                          "--minutes", "120", "--competence", "repair")
+    assert "agreed competence profile" in err  # proposed, not yet agreed by the person
+    prof = json.loads(await cli("das", "person", "profile-accept", "--data", d, "p-0001", "--paper-consent", "profil signé le 5 janvier",
+                                "--json"))
+    assert prof["status"] == "agreed" and prof["parties"] == ["engagement21", "person"]
     e1 = (await cli("das", "entry", "add", "--data", d, "--person", "p-0001", "--project", project, "--date", "2026-03-01", "--minutes", "120",
                     "--competence", "repair")).strip()
-    await cli("das", "entry", "validate", "--data", d, e1, "--by", "p-0007")
+    await cli("das", "entry", "validate", "--data", d, e1)
     st = json.loads(await cli("das", "statement", "--data", d, "--person", "p-0001", "--period", "2026-03", "--json"))
     assert st["cents"] == 2 * 2000 and st["lines"][0]["level"] == 4  # expert rate, 20.00 an hour
     # rectification: a correcting entry, validated by the coordinator, then a corrected statement
     c = json.loads(await cli("das", "entry", "correct", "--data", d, e1, "--minutes", "90", "--reason", "left early", "--json"))
     assert c["minutes"] == -30 and c["corrects"] == int(e1)
-    await cli("das", "entry", "validate", "--data", d, str(c["id"]), "--by", "p-0007")
+    await cli("das", "entry", "validate", "--data", d, str(c["id"]))
     same = json.loads(await cli("das", "statement", "--data", d, "--person", "p-0001", "--period", "2026-03", "--json"))
     assert same["number"] == st["number"] and "notice" in same
     fixed = json.loads(await cli("das", "statement", "--data", d, "--person", "p-0001", "--period", "2026-03", "--correct", "--json"))
@@ -156,7 +166,7 @@ async def test_project_states_and_employer_view(make_node) -> None:
     await cli("das", "project", "validate", "--data", d, secret, "--decision", "Assemblée 2026-01-20")
     await cli("das", "project", "activate", "--data", d, secret)
     e = (await cli("das", "entry", "add", "--data", d, "--person", "p-0001", "--project", secret, "--date", "2026-02-01", "--minutes", "45")).strip()
-    await cli("das", "entry", "validate", "--data", d, e, "--by", "p-0007")
+    await cli("das", "entry", "validate", "--data", d, e)
     await cli("das", "project", "close", "--data", d, secret)
     err = await cli_fails("das", "entry", "add", "--data", d, "--person", "p-0001", "--project", secret, "--date", "2026-02-02", "--minutes", "45")
     assert "closed" in err
@@ -179,7 +189,7 @@ async def test_prove_and_verify_offline(make_node, tmp_path: Path) -> None:
     for i in range(1, 7):
         e = (await cli("das", "entry", "add", "--data", d, "--person", f"p-{i:04d}", "--project", project, "--date", "2026-03-14",
                        "--minutes", str(30 * i))).strip()
-        await cli("das", "entry", "validate", "--data", d, e, "--by", "p-0007")
+        await cli("das", "entry", "validate", "--data", d, e)
     issued = json.loads(await cli("das", "statements", "--data", d, "--period", "2026-Q1", "--issue", "--json"))
     assert issued["issued"] == 6  # the coordinator has no contract and no entries: no statement
     pub = json.loads(await cli("das", "summary", "publish", "--data", d, "--period", "2026-Q1", "--json"))

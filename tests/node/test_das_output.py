@@ -20,16 +20,16 @@ async def territory(rn: Any, entries: int = 7) -> str:
     d = str(rn.config.data_dir)
     await ok("das", "employer", "add", "--data", d, "--name", "acme", "--kind", "private")
     await ok("das", "person", "add", "--data", d, "--pseudonym", "p-0042", "--status", "employee", "--employer", "acme")
-    await ok("das", "person", "profile", "--data", d, "p-0042", "--competence", "repair=3,technical")
-    await ok("das", "contract", "add", "--data", d, "--person", "p-0042", "--hours", "35", "--from", "2026-01-01", "--to", "2026-12-31")
-    await ok("das", "contract", "flex", "--data", d, "1", "--from", "2026-Q3", "--to", "2026-Q1", "--hours", "1", "--parties", "person,employer")
+    await ok("das", "person", "profile", "--data", d, "p-0042", "--competence", "repair=3,technical", "--paper-consent", "profil signé")
+    await ok("das", "contract", "add", "--data", d, "--paper-consent", "convention (tests)", "--person", "p-0042", "--hours", "35", "--from", "2026-01-01", "--to", "2026-12-31")
+    await ok("das", "contract", "flex", "--data", d, "1", "--from", "2026-Q3", "--to", "2026-Q1", "--hours", "1", "--paper-consent", "avenant n°1")
     await ok("das", "person", "add", "--data", d, "--pseudonym", "p-0007", "--status", "volunteer")
     await ok("das", "project", "add", "--data", d, "--title", "Repair café", "--sdg", "12", "--coordinator", "p-0007")
     await ok("das", "project", "validate", "--data", d, "1", "--decision", "Conseil municipal 2026-02-10 n°12")
     for i in range(entries):
         e = (await ok("das", "entry", "add", "--data", d, "--person", "p-0042", "--project", "1", "--date", f"2026-02-{10 + i:02d}",
                       "--minutes", "30", "--competence", "repair"))[0].strip()
-        await ok("das", "entry", "validate", "--data", d, e, "--by", "p-0007")
+        await ok("das", "entry", "validate", "--data", d, e)
     return d
 
 

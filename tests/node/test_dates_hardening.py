@@ -64,18 +64,18 @@ async def test_summary_of_a_period_not_ended_is_refused(make_node) -> None:
 async def test_contract_dates_are_bounded_around_today(make_node) -> None:
     rn = await make_node()
     d = await person(rn)
-    err = await refused("das", "contract", "add", "--data", d, "--person", "p-0001", "--hours", "35", "--from", "9999-01-01", "--to", "9999-12-31")
+    err = await refused("das", "contract", "add", "--data", d, "--paper-consent", "convention (tests)", "--person", "p-0001", "--hours", "35", "--from", "9999-01-01", "--to", "9999-12-31")
     assert "field 'from'" in err and "10 years" in err
-    status, r = await call_api(rn, "POST", "/api/das/contracts", {"person": "p-0001", "hours": 35, "from": "1901-01-01", "to": "1901-12-31"})
+    status, r = await call_api(rn, "POST", "/api/das/contracts", {"paper_consent": "convention (tests)", "person": "p-0001", "hours": 35, "from": "1901-01-01", "to": "1901-12-31"})
     assert status == 400 and "field 'from'" in r["error"]["message"]
     y = today().year
-    no = (await ok("das", "contract", "add", "--data", d, "--person", "p-0001", "--hours", "35", "--from", f"{y}-01-01", "--to", f"{y}-12-31")).strip()
+    no = (await ok("das", "contract", "add", "--data", d, "--paper-consent", "convention (tests)", "--person", "p-0001", "--hours", "35", "--from", f"{y}-01-01", "--to", f"{y}-12-31")).strip()
     err = await refused("das", "contract", "amend", "--data", d, no, "--to", "9999-12-31", "--reason", "typo")
     assert "field 'to'" in err and "10 years" in err
     # the other dates of a contract's life too: acceptance, flexibility, profile agreement
-    err = await refused("das", "contract", "accept", "--data", d, no, "--party", "person", "--on", "9999-01-01")
+    err = await refused("das", "contract", "accept", "--data", d, no, "--paper-consent", "convention", "--on", "9999-01-01")
     assert "field 'on'" in err and "10 years" in err
-    err = await refused("das", "person", "profile", "--data", d, "p-0001", "--competence", "repair=2", "--parties", "person,engagement21",
+    err = await refused("das", "person", "profile", "--data", d, "p-0001", "--competence", "repair=2", "--paper-consent", "profil signé",
                         "--agreed-on", "9999-01-01")
     assert "field 'agreed_on'" in err
 
@@ -86,20 +86,20 @@ async def test_contract_hours_with_minutes(make_node) -> None:
     y = today().year
     for i, hours in enumerate(("17.5", "17h30", "17:30")):
         span = ("--from", f"{y + i}-01-01", "--to", f"{y + i}-12-31")
-        no = json.loads(await ok("das", "contract", "add", "--data", d, "--person", "p-0001", "--hours", hours, *span, "--json"))["id"]
+        no = json.loads(await ok("das", "contract", "add", "--data", d, "--paper-consent", "convention (tests)", "--person", "p-0001", "--hours", hours, *span, "--json"))["id"]
         shown = json.loads(await ok("das", "contract", "show", "--data", d, str(no), "--json"))
         assert shown["versions"][0]["minutes_granted"] == 1050, hours
-    err = await refused("das", "contract", "add", "--data", d, "--person", "p-0001", "--hours", "17.33", "--from", f"{y - 1}-01-01",
+    err = await refused("das", "contract", "add", "--data", d, "--paper-consent", "convention (tests)", "--person", "p-0001", "--hours", "17.33", "--from", f"{y - 1}-01-01",
                         "--to", f"{y - 1}-12-31")
     assert "field 'hours'" in err and "17h20" in err
-    err = await refused("das", "contract", "add", "--data", d, "--person", "p-0001", "--hours", "lots", "--from", f"{y - 1}-01-01",
+    err = await refused("das", "contract", "add", "--data", d, "--paper-consent", "convention (tests)", "--person", "p-0001", "--hours", "lots", "--from", f"{y - 1}-01-01",
                         "--to", f"{y - 1}-12-31")
     assert "17h30" in err
     # the API takes whole hours (as before) or minutes, not both
-    status, r = await call_api(rn, "POST", "/api/das/contracts", {"person": "p-0001", "minutes": 1050, "hours": 17,
+    status, r = await call_api(rn, "POST", "/api/das/contracts", {"paper_consent": "convention (tests)", "person": "p-0001", "minutes": 1050, "hours": 17,
                                                                   "from": f"{y - 1}-01-01", "to": f"{y - 1}-12-31"})
     assert status == 400 and "one of 'hours'" in r["error"]["message"]
-    status, r = await call_api(rn, "POST", "/api/das/contracts", {"person": "p-0001", "minutes": 1050,
+    status, r = await call_api(rn, "POST", "/api/das/contracts", {"paper_consent": "convention (tests)", "person": "p-0001", "minutes": 1050,
                                                                   "from": f"{y - 1}-01-01", "to": f"{y - 1}-12-31"})
     assert status == 200 and r["minutes_granted"] == 1050
     no = str(r["id"])

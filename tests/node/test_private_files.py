@@ -34,7 +34,7 @@ async def test_data_folder_database_and_exports_are_private(make_node, tmp_path:
         pid = await setup_territory(str(d), 1)
         e = (await cli("das", "entry", "add", "--data", str(d), "--person", "p-0001", "--project", pid, "--date", "2026-03-02",
                        "--minutes", "120")).strip()
-        await cli("das", "entry", "validate", "--data", str(d), e, "--by", "p-0007")
+        await cli("das", "entry", "validate", "--data", str(d), e)
         await cli("das", "statement", "--data", str(d), "--person", "p-0001", "--period", "2026-03", "--json")
         await cli("das", "ledger", "spend", "--data", str(d), "--person", "p-0001", "--cents", "100", "--merchant", "@bakery",
                   "--memo", '=HYPERLINK("http://127.0.0.1/x","clic")')
