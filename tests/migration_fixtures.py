@@ -60,6 +60,11 @@ ROWS: dict[int, list[str]] = {
         f"INSERT INTO das_summary_leaves VALUES (1, 0, {_L}, 1)",
         "INSERT INTO das_disclosures VALUES (1, 1767225600000)",
     ],
+    110: [
+        "INSERT INTO das_projects VALUES (2, 'Voyage solidaire', 1, NULL, 'international-solidarity', NULL, 'active', NULL, NULL, 1767225600000, 2)",
+        "INSERT INTO das_leave VALUES (1, 1, 1, '2026-05-04', '2026-05-05', 2, 840, 'approved', '', 'a-person1', 'person', 1767225600000, "
+        "'a-employer1', 'employer', 1767225700000, '')",
+    ],
     200: [
         f"INSERT INTO pacte_pacts VALUES ({_L}, {_K}, 'Pacte de Lyon', 2026, 10, 'adopted')",
         f"INSERT INTO pacte_objects VALUES ({_K}, {_L}, {_K}, 'taskforce')",

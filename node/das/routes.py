@@ -12,6 +12,7 @@ from node.accounts.permissions import Action as A
 from node.api.framework import Route, declare_path, node_of, path_value
 from node.das import render, rules
 from node.das.importer import ImportRefused, run_import
+from node.das.leave_routes import ROUTES as LEAVE_ROUTES
 from node.das.service import DasService
 from node.errors import Invalid, NodeError
 from node.jsonview import to_json
@@ -115,7 +116,8 @@ async def contract_flex(r: web.Request, b: dict[str, Any]) -> Any:
 
 
 async def project_add(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).programme.add_project(b["title"], b["sdg"], b.get("coordinator"), b.get("kind") or "programme", b.get("theme"))
+    return await svc(r).programme.add_project(b["title"], b["sdg"], b.get("coordinator"), b.get("kind") or "programme", b.get("theme"),
+                                              b.get("person"))
 
 
 async def project_list(r: web.Request, b: dict[str, Any]) -> Any:
@@ -292,9 +294,10 @@ ROUTES = [
           "A flexibility agreement: move hours between two quarters by mutual consent (the total never changes)",
           (S("from", max_len=7, fmt="quarter"), S("to", max_len=7, fmt="quarter"), I("hours", False, 1, 10_000), I("minutes", False, 1, 600_000),
            Field("parties", list, items=str, max_len=3), S("on", False, 10, fmt="date"), S("reason", False, 500)), tag=TAG, action=A.FLEX_AGREE),
-    Route("POST", "/api/das/projects", project_add, "Propose a project of general interest (SDG 1-17)",
+    Route("POST", "/api/das/projects", project_add,
+          "Propose a project of general interest (SDG 1-17), or register a person's individual project (open at once)",
           (S("title", max_len=300), I("sdg", lo=1, hi=17), S("coordinator", False, 100), S("kind", False, 30, rules.PROJECT_KINDS),
-           S("theme", False, 20, rules.THEMES)), tag=TAG, action=A.PROJECT_MANAGE),
+           S("theme", False, 20, rules.THEMES), S("person", False, 100)), tag=TAG, action=A.PROJECT_MANAGE),
     Route("GET", "/api/das/projects", project_list, "The local programme", query=(S("status", False, 20),), tag=TAG, action=A.PROJECT_READ),
     Route("GET", "/api/das/projects/{id}", project_get, "One project with its history", tag=TAG, action=A.PROJECT_READ),
     Route("POST", "/api/das/projects/{id}/validate", _transition(rules.ProjectEvent.VALIDATE),
@@ -337,5 +340,6 @@ ROUTES = [
           query=(S("period", max_len=10, fmt="period"),), tag=TAG, action=A.SUMMARY_PUBLISH),
     Route("GET", "/api/das/summaries", summary_list, "Summaries this node published", query=(S("period", False, 10, fmt="period"),), tag=TAG, action=A.SUMMARY_READ),
 ]
+ROUTES += LEAVE_ROUTES
 # numbers in paths are SQLite row numbers: the framework checks them before any handler reads them
 ROUTES = declare_path(ROUTES, I("no", lo=1), I("id", lo=1), I("number", lo=1))

@@ -21,6 +21,8 @@ EMPLOYER_KINDS = ("private", "public")
 PARTIES = ("person", "employer", "engagement21")
 MODES = ("spread", "leave")
 PROJECT_KINDS = ("programme", "local-initiative", "international-solidarity")
+# a person's own projects, "librement mobilisable" (seed): registered by the office, no assembly decision
+INDIVIDUAL_KINDS = ("local-initiative", "international-solidarity")
 THEMES = ("union", "religious", "political", "health", "environment", "social", "culture", "education", "economy", "other")
 MAX_ENTRY_MINUTES = 720  # one entry is at most 12 hours
 MAX_DAY_MINUTES = 1440  # a person's entries on one day total at most 24 hours

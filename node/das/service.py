@@ -9,6 +9,7 @@ disclosures). The routes and other areas (audit exports, twinning, the demo) go 
 from __future__ import annotations
 
 from node.das.base import DasContext
+from node.das.leave import LeaveService
 from node.das.persons import PersonsService
 from node.das.programme import ProgrammeService
 from node.das.statements import StatementsService
@@ -25,6 +26,7 @@ class DasService:
         self.programme = ProgrammeService(self.ctx)
         self.statements = StatementsService(self.ctx)
         self.summaries = SummariesService(self.ctx)
+        self.leave = LeaveService(self.ctx)
         # the operations other areas call by name (federation's demo and twinning, audit exports, bench)
         self.add_employer = self.persons.add_employer
         self.add_person = self.persons.add_person

@@ -62,6 +62,7 @@ async def erase_person(w: Write, pid: int, now: int) -> dict[str, int]:
     await run("profile_items", "DELETE FROM das_profile_items WHERE profile_id IN (SELECT id FROM das_profiles WHERE person_id = ?)", (pid,))
     await run("profiles", "DELETE FROM das_profiles WHERE person_id = ?", (pid,))
     await run("entries", "DELETE FROM das_entries WHERE person_id = ?", (pid,))
+    await run("leave", "DELETE FROM das_leave WHERE person_id = ?", (pid,))
     await run("flexibility", "DELETE FROM das_flex WHERE contract_no IN (SELECT contract_no FROM das_contracts WHERE person_id = ?)", (pid,))
     await run("acceptances", "DELETE FROM das_acceptances WHERE contract_id IN (SELECT id FROM das_contracts WHERE person_id = ?)", (pid,))
     await run("contracts", "DELETE FROM das_contracts WHERE person_id = ?", (pid,))
@@ -73,6 +74,8 @@ async def erase_person(w: Write, pid: int, now: int) -> dict[str, int]:
         (),
     )
     await run("coordinated_projects", "UPDATE das_projects SET coordinator_id = NULL WHERE coordinator_id = ?", (pid,))
+    # an individual project's title may name its holder's plans: closed, its title gone with them
+    await run("individual_projects", "UPDATE das_projects SET holder_id = NULL, title = '(erased)', status = 'closed' WHERE holder_id = ?", (pid,))
     await run("ledger_memos", "UPDATE das_ledger_txns SET memo = '' WHERE id IN (SELECT txn_id FROM das_ledger_lines WHERE account = ?)", (f"person:{pid}",))
     await run(
         "person",
