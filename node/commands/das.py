@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from node.commands.das_leave import register_leave
+from node.commands.das_leave import register as register_leave
 from node.commands.das_people import (
     contract_accept,
     contract_add,

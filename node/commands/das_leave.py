@@ -35,7 +35,7 @@ def leave_list(args: argparse.Namespace) -> None:
         ["id", "person", "contract", "from", "to", "days", "time", "status", "reason"]))
 
 
-def register_leave(ds: Any) -> None:
+def register(ds: Any) -> None:
     """`democite das leave`: DAS leave days on a contract taken as leave."""
     g = das_group(ds, "leave", "DAS leave days: requested by the person, decided by the employer's representative",
                   "democite das leave request --contract 3 --from 2026-05-04 --days 2")

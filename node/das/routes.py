@@ -9,10 +9,9 @@ from typing import Any
 from aiohttp import web
 
 from node.accounts.permissions import Action as A
-from node.api.framework import Route, declare_path, node_of, path_value
-from node.das import render, rules
+from node.api.framework import Route, declare_path, node_of, path_value, principal_of
+from node.das import leave, render, rules
 from node.das.importer import ImportRefused, run_import
-from node.das.leave_routes import ROUTES as LEAVE_ROUTES
 from node.das.service import DasService
 from node.errors import Invalid, NodeError
 from node.jsonview import to_json
@@ -340,6 +339,39 @@ ROUTES = [
           query=(S("period", max_len=10, fmt="period"),), tag=TAG, action=A.SUMMARY_PUBLISH),
     Route("GET", "/api/das/summaries", summary_list, "Summaries this node published", query=(S("period", False, 10, fmt="period"),), tag=TAG, action=A.SUMMARY_READ),
 ]
-ROUTES += LEAVE_ROUTES
 # numbers in paths are SQLite row numbers: the framework checks them before any handler reads them
 ROUTES = declare_path(ROUTES, I("no", lo=1), I("id", lo=1), I("number", lo=1))
+
+
+# -- DAS leave: the person requests, the employer's representative decides (node.das.leave) --------
+
+
+async def leave_request(r: web.Request, b: dict[str, Any]) -> Any:
+    return await svc(r).leave.request(principal_of(r), b["contract"], b["from"], b.get("to"), b.get("days"), b.get("note") or "")
+
+
+def _decide(approve: bool) -> Any:
+    async def handler(r: web.Request, b: dict[str, Any]) -> Any:
+        lid: int = path_value(r, "id")
+        return await svc(r).leave.decide(principal_of(r), lid, approve, b.get("reason") or "")
+
+    return handler
+
+
+async def leave_list(r: web.Request, b: dict[str, Any]) -> Any:
+    return await svc(r).leave.list(principal_of(r), b.get("person"), b.get("contract"), b.get("status"))
+
+
+ROUTES += declare_path([
+    Route("POST", "/api/das/leave", leave_request,
+          "A person requests DAS leave days on their own leave-mode contract ('to' or 'days' working days from 'from')",
+          (I("contract", lo=1), S("from", max_len=10, fmt="date"), S("to", False, 10, fmt="date"), I("days", False, 1, leave.MAX_LEAVE_DAYS),
+           S("note", False, 500)),
+          tag=TAG, action=A.LEAVE_REQUEST),
+    Route("POST", "/api/das/leave/{id}/approve", _decide(True), "The employer's representative approves a leave request",
+          (S("reason", False, 500),), tag=TAG, action=A.LEAVE_DECIDE),
+    Route("POST", "/api/das/leave/{id}/refuse", _decide(False), "The employer's representative refuses a leave request, saying why",
+          (S("reason", False, 500),), tag=TAG, action=A.LEAVE_DECIDE),
+    Route("GET", "/api/das/leave", leave_list, "Leave requests (a person: their own; an employer: its employees')",
+          query=(S("person", False, 100), I("contract", False, 1), S("status", False, 10, leave.STATUSES)), tag=TAG, action=A.CONTRACT_READ),
+], I("id", lo=1))
