@@ -17,7 +17,6 @@ from node.accounts.permissions import Role
 from node.accounts.principal import Principal
 from node.das import rules
 from node.das.base import DasContext
-from node.das.programme import contract_state
 from node.errors import Conflict, Forbidden, Invalid, NotFound
 from node.storage import das_leave, das_persons
 from node.storage.das_persons import Contract
@@ -44,10 +43,42 @@ def nth_working_day(d0: dt.date, n: int) -> dt.date:
         d += dt.timedelta(days=1)
 
 
+def _covering(leaves: list[tuple[str, str, int]], day: str) -> int | None:
+    return next((i for i, (a, b, _) in enumerate(leaves) if a <= day <= b), None)
+
+
 def drawn(leaves: list[tuple[str, str, int]], entry_days: list[tuple[str, int]]) -> int:
-    """Minutes of a leave contract's grant given: its leave, and the time recorded outside it."""
-    outside = sum(m for day, m in entry_days if not any(a <= day <= b for a, b, _ in leaves))
-    return sum(m for _, _, m in leaves) + outside
+    """Minutes of a leave contract's grant given: its leave, the time recorded outside it, and time
+    recorded during a leave beyond that leave's length. A person's leaves never overlap."""
+    inside = [0] * len(leaves)
+    outside = 0
+    for day, m in entry_days:
+        i = _covering(leaves, day)
+        if i is None:
+            outside += m
+        else:
+            inside[i] += m
+    return sum(m for _, _, m in leaves) + outside + sum(max(0, inside[i] - leaves[i][2]) for i in range(len(leaves)))
+
+
+def spare(leaves: list[tuple[str, str, int]], entry_days: list[tuple[str, int]], day: str) -> int:
+    """Minutes of the leave covering `day` not yet given to recorded time (0 outside any leave)."""
+    i = _covering(leaves, day)
+    if i is None:
+        return 0
+    a, b, m = leaves[i]
+    return max(0, m - sum(x for d, x in entry_days if a <= d <= b))
+
+
+async def leave_aware(q: Query, c: rules.ContractState, when: dt.date) -> None:
+    """What a leave contract's grant has given, as the entry check reads it (`c.used`): time recorded
+    during a leave is covered by that leave up to its length, time outside draws on what is left."""
+    if c.mode != "leave":
+        return
+    leaves = await das_leave.active(q, c.no)
+    if leaves:
+        days = await das_leave.entry_days(q, c.no)
+        c.used = drawn(leaves, days) - spare(leaves, days, when.isoformat())
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +118,8 @@ class LeaveService:
             if c.mode != "leave":
                 raise Conflict(f"contract {no} is taken spread over its quarters, not as leave days; its parties may amend its mode "
                                f"(`das contract amend {no} --mode leave`)")
-            missing = contract_state(c, [], {}).missing_parties
+            # the same parties programme.contract_state requires before a contract takes time
+            missing = [p for p in rules.required_parties(c.employer_id is not None) if p not in c.accepted]
             if missing:
                 raise Conflict(f"contract {no} is not yet accepted by: {', '.join(missing)}; leave is requested on a binding contract")
             if not (c.date_from <= d0.isoformat() and d1.isoformat() <= c.date_to):

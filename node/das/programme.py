@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from node.das import rules
+from node.das import leave, rules
 from node.das.base import DasContext
 from node.das.persons import allocation
 from node.errors import Conflict, Forbidden, Invalid, NotFound
@@ -110,6 +110,9 @@ class ProgrammeService:
             if proj.holder_id is not None and proj.holder_id != p.id:
                 raise Forbidden(f"field 'project': project {proj.id} is an individual project: only its holder records time on it")
             state = await self._person_state(w, p.id)
+            for c in state.contracts:
+                if c.date_from <= when <= c.date_to:
+                    await leave.leave_aware(w, c, when)
             contract, (comp, level, family) = rules.check_entry(
                 state, rules.ProjectState(proj.id, rules.ProjectStatus(proj.status), proj.coordinator_id), when, minutes, competence
             )
@@ -155,6 +158,8 @@ class ProgrammeService:
             if delta > 0:
                 state = await self._person_state(w, e.person_id)
                 c = next((c for c in state.contracts if c.no == e.contract_no), None)
+                if c is not None:
+                    await leave.leave_aware(w, c, dt.date.fromisoformat(e.date))
                 if c is None or delta > c.granted - c.used:
                     raise Conflict(f"field 'minutes': the correction adds {rules.hm(delta)}, beyond the contract's remaining hours")
             cid = await das_programme.insert_entry(

@@ -11,9 +11,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from node import csvout
+from node.das import leave as leave_rules
 from node.das.base import DasContext, period_field
 from node.errors import Conflict, Invalid, NotFound
-from node.storage import das_persons, das_statements
+from node.storage import das_leave, das_persons, das_statements
 from node.storage.das_persons import Contract, Profile
 from node.storage.das_statements import Statement
 from node.storage.db import Writer
@@ -62,7 +63,8 @@ class StatementsService:
         return int(rates[max(1, min(level, len(rates))) - 1])
 
     def _statement_core(self, period: pdas.Period, groups: list[tuple[Any, ...]], titles: dict[int, tuple[str, int, str | None, str]],
-                        contracts: list[Contract], used_to_end: dict[int, int], profile: Profile | None) -> dict[str, Any]:
+                        contracts: list[Contract], used_to_end: dict[int, int], profile: Profile | None,
+                        leave_to_end: dict[int, tuple[int, int]]) -> dict[str, Any]:
         merged: dict[tuple[int, str, int], int] = {}
         for _pid, proj, comp, level, _family, minutes in groups:
             # an entry's level was checked against the profile when recorded; without an agreed profile it does not count
@@ -82,8 +84,12 @@ class StatementsService:
             if c.date_from > period.end.isoformat() or c.date_to < period.start.isoformat():
                 continue
             used = used_to_end.get(c.contract_no, 0)
-            rights.append({"contract": c.contract_no, "from": c.date_from, "to": c.date_to, "granted_minutes": c.minutes_granted,
-                           "used_minutes": used, "remaining_minutes": c.minutes_granted - used})
+            right = {"contract": c.contract_no, "from": c.date_from, "to": c.date_to, "granted_minutes": c.minutes_granted,
+                     "used_minutes": used, "remaining_minutes": c.minutes_granted - used}
+            if c.contract_no in leave_to_end:  # a leave contract's grant is drawn by its leave too
+                right["leave_minutes"], drawn = leave_to_end[c.contract_no]
+                right["remaining_minutes"] = c.minutes_granted - drawn
+            rights.append(right)
         return {
             "v": 1, "period": period.text, "currency": self.ctx.cfg.currency, "lines": lines,
             "minutes": sum(x["minutes"] for x in lines), "cents": sum(x["cents"] for x in lines), "rights": rights,
@@ -107,8 +113,12 @@ class StatementsService:
         for pid in await das_statements.persons_with_profiles(w, pid_filter):  # most persons of a large territory have none
             if pid in people:
                 profiles[pid] = agreed_profile(await das_persons.profiles(w, pid))
+        leave_to_end: dict[int, tuple[int, int]] = {}
+        for no, leaves in (await das_leave.approved_until(w, end, pid_filter)).items():
+            days = await das_leave.entry_days(w, no, validated_until=end)
+            leave_to_end[no] = (sum(m for _, _, m in leaves), leave_rules.drawn(leaves, days))
         return {pid: self._statement_core(period, by_person.get(pid, []), titles, contracts_by_person.get(pid, []), used_to_end,
-                                          profiles.get(pid)) for pid in people}
+                                          profiles.get(pid), leave_to_end) for pid in people}
 
     async def _issue(self, w: Writer, period: pdas.Period, people: dict[int, bytes], correct: bool,
                      only_changed: bool) -> tuple[list[int], int, list[int]]:

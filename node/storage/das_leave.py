@@ -85,11 +85,30 @@ async def active(q: Query, contract_no: int) -> list[tuple[str, str, int]]:
     )]
 
 
-async def entry_days(q: Query, contract_no: int) -> list[tuple[str, int]]:
-    """(date, minutes) of the contract's pending and validated time, per day."""
-    return [(r[0], r[1]) for r in await q.fetchall(
-        "SELECT date, SUM(minutes) FROM das_entries WHERE contract_no = ? AND status != 'rejected' GROUP BY date ORDER BY date", (contract_no,)
-    )]
+async def entry_days(q: Query, contract_no: int, validated_until: str | None = None) -> list[tuple[str, int]]:
+    """(date, minutes) of the contract's pending and validated time per day (only validated time up
+    to a day, for a statement)."""
+    sql = "SELECT date, SUM(minutes) FROM das_entries WHERE contract_no = ?"
+    params: list[Any] = [contract_no]
+    if validated_until is None:
+        sql += " AND status != 'rejected'"
+    else:
+        sql += " AND status = 'validated' AND date <= ?"
+        params.append(validated_until)
+    return [(r[0], r[1]) for r in await q.fetchall(sql + " GROUP BY date ORDER BY date", params)]
+
+
+async def approved_until(q: Query, end: str, person_id: int | None = None) -> dict[int, list[tuple[str, str, int]]]:
+    """{contract: [(from, to, minutes)]} of approved leave starting by `end` (what a statement counts)."""
+    sql = "SELECT contract_no, date_from, date_to, minutes FROM das_leave WHERE status = 'approved' AND date_from <= ?"
+    params: list[Any] = [end]
+    if person_id is not None:
+        sql += " AND person_id = ?"
+        params.append(person_id)
+    out: dict[int, list[tuple[str, str, int]]] = {}
+    for no, a, b, m in await q.fetchall(sql + " ORDER BY date_from", params):
+        out.setdefault(no, []).append((a, b, m))
+    return out
 
 
 async def listing(q: Query, person_id: int | None, employer_id: int | None, contract_no: int | None, status: str | None) -> list[LeaveListing]:

@@ -218,3 +218,31 @@ async def test_leave_on_the_command_line(make_node) -> None:
     assert rc == 0 and [x["status"] for x in json.loads(out)["leave"]] == ["approved"]
     rc, out, _ = await run_cli("das", "leave", "refuse", "--data", d, lid, "--reason", "late")
     assert rc != 0
+
+
+async def test_time_given_during_leave_is_covered_by_it(make_node) -> None:
+    """On a leave contract, time recorded during approved leave does not draw on the grant twice;
+    time recorded outside it draws on what the leave left."""
+    rn = await make_node()
+    await persons(rn, ("p-0050", "volunteer", None), ("p-0007", "volunteer", None))
+    no = (await ok(rn, "POST", "/api/das/contracts", {"person": "p-0050", "hours": 35, "from": "2026-01-01", "to": "2026-12-31",
+                                                     "mode": "leave"}))["id"]
+    prog = await ok(rn, "POST", "/api/das/projects", {"title": "Repair café", "sdg": 12, "coordinator": "p-0007"})
+    await ok(rn, "POST", f"/api/das/projects/{prog['id']}/validate", {"decision": "CM 2026-02-10"})
+    lv = await ok(rn, "POST", "/api/das/leave", {"contract": no, "from": "2026-05-04", "days": 2})
+    await ok(rn, "POST", f"/api/das/leave/{lv['id']}/approve", {})
+
+    async def entry(day: str, minutes: int) -> tuple[int, Any]:
+        return await call_api(rn, "POST", "/api/das/entries", {"person": "p-0050", "project": prog["id"], "date": day, "minutes": minutes})
+
+    for day in ("2026-05-04", "2026-05-05"):  # the two days of leave: covered, 21 h still left
+        status, e = await entry(day, 420)
+        assert status == 200
+        await ok(rn, "POST", f"/api/das/entries/{e['id']}/validate", {"by": "p-0007"})
+    st = await ok(rn, "POST", "/api/das/statements", {"person": "p-0050", "period": "2026-Q2"})
+    assert st["minutes"] == 840 and st["rights"][0]["leave_minutes"] == 840 and st["rights"][0]["remaining_minutes"] == 35 * 60 - 840
+    assert (await entry("2026-07-01", 720))[0] == 200  # outside leave: 9 h left
+    status, r = await entry("2026-07-02", 720)
+    assert status == 409 and "9 h 00 left" in r["error"]["message"]
+    assert "beyond what contract" in await refused(rn, 409, "POST", "/api/das/leave", {"contract": no, "from": "2026-09-01", "days": 2})
+    assert (await ok(rn, "POST", "/api/das/leave", {"contract": no, "from": "2026-09-01", "days": 1}))["remaining_minutes"] == 540 - 420
