@@ -136,6 +136,7 @@ class PersonsService:
             "statements": [_exported_statement(s) for s in data.statements],
             "ledger": [asdict(x) for x in data.ledger],
             "coordinates": [asdict(x) for x in data.coordinates],
+            "leave": [asdict(x) for x in data.leave],
             "balance_cents": await das_statements.balance(self.ctx.db, f"person:{p.id}"),
         }
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from node.storage.das_leave import Leave
 from node.storage.das_persons import Contract, FlexMove, contracts, flex
 from node.storage.das_programme import Entry, person_entries
 from node.storage.das_query import Query, Write, fetch_rows
@@ -33,6 +34,7 @@ class PersonData:
     statements: list[Statement]
     ledger: list[LedgerLine]
     coordinates: list[Coordinated]
+    leave: list[Leave]
 
 
 async def person_export(q: Query, pid: int) -> PersonData:
@@ -46,6 +48,7 @@ async def person_export(q: Query, pid: int) -> PersonData:
         statements=await person_statements(q, pid),
         ledger=await ledger_lines(q, f"person:{pid}"),
         coordinates=await fetch_rows(q, Coordinated, "FROM das_projects WHERE coordinator_id = ?", (pid,)),
+        leave=await fetch_rows(q, Leave, "FROM das_leave WHERE person_id = ? ORDER BY id", (pid,)),
     )
 
 

@@ -90,6 +90,10 @@ async def test_individual_projects_take_time_at_once_and_only_their_holder_s(mak
     csv_file.write_text(f"person,project,date,minutes\np-0043,{pid},2026-03-12,30\n")
     rc, out, err = await run_cli("das", "import", "--data", d, str(csv_file))
     assert rc != 0 and "only its holder" in err and "Traceback" not in err
+    # erasing the holder closes their project and forgets its title (it may tell their plans)
+    assert (await ok(rn, "POST", "/api/das/persons/p-0042/erase", {"confirm": True}))["removed"]["individual_projects"] == 1
+    gone = await ok(rn, "GET", f"/api/das/projects/{pid}")
+    assert (gone["title"], gone["status"], gone["holder"]) == ("(erased)", "closed", None)
 
 
 async def test_statements_name_the_agreed_profile_or_the_default_that_applied(make_node) -> None:
@@ -199,6 +203,12 @@ async def test_leave_is_requested_by_the_person_and_decided_by_their_employer(ma
     assert {x["person"] for x in theirs["leave"]} == {"p-0042"}
     assert (await ok(rn, "GET", "/api/das/leave", token=paul.token))["leave"] == []
     assert len((await ok(rn, "GET", "/api/das/leave", token=office.token))["leave"]) == 4
+    # the person's export holds their requests; erasure removes them
+    export = await ok(rn, "GET", "/api/das/persons/p-0042/export")
+    assert [x["status"] for x in export["leave"]] == ["approved", "refused", "requested"]
+    erased = await ok(rn, "POST", "/api/das/persons/p-0042/erase", {"confirm": True})
+    assert erased["removed"]["leave"] == 3
+    assert len((await ok(rn, "GET", "/api/das/leave", token=office.token))["leave"]) == 1
 
 
 async def test_leave_on_the_command_line(make_node) -> None:
