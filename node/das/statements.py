@@ -24,14 +24,21 @@ from protocol import encoding
 DEFAULT_LEVEL = 1  # the level time is credited at without an agreed competence profile (and for `general` time)
 
 
-def agreed_profile(profiles: Sequence[Profile]) -> Profile | None:
-    """The one place that decides whether a person has an agreed competence profile: the latest
-    version the person and the Engagement 21 both agreed, or None. A statement credits time by
-    this profile's levels; without one, every line at DEFAULT_LEVEL, and it says so."""
-    for p in reversed(profiles):
-        if {"person", "engagement21"} <= set(p.parties):
-            return p
-    return None
+def profile_agreed(profile: Profile) -> bool:
+    """The one place that decides whether a competence profile version is agreed: today, when
+    the person and the Engagement 21 are among its parties."""
+    return {"person", "engagement21"} <= set(profile.parties)
+
+
+def agreed_profile(profiles: Sequence[Profile], period_end: str) -> Profile | None:
+    """The agreed profile a statement of a period ending on `period_end` credits by: the latest
+    agreed by then, else the first agreed after (time recorded before its agreement); None
+    without any. Once chosen, later versions never change it: an issued statement stays true."""
+    agreed = [p for p in profiles if profile_agreed(p)]
+    by_then = [p for p in agreed if p.agreed_on <= period_end]
+    if by_then:
+        return by_then[-1]
+    return agreed[0] if agreed else None
 
 
 def _profile_fields(profile: Profile | None, default_rate: int) -> dict[str, Any]:
@@ -112,7 +119,7 @@ class StatementsService:
         profiles: dict[int, Profile | None] = {}
         for pid in await das_statements.persons_with_profiles(w, pid_filter):  # most persons of a large territory have none
             if pid in people:
-                profiles[pid] = agreed_profile(await das_persons.profiles(w, pid))
+                profiles[pid] = agreed_profile(await das_persons.profiles(w, pid), end)
         leave_to_end: dict[int, tuple[int, int]] = {}
         for no, leaves in (await das_leave.approved_until(w, end, pid_filter)).items():
             days = await das_leave.entry_days(w, no, validated_until=end)

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiohttp
 
-from node.das.statements import _same_statement, agreed_profile
+from node.das.statements import _same_statement, agreed_profile, profile_agreed
 from node.storage.das_persons import Profile
 from tests.accounts_util import make_account
 from tests.conftest import call_api, run_cli
@@ -138,13 +138,17 @@ async def test_statements_name_the_agreed_profile_or_the_default_that_applied(ma
 
 
 def test_one_function_decides_whether_a_profile_is_agreed() -> None:
-    def prof(version: int, parties: list[str]) -> Profile:
-        return Profile(version, version, "2026-01-05", parties, 0)
+    def prof(version: int, parties: list[str], on: str = "2026-01-05") -> Profile:
+        return Profile(version, version, on, parties, 0)
 
-    assert agreed_profile([]) is None
-    assert agreed_profile([prof(1, ["engagement21"])]) is None
-    both = prof(1, ["engagement21", "person"])
-    assert agreed_profile([both, prof(2, ["engagement21"])]) is both
+    both = ["engagement21", "person"]
+    assert not profile_agreed(prof(1, ["engagement21"])) and profile_agreed(prof(1, both))
+    assert agreed_profile([], "2026-03-31") is None
+    assert agreed_profile([prof(1, ["engagement21"])], "2026-03-31") is None
+    v1, v2, v3 = prof(1, both), prof(2, both, "2026-06-01"), prof(3, ["engagement21"], "2026-02-01")
+    assert agreed_profile([v1, v2, v3], "2026-03-31") is v1  # in force at the period's end; v3 is not agreed
+    assert agreed_profile([v1, v2, v3], "2026-06-30") is v2
+    assert agreed_profile([v2], "2026-03-31") is v2  # agreed after the period: the first one agreed
     # a statement issued before statements named their profile is unchanged when only that is new
     core = {"v": 1, "lines": [], "profile": None, "default": {"level": 1, "rate_cents_per_hour": 1000}}
     assert _same_statement({"v": 1, "lines": [], "number": 3}, core)
