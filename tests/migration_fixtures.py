@@ -71,6 +71,11 @@ ROWS: dict[int, list[str]] = {
         "INSERT INTO das_entries VALUES (2, 2, 1, 2, '2027-01-10', 60, 'general', 1, 'general', 'validated', NULL, 1767225600000, NULL, '', "
         "NULL, 1767225600000, 'a-0123456789abcdef', 'person', 'a-00000000000000ff', 'office')",
     ],
+    110: [
+        "INSERT INTO das_projects VALUES (2, 'Voyage solidaire', 1, NULL, 'international-solidarity', NULL, 'active', NULL, NULL, 1767225600000, 2)",
+        "INSERT INTO das_leave VALUES (1, 1, 1, '2026-05-04', '2026-05-05', 2, 840, 'approved', '', 'a-person1', 'person', 1767225600000, "
+        "'a-employer1', 'employer', 1767225700000, '')",
+    ],
     200: [
         f"INSERT INTO pacte_pacts VALUES ({_L}, {_K}, 'Pacte de Lyon', 2026, 10, 'adopted')",
         f"INSERT INTO pacte_objects VALUES ({_K}, {_L}, {_K}, 'taskforce')",

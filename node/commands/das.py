@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from node.commands.das_leave import register as register_leave
 from node.commands.das_people import (
     contract_accept,
     contract_add,
@@ -84,6 +85,7 @@ def register(sub: Any) -> None:
     _summaries(ds)
     _proofs(ds)
     _ledger(ds)
+    register_leave(ds)
 
 
 def _employers(ds: Any) -> None:
@@ -185,11 +187,14 @@ def _projects(ds: Any) -> None:
     """`democite das`: the programme's projects and their states."""
     g = das_group(ds, "project", "the local programme of projects of general interest",
                   'democite das project add --title "Repair café" --sdg 12 --coordinator p-0007')
-    p = _cmd(g, "add", project_add, "propose a project; prints its id")
+    p = _cmd(g, "add", project_add, "propose a project (or register a person's individual project); prints its id")
     p.add_argument("--title", required=True, help='the project\'s title, e.g. "Repair café"')
     p.add_argument("--sdg", type=int, required=True, help="Sustainable Development Goal 1-17")
     p.add_argument("--coordinator", help="pseudonym of the person who validates its entries")
-    p.add_argument("--kind", choices=rules.PROJECT_KINDS, help="programme (default), local-initiative or international-solidarity")
+    p.add_argument("--kind", choices=rules.PROJECT_KINDS,
+                   help="programme (default: waits for the assembly's decision), or an individual project: local-initiative "
+                        "or international-solidarity (needs --person; open at once)")
+    p.add_argument("--person", help="an individual project's holder, the only person who records time on it, e.g. p-0042")
     p.add_argument("--theme", choices=rules.THEMES, help="union, religious, political and health are published only as 'generic'")
     p = _cmd(g, "list", project_list, "list projects")
     p.add_argument("--status", choices=tuple(s.value for s in rules.ProjectStatus), help="only projects in this state")

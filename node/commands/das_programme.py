@@ -17,22 +17,25 @@ from node.das import rules
 
 
 def project_add(args: argparse.Namespace) -> None:
-    body = drop_unset({"title": args.title, "sdg": args.sdg, "coordinator": args.coordinator, "kind": args.kind, "theme": args.theme})
+    body = drop_unset({"title": args.title, "sdg": args.sdg, "coordinator": args.coordinator, "kind": args.kind, "theme": args.theme,
+                       "person": args.person})
     print_id(args, api(args).post("/api/das/projects", body))
 
 
 def project_list(args: argparse.Namespace) -> None:
     r = api(args).get("/api/das/projects", status=args.status)
     emit(args, r, lambda r: table(
-        [[p["id"], p["title"], p["sdg"], p["kind"], p["coordinator"] or "", p["status"], p["decision"] or ""] for p in r["projects"]],
-        ["id", "title", "sdg", "kind", "coordinator", "status", "decision"]))
+        [[p["id"], p["title"], p["sdg"], p["kind"], p.get("holder") or "", p["coordinator"] or "", p["status"], p["decision"] or ""]
+         for p in r["projects"]],
+        ["id", "title", "sdg", "kind", "holder", "coordinator", "status", "decision"]))
 
 
 def project_show(args: argparse.Namespace) -> None:
     r = api(args).get(f"/api/das/projects/{args.project}")
     emit(args, r, lambda r: fields([
         ("project", r["id"]), ("title", r["title"]), ("sdg", r["sdg"]), ("theme", r["theme"] or ""), ("kind", r["kind"]),
-        ("published as", r["category"]), ("coordinator", r["coordinator"] or "(none)"), ("status", r["status"]),
+        ("published as", r["category"]), ("holder", r.get("holder") or "(a project of the programme)"),
+        ("coordinator", r["coordinator"] or "(none)"), ("status", r["status"]),
         ("decision", f"{r['decision']} ({r['decision_date']})" if r["decision"] else ""),
     ]) + "\n\n" + table([[when(h["at"]), h["from"] or "-", h["to"], h["note"]] for h in r["history"]], ["when (UTC)", "from", "to", "note"]))
 

@@ -193,6 +193,7 @@ async def _insert(w: Writer, kind: str, out: Outcome, now: int) -> None:
 async def _entries_checker(w: Writer, idx: dict[str, int], now: int, out: Outcome, who: Principal) -> Callable[[int, list[str]], None]:
     people = await das_persons.person_ids(w, with_local_ids=True)
     projects = await das_programme.project_states(w)
+    holders = await das_programme.project_holders(w)
     keys = await das_programme.import_keys(w)
     states = await _person_states(w, {pid for pid, _status, _emp in people.values()})
     seen: dict[int, int] = {}
@@ -211,6 +212,8 @@ async def _entries_checker(w: Writer, idx: dict[str, int], now: int, out: Outcom
             proj = pstates[int(row[i_project])]
         except (KeyError, ValueError):
             raise Invalid(f"field 'project': no project '{row[i_project][:20]}'") from None
+        if holders.get(proj.id, person[0]) != person[0]:
+            raise Invalid(f"field 'project': project {proj.id} is an individual project: only its holder records time on it")
         d = row[i_date].strip()
         when = dates.get(d)
         if when is None:

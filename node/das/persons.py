@@ -131,6 +131,7 @@ class PersonsService:
             "statements": [_exported_statement(s) for s in data.statements],
             "ledger": [asdict(x) for x in data.ledger],
             "coordinates": [asdict(x) for x in data.coordinates],
+            "leave": [asdict(x) for x in data.leave],
             "balance_cents": await das_statements.balance(self.ctx.db, f"person:{p.id}"),
         }
 
@@ -259,8 +260,7 @@ def contract_json(c: Contract, moves: Sequence[FlexMove] = (), used: dict[str, i
 
 def _binding(c: Contract) -> dict[str, Any]:
     """Who accepted this version (account ids and roles, never names), who is still missing, and whether it binds."""
-    need = rules.required_parties(c.employer_id is not None)
-    missing = [x for x in need if x not in c.accepted]
+    missing = rules.missing_parties(c.employer_id is not None, c.accepted)
     return {"accepted": c.accepted, "acceptances": [consent_json(x) for x in c.consents], "missing_acceptances": missing,
             "binding": not missing}
 

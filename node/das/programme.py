@@ -12,7 +12,7 @@ from typing import Any
 
 from node.accounts.permissions import Role
 from node.accounts.principal import Principal
-from node.das import rules, scope
+from node.das import leave, rules, scope
 from node.das.base import DasContext
 from node.das.persons import allocation
 from node.errors import Conflict, Forbidden, Invalid, NotFound
@@ -31,14 +31,33 @@ class ProgrammeService:
 
     # -- projects --------------------------------------------------------------------------
 
-    async def add_project(self, title: str, sdg: int, coordinator: str | None, kind: str, theme: str | None) -> dict[str, Any]:
+    async def add_project(self, title: str, sdg: int, coordinator: str | None, kind: str, theme: str | None,
+                          holder: str | None = None) -> dict[str, Any]:
+        """A project of general interest is proposed and waits for the assembly's decision; an
+        individual project (local-initiative, international-solidarity) names its holder and is
+        open at once: the seed makes the DAS "librement mobilisable" on them."""
         title = title.strip()
         if not title:
             raise Invalid("field 'title': a project needs a title")
+        individual = kind in rules.INDIVIDUAL_KINDS
+        if individual and not holder:
+            raise Invalid(f"field 'person': a {kind} project is an individual project; name the person who carries it "
+                          f"(`das project add --kind {kind} --person PSEUDONYM ...`)")
+        if holder and not individual:
+            raise Invalid(f"field 'person': only individual projects ({' or '.join(rules.INDIVIDUAL_KINDS)}) have a holder; "
+                          "a project of the programme has a coordinator")
         async with self.ctx.db.write() as w:
             cid = (await self.ctx.person(w, coordinator, "coordinator")).id if coordinator else None
-            pid = await das_programme.insert_project(w, title, sdg, theme, kind, cid, self.ctx.now())
-        return {"id": pid, "status": rules.ProjectStatus.PROPOSED.value, "category": pdas.public_category(sdg, theme)}
+            if not individual:
+                pid = await das_programme.insert_project(w, title, sdg, theme, kind, cid, self.ctx.now())
+                return {"id": pid, "status": rules.ProjectStatus.PROPOSED.value, "category": pdas.public_category(sdg, theme)}
+            hid = (await self.ctx.person(w, holder or "", "person")).id
+            if cid == hid:
+                raise Invalid("field 'coordinator': the holder cannot validate their own time; name another coordinator or none")
+            status = rules.ProjectStatus.ACTIVE.value
+            pid = await das_programme.insert_project(w, title, sdg, theme, kind, cid, self.ctx.now(), hid, status,
+                                                     "individual project registered by the office: no assembly decision needed")
+        return {"id": pid, "status": status, "category": pdas.public_category(sdg, theme), "individual": True}
 
     async def list_projects(self, status: str | None) -> dict[str, Any]:
         return {"projects": [asdict(p) for p in await das_programme.projects(self.ctx.db, status)]}
@@ -48,6 +67,8 @@ class ProgrammeService:
             raise Invalid("field 'decision': validation cites the territorial assembly's decision (reference and date)")
         async with self.ctx.db.write() as w:
             p = await self.ctx.project(w, pid)
+            if p.holder_id is not None and event is rules.ProjectEvent.VALIDATE:
+                raise Conflict(f"project {pid} is an individual project: it needs no assembly decision and takes time already")
             target = rules.next_status(p.status, event)
             if target is rules.ProjectStatus.VALIDATED:
                 if p.coordinator_id is None:
@@ -61,11 +82,13 @@ class ProgrammeService:
     async def get_project(self, pid: int) -> dict[str, Any]:
         p = await self.ctx.project(self.ctx.db, pid)
         out = asdict(p)
-        del out["coordinator_id"]  # named by pseudonym below
+        del out["coordinator_id"], out["holder_id"]  # named by pseudonym below
         out["category"] = pdas.public_category(p.sdg, p.theme)
         out["history"] = [e.to_json() for e in await das_programme.project_events(self.ctx.db, pid)]
         coord = await das_persons.person_by_id(self.ctx.db, p.coordinator_id) if p.coordinator_id else None
         out["coordinator"] = coord.pseudonym if coord else None
+        holder = await das_persons.person_by_id(self.ctx.db, p.holder_id) if p.holder_id else None
+        out["holder"] = holder.pseudonym if holder else None
         return out
 
     # -- entries ---------------------------------------------------------------------------
@@ -93,7 +116,12 @@ class ProgrammeService:
             proj = await self.ctx.project(w, project)
             if who.role is Role.COORDINATOR and not who.may_project(proj.id):
                 raise who.refuse("project")
+            if proj.holder_id is not None and proj.holder_id != p.id:
+                raise Forbidden(f"field 'project': project {proj.id} is an individual project: only its holder records time on it")
             state = await self._person_state(w, p.id)
+            for c in state.contracts:
+                if c.date_from <= when <= c.date_to:
+                    await leave.leave_aware(w, c, when)
             contract, (comp, level, family) = rules.check_entry(
                 state, rules.ProjectState(proj.id, rules.ProjectStatus(proj.status), proj.coordinator_id), when, minutes, competence
             )
@@ -154,6 +182,8 @@ class ProgrammeService:
             if delta > 0:
                 state = await self._person_state(w, e.person_id)
                 c = next((c for c in state.contracts if c.no == e.contract_no), None)
+                if c is not None:
+                    await leave.leave_aware(w, c, dt.date.fromisoformat(e.date))
                 if c is None or delta > c.granted - c.used:
                     raise Conflict(f"field 'minutes': the correction adds {rules.hm(delta)}, beyond the contract's remaining hours")
             cid = await das_programme.insert_entry(
@@ -178,9 +208,8 @@ class ProgrammeService:
 
 def contract_state(c: Contract, moves: Sequence[FlexMove], used: dict[str, int]) -> rules.ContractState:
     d0, d1 = dt.date.fromisoformat(c.date_from), dt.date.fromisoformat(c.date_to)
-    need = rules.required_parties(c.employer_id is not None)
     return rules.ContractState(
-        c.contract_no, c.id, d0, d1, c.minutes_granted, c.mode, tuple(x for x in need if x not in c.accepted),
+        c.contract_no, c.id, d0, d1, c.minutes_granted, c.mode, tuple(rules.missing_parties(c.employer_id is not None, c.accepted)),
         allocation(c, moves), sum(used.values()), dict(used),
     )
 

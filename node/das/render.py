@@ -38,6 +38,8 @@ LABELS: dict[str, dict[str, str]] = {
         "commitment": "Empreinte publiée (engagement salé)",
         "rate": "Taux par heure et niveau",
         "note": "Remarque",
+        "profile": "Profil de compétences conclu le {1} (version {0})",
+        "no_profile": "Aucun profil de compétences conclu : le temps est crédité au niveau par défaut {0} ({1} de l'heure).",
         # CSV column names (machine-friendly: lower case, one word)
         "csv": "bulletin,période,titulaire,projet,intitulé,catégorie,compétence,niveau,minutes,heures,centimes",
         "csv_total": "total",
@@ -69,6 +71,8 @@ LABELS: dict[str, dict[str, str]] = {
         "commitment": "Published fingerprint (salted commitment)",
         "rate": "Rate per hour and level",
         "note": "Note",
+        "profile": "Competence profile agreed on {1} (version {0})",
+        "no_profile": "No agreed competence profile: time is credited at the default level {0} ({1} an hour).",
         "csv": "statement,period,holder,project,title,category,competence,level,minutes,hours,cents",
         "csv_total": "total",
     },
@@ -97,10 +101,24 @@ def money(cents: int, lang: str, currency: str) -> str:
     return f"{sign}{c // 100}{sep}{c % 100:02d} {currency}"
 
 
+def profile_line(statement: dict[str, Any], lang: str) -> str:
+    """What the statement was credited by, in `lang`: the agreed profile, or plainly none and the
+    default that applied. Empty for a statement issued before statements said so."""
+    t = LABELS[lang]
+    if "profile" not in statement:
+        return ""
+    p = statement["profile"]
+    if p is not None:
+        return t["profile"].format(p["version"], p["agreed_on"])
+    d = statement["default"]
+    return t["no_profile"].format(d["level"], money(d["rate_cents_per_hour"], lang, statement["currency"]))
+
+
 def html(statement: dict[str, Any], lang: str) -> str:
     t = LABELS[lang]
     return _env().get_template("statement.html.j2").render(
-        s=statement, t=t, lang=lang, h=lambda m: hours(m, lang), money=lambda c: money(c, lang, statement["currency"])
+        s=statement, t=t, lang=lang, h=lambda m: hours(m, lang), money=lambda c: money(c, lang, statement["currency"]),
+        profile=profile_line(statement, lang), no_profile="profile" in statement and statement["profile"] is None,
     )
 
 
@@ -113,6 +131,9 @@ def to_csv(statement: dict[str, Any], lang: str = "fr") -> str:
                     line["category"], line["competence"], line["level"], line["minutes"], f"{line['minutes'] / 60:.2f}", line["cents"]])
     w.writerow([statement["number"], statement["period"], statement["person"] or "", "", t["csv_total"], "", "", "",
                 statement["minutes"], f"{statement['minutes'] / 60:.2f}", statement["cents"]])
+    if statement.get("profile", {}) is None:  # no agreed profile: say so, with the default level, in the data itself
+        w.writerow([statement["number"], statement["period"], statement["person"] or "", "", profile_line(statement, lang), "", "",
+                    statement["default"]["level"], "", "", ""])
     return w.getvalue()
 
 
@@ -128,6 +149,8 @@ def text(statement: dict[str, Any], lang: str) -> str:
     rows = [[x["title"], x["category"], x["competence"], x["level"], hours(x["minutes"], lang), money(x["cents"], lang, s["currency"])]
             for x in s["lines"]]
     rows.append([t["total"], "", "", "", hours(s["minutes"], lang), money(s["cents"], lang, s["currency"])])
+    if profile_line(s, lang):
+        head.append(profile_line(s, lang))
     out = head + ["", table(rows, [t["project"], t["category"], t["competence"], t["level"], t["time"], t["credit"]])]
     if not s["lines"]:
         out.append(t["none"])

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from node.accounts.permissions import Action as A
 from node.api.framework import Route, declare_path, node_of, path_value, principal_of
-from node.das import render, rules, scope
+from node.das import leave, render, rules, scope
 from node.das.importer import ImportRefused, run_import
 from node.das.service import DasService
 from node.errors import Invalid, NodeError
@@ -124,7 +124,8 @@ async def flex_accept(r: web.Request, b: dict[str, Any]) -> Any:
 
 
 async def project_add(r: web.Request, b: dict[str, Any]) -> Any:
-    return await svc(r).programme.add_project(b["title"], b["sdg"], b.get("coordinator"), b.get("kind") or "programme", b.get("theme"))
+    return await svc(r).programme.add_project(b["title"], b["sdg"], b.get("coordinator"), b.get("kind") or "programme", b.get("theme"),
+                                              b.get("person"))
 
 
 async def project_list(r: web.Request, b: dict[str, Any]) -> Any:
@@ -317,9 +318,10 @@ ROUTES = [
            S("on", False, 10, fmt="date"), S("reason", False, 500), PAPER), tag=TAG, action=A.FLEX_AGREE),
     Route("POST", "/api/das/contracts/{no}/flex/{id}/accept", flex_accept, "The other party agrees a proposed flexibility move",
           (PAPER,), tag=TAG, action=A.FLEX_AGREE),
-    Route("POST", "/api/das/projects", project_add, "Propose a project of general interest (SDG 1-17)",
+    Route("POST", "/api/das/projects", project_add,
+          "Propose a project of general interest (SDG 1-17), or register a person's individual project (open at once)",
           (S("title", max_len=300), I("sdg", lo=1, hi=17), S("coordinator", False, 100), S("kind", False, 30, rules.PROJECT_KINDS),
-           S("theme", False, 20, rules.THEMES)), tag=TAG, action=A.PROJECT_MANAGE),
+           S("theme", False, 20, rules.THEMES), S("person", False, 100)), tag=TAG, action=A.PROJECT_MANAGE),
     Route("GET", "/api/das/projects", project_list, "The local programme", query=(S("status", False, 20),), tag=TAG, action=A.PROJECT_READ),
     Route("GET", "/api/das/projects/{id}", project_get, "One project with its history", tag=TAG, action=A.PROJECT_READ),
     Route("POST", "/api/das/projects/{id}/validate", _transition(rules.ProjectEvent.VALIDATE),
@@ -365,3 +367,37 @@ ROUTES = [
 ]
 # numbers in paths are SQLite row numbers: the framework checks them before any handler reads them
 ROUTES = declare_path(ROUTES, I("no", lo=1), I("id", lo=1), I("number", lo=1))
+
+
+# -- DAS leave: the person requests, the employer's representative decides (node.das.leave) --------
+
+
+async def leave_request(r: web.Request, b: dict[str, Any]) -> Any:
+    return await svc(r).leave.request(principal_of(r), b["contract"], b["from"], b.get("to"), b.get("days"), b.get("note") or "")
+
+
+def _decide(approve: bool) -> Any:
+    async def handler(r: web.Request, b: dict[str, Any]) -> Any:
+        lid: int = path_value(r, "id")
+        return await svc(r).leave.decide(principal_of(r), lid, approve, b.get("reason") or "")
+
+    return handler
+
+
+async def leave_list(r: web.Request, b: dict[str, Any]) -> Any:
+    return await svc(r).leave.list(principal_of(r), b.get("person"), b.get("contract"), b.get("status"))
+
+
+ROUTES += declare_path([
+    Route("POST", "/api/das/leave", leave_request,
+          "A person requests DAS leave days on their own leave-mode contract ('to' or 'days' working days from 'from')",
+          (I("contract", lo=1), S("from", max_len=10, fmt="date"), S("to", False, 10, fmt="date"), I("days", False, 1, leave.MAX_LEAVE_DAYS),
+           S("note", False, 500)),
+          tag=TAG, action=A.LEAVE_REQUEST),
+    Route("POST", "/api/das/leave/{id}/approve", _decide(True), "The employer's representative approves a leave request",
+          (S("reason", False, 500),), tag=TAG, action=A.LEAVE_DECIDE),
+    Route("POST", "/api/das/leave/{id}/refuse", _decide(False), "The employer's representative refuses a leave request, saying why",
+          (S("reason", False, 500),), tag=TAG, action=A.LEAVE_DECIDE),
+    Route("GET", "/api/das/leave", leave_list, "Leave requests (a person: their own; an employer: its employees')",
+          query=(S("person", False, 100), I("contract", False, 1), S("status", False, 10, leave.STATUSES)), tag=TAG, action=A.CONTRACT_READ),
+], I("id", lo=1))

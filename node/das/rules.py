@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -21,6 +21,8 @@ EMPLOYER_KINDS = ("private", "public")
 PARTIES = ("person", "employer", "engagement21")
 MODES = ("spread", "leave")
 PROJECT_KINDS = ("programme", "local-initiative", "international-solidarity")
+# a person's own projects, "librement mobilisable" (seed): registered by the office, no assembly decision
+INDIVIDUAL_KINDS = ("local-initiative", "international-solidarity")
 THEMES = ("union", "religious", "political", "health", "environment", "social", "culture", "education", "economy", "other")
 MAX_ENTRY_MINUTES = 720  # one entry is at most 12 hours
 MAX_DAY_MINUTES = 1440  # a person's entries on one day total at most 24 hours
@@ -78,6 +80,12 @@ def next_status(current: str, event: str) -> ProjectStatus:
 
 def required_parties(has_employer: bool) -> tuple[str, ...]:
     return ("person", "employer", "engagement21") if has_employer else ("person", "engagement21")
+
+
+def missing_parties(has_employer: bool, accepted: Sequence[str]) -> list[str]:
+    """The parties whose acceptance a contract version still lacks: it binds when there is none
+    (the one rule: time, leave and the contract's own view all ask it)."""
+    return [x for x in required_parties(has_employer) if x not in accepted]
 
 
 def day(text: str, field_name: str, near: dt.date | None = None) -> dt.date:

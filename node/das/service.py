@@ -4,7 +4,7 @@
 database, clock, config, lookups): `persons` (employers, persons, contracts), `consent`
 (acceptances, profile agreements and flexibility moves, each by its own party), `programme`
 (projects and entries), `statements` (statements and the ledger) and `summaries` (summaries and
-disclosures). The routes and other areas (audit exports, twinning, the demo) go through it;
+disclosures), `leave` (DAS leave requests and decisions). The routes and other areas (audit exports, twinning, the demo) go through it;
 operations that act for someone take the acting `Principal` (the owner's: `Principal.owner()`).
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from node.das.base import DasContext
 from node.das.consent import ConsentService
+from node.das.leave import LeaveService
 from node.das.persons import PersonsService
 from node.das.programme import ProgrammeService
 from node.das.statements import StatementsService
@@ -29,6 +30,7 @@ class DasService:
         self.programme = ProgrammeService(self.ctx)
         self.statements = StatementsService(self.ctx)
         self.summaries = SummariesService(self.ctx)
+        self.leave = LeaveService(self.ctx)
         # the operations other areas call by name (federation's demo and twinning, audit exports, bench)
         self.add_employer = self.persons.add_employer
         self.add_person = self.persons.add_person

@@ -6,18 +6,56 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from node import csvout
+from node.das import leave as leave_rules
 from node.das.base import DasContext, period_field
 from node.errors import Conflict, Invalid, NotFound
-from node.storage import das_persons, das_statements
-from node.storage.das_persons import Contract
+from node.storage import das_leave, das_persons, das_statements
+from node.storage.das_persons import Contract, Profile
 from node.storage.das_statements import Statement
 from node.storage.db import Writer
 from protocol import das as pdas
 from protocol import encoding
+
+DEFAULT_LEVEL = 1  # the level time is credited at without an agreed competence profile (and for `general` time)
+
+
+def profile_agreed(profile: Profile) -> bool:
+    """The one place that decides whether a competence profile version is agreed: the office
+    recorded it and the person accepted it (from their account, or the office recorded their
+    signed paper), which is what the consent service marks `agreed`."""
+    return profile.status == "agreed"
+
+
+def agreed_profile(profiles: Sequence[Profile], period_end: str) -> Profile | None:
+    """The agreed profile a statement of a period ending on `period_end` credits by: the latest
+    agreed by then, else the first agreed after (time recorded before its agreement); None
+    without any. Once chosen, later versions never change it: an issued statement stays true."""
+    agreed = [p for p in profiles if profile_agreed(p)]
+    by_then = [p for p in agreed if p.agreed_on <= period_end]
+    if by_then:
+        return by_then[-1]
+    return agreed[0] if agreed else None
+
+
+def _profile_fields(profile: Profile | None, default_rate: int) -> dict[str, Any]:
+    """What a statement says about the profile it was credited by (or the default that applied)."""
+    if profile is None:
+        return {"profile": None, "default": {"level": DEFAULT_LEVEL, "rate_cents_per_hour": default_rate}}
+    return {"profile": {"version": profile.version, "agreed_on": profile.agreed_on}}
+
+
+def _same_statement(old_body: dict[str, Any], core: dict[str, Any]) -> bool:
+    """Whether an issued statement still says what `core` says; one issued before statements
+    named their profile is compared without it (its figures alone decide)."""
+    old = {k: v for k, v in old_body.items() if k not in ("number", "issued", "holder", "corrects")}
+    if "profile" not in old:
+        core = {k: v for k, v in core.items() if k not in ("profile", "default")}
+    return old == core
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +71,15 @@ class StatementsService:
         return int(rates[max(1, min(level, len(rates))) - 1])
 
     def _statement_core(self, period: pdas.Period, groups: list[tuple[Any, ...]], titles: dict[int, tuple[str, int, str | None, str]],
-                        contracts: list[Contract], used_to_end: dict[int, int]) -> dict[str, Any]:
-        lines = []
+                        contracts: list[Contract], used_to_end: dict[int, int], profile: Profile | None,
+                        leave_to_end: dict[int, tuple[int, int]]) -> dict[str, Any]:
+        merged: dict[tuple[int, str, int], int] = {}
         for _pid, proj, comp, level, _family, minutes in groups:
+            # an entry's level was checked against the profile when recorded; without an agreed profile it does not count
+            key = (proj, comp, level if profile is not None else DEFAULT_LEVEL)
+            merged[key] = merged.get(key, 0) + minutes
+        lines = []
+        for (proj, comp, level), minutes in merged.items():
             if minutes == 0:
                 continue
             title, sdg, theme, _kind = titles[proj]
@@ -48,11 +92,16 @@ class StatementsService:
             if c.date_from > period.end.isoformat() or c.date_to < period.start.isoformat():
                 continue
             used = used_to_end.get(c.contract_no, 0)
-            rights.append({"contract": c.contract_no, "from": c.date_from, "to": c.date_to, "granted_minutes": c.minutes_granted,
-                           "used_minutes": used, "remaining_minutes": c.minutes_granted - used})
+            right = {"contract": c.contract_no, "from": c.date_from, "to": c.date_to, "granted_minutes": c.minutes_granted,
+                     "used_minutes": used, "remaining_minutes": c.minutes_granted - used}
+            if c.contract_no in leave_to_end:  # a leave contract's grant is drawn by its leave too
+                right["leave_minutes"], drawn = leave_to_end[c.contract_no]
+                right["remaining_minutes"] = c.minutes_granted - drawn
+            rights.append(right)
         return {
             "v": 1, "period": period.text, "currency": self.ctx.cfg.currency, "lines": lines,
             "minutes": sum(x["minutes"] for x in lines), "cents": sum(x["cents"] for x in lines), "rights": rights,
+            **_profile_fields(profile, self._rate(DEFAULT_LEVEL)),
         }
 
     async def _cores(self, w: Writer, period: pdas.Period, people: dict[int, bytes], pid_filter: int | None) -> dict[int, dict[str, Any]]:
@@ -68,8 +117,16 @@ class StatementsService:
             contracts_by_person[c.person_id].append(c)
         used_q = await das_persons.usage(w, pid_filter, statuses=("validated",), until=end)
         used_to_end = {no: sum(v.values()) for no, v in used_q.items()}
-        return {pid: self._statement_core(period, by_person.get(pid, []), titles, contracts_by_person.get(pid, []), used_to_end)
-                for pid in people}
+        profiles: dict[int, Profile | None] = {}
+        for pid in await das_statements.persons_with_profiles(w, pid_filter):  # most persons of a large territory have none
+            if pid in people:
+                profiles[pid] = agreed_profile(await das_persons.profiles(w, pid), end)
+        leave_to_end: dict[int, tuple[int, int]] = {}
+        for no, leaves in (await das_leave.approved_until(w, end, pid_filter)).items():
+            days = await das_leave.entry_days(w, no, validated_until=end)
+            leave_to_end[no] = (sum(m for _, _, m in leaves), leave_rules.drawn(leaves, days))
+        return {pid: self._statement_core(period, by_person.get(pid, []), titles, contracts_by_person.get(pid, []), used_to_end,
+                                          profiles.get(pid), leave_to_end) for pid in people}
 
     async def _issue(self, w: Writer, period: pdas.Period, people: dict[int, bytes], correct: bool,
                      only_changed: bool) -> tuple[list[int], int, list[int]]:
@@ -96,8 +153,7 @@ class StatementsService:
                 continue
             core, old = cores[pid], current.get(pid)
             if old is not None:
-                old_body = old.document or {}
-                if {k: v for k, v in old_body.items() if k not in ("number", "issued", "holder", "corrects")} == core:
+                if _same_statement(old.document or {}, core):
                     unchanged += 1
                     continue
                 if not correct:
@@ -160,7 +216,7 @@ class StatementsService:
             "person_id": s.person_id, "period": s.period, "issued": body["issued"], "corrects": s.corrects,
             "superseded_by": s.superseded_by, "currency": body["currency"], "lines": body["lines"], "minutes": body["minutes"],
             "cents": body["cents"], "rights": body["rights"], "commitment": s.leaf.hex(),
-            "rate_cents_per_hour": list(self.ctx.cfg.rate_cents_per_hour),
+            "rate_cents_per_hour": list(self.ctx.cfg.rate_cents_per_hour), **_profile_view(body),
         }
 
     async def list_statements(self, person: str | None, period: str | None, limit: int, offset: int) -> dict[str, Any]:
@@ -204,6 +260,19 @@ class StatementsService:
             out.writerow([r.txn, r.date, r.kind, r.account, names.get(r.account, ""),
                           -amt if amt < 0 else 0, amt if amt > 0 else 0, r.memo, r.statement or ""])
         return out.getvalue()
+
+
+def _profile_view(body: dict[str, Any]) -> dict[str, Any]:
+    """The profile an issued statement was credited by, and in plain words when there was none."""
+    if "profile" not in body:  # issued before statements named their profile
+        return {}
+    out = {"profile": body["profile"]}
+    if body["profile"] is None:
+        d = body["default"]
+        out["default"] = d
+        out["profile_note"] = (f"no agreed competence profile: time credited at the default level {d['level']} "
+                               f"({d['rate_cents_per_hour']} cents an hour)")
+    return out
 
 
 @dataclass(slots=True)

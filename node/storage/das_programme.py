@@ -23,6 +23,7 @@ class Project:
     decision: str | None
     decision_date: str | None
     created_at: int
+    holder_id: int | None  # an individual project's holder: only they record time on it
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,7 @@ class ProjectListing:
     decision: str | None = col("j.decision")
     decision_date: str | None = col("j.decision_date")
     created_at: int = col("j.created_at")
+    holder: str | None = col("(SELECT h.pseudonym FROM das_persons h WHERE h.id = j.holder_id)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +54,14 @@ class ProjectEvent:
         return {"at": self.at, "from": self.from_status, "to": self.to_status, "note": self.note}
 
 
-async def insert_project(w: Write, title: str, sdg: int, theme: str | None, kind: str, coordinator_id: int | None, now: int) -> int:
+async def insert_project(w: Write, title: str, sdg: int, theme: str | None, kind: str, coordinator_id: int | None, now: int,
+                         holder_id: int | None = None, status: str = "proposed", note: str = "") -> int:
     pid = await w.execute(
-        "INSERT INTO das_projects (title, sdg, theme, kind, coordinator_id, status, created_at) VALUES (?, ?, ?, ?, ?, 'proposed', ?)",
-        (title, sdg, theme, kind, coordinator_id, now),
+        "INSERT INTO das_projects (title, sdg, theme, kind, coordinator_id, status, created_at, holder_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (title, sdg, theme, kind, coordinator_id, status, now, holder_id),
     )
-    await w.execute("INSERT INTO das_project_events (project_id, at, from_status, to_status) VALUES (?, ?, '', 'proposed')", (pid, now))
+    await w.execute("INSERT INTO das_project_events (project_id, at, from_status, to_status, note) VALUES (?, ?, '', ?, ?)",
+                    (pid, now, status, note))
     return pid
 
 
@@ -72,6 +76,11 @@ async def projects(q: Query, status: str | None = None) -> list[ProjectListing]:
         sql += " WHERE j.status = ?"
         params.append(status)
     return await fetch_rows(q, ProjectListing, sql + " ORDER BY j.id", params)
+
+
+async def project_holders(q: Query) -> dict[int, int]:
+    """{project: holder} of the individual projects."""
+    return {r[0]: r[1] for r in await q.fetchall("SELECT id, holder_id FROM das_projects WHERE holder_id IS NOT NULL")}
 
 
 async def project_states(q: Query) -> dict[int, tuple[str, int | None]]:

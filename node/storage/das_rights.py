@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from node.storage.das_leave import Leave
 from node.storage.das_persons import Contract, FlexMove, contracts, flex
 from node.storage.das_programme import Entry, person_entries
 from node.storage.das_query import Query, Write, fetch_rows
@@ -33,6 +34,7 @@ class PersonData:
     statements: list[Statement]
     ledger: list[LedgerLine]
     coordinates: list[Coordinated]
+    leave: list[Leave]
 
 
 async def person_export(q: Query, pid: int) -> PersonData:
@@ -46,6 +48,7 @@ async def person_export(q: Query, pid: int) -> PersonData:
         statements=await person_statements(q, pid),
         ledger=await ledger_lines(q, f"person:{pid}"),
         coordinates=await fetch_rows(q, Coordinated, "FROM das_projects WHERE coordinator_id = ?", (pid,)),
+        leave=await fetch_rows(q, Leave, "FROM das_leave WHERE person_id = ? ORDER BY id", (pid,)),
     )
 
 
@@ -65,6 +68,7 @@ async def erase_person(w: Write, pid: int, now: int) -> dict[str, int]:
     await run("profile_items", "DELETE FROM das_profile_items WHERE profile_id IN (SELECT id FROM das_profiles WHERE person_id = ?)", (pid,))
     await run("profiles", "DELETE FROM das_profiles WHERE person_id = ?", (pid,))
     await run("entries", "DELETE FROM das_entries WHERE person_id = ?", (pid,))
+    await run("leave", "DELETE FROM das_leave WHERE person_id = ?", (pid,))
     await run("flexibility", "DELETE FROM das_flex WHERE contract_no IN (SELECT contract_no FROM das_contracts WHERE person_id = ?)", (pid,))
     await run("acceptances", "DELETE FROM das_acceptances WHERE contract_id IN (SELECT id FROM das_contracts WHERE person_id = ?)", (pid,))
     await run("contracts", "DELETE FROM das_contracts WHERE person_id = ?", (pid,))
@@ -76,6 +80,8 @@ async def erase_person(w: Write, pid: int, now: int) -> dict[str, int]:
         (),
     )
     await run("coordinated_projects", "UPDATE das_projects SET coordinator_id = NULL WHERE coordinator_id = ?", (pid,))
+    # an individual project's title may name its holder's plans: closed, its title gone with them
+    await run("individual_projects", "UPDATE das_projects SET holder_id = NULL, title = '(erased)', status = 'closed' WHERE holder_id = ?", (pid,))
     await run("ledger_memos", "UPDATE das_ledger_txns SET memo = '' WHERE id IN (SELECT txn_id FROM das_ledger_lines WHERE account = ?)", (f"person:{pid}",))
     await run(
         "person",

@@ -79,6 +79,15 @@ async def statement_groups(q: Query, start: str, end: str, person_id: int | None
     return list(await q.fetchall(sql + " GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3", params))
 
 
+async def persons_with_profiles(q: Query, person_id: int | None = None) -> set[int]:
+    """Persons holding at least one competence profile version (agreed or not)."""
+    sql, params = "SELECT DISTINCT person_id FROM das_profiles", []
+    if person_id is not None:
+        sql += " WHERE person_id = ?"
+        params.append(person_id)
+    return {r[0] for r in await q.fetchall(sql, params)}
+
+
 async def project_titles(q: Query) -> dict[int, tuple[str, int, str | None, str]]:
     return {r[0]: (r[1], r[2], r[3], r[4]) for r in await q.fetchall("SELECT id, title, sdg, theme, kind FROM das_projects")}
 

@@ -198,4 +198,32 @@ MIGRATIONS = [
         ALTER TABLE das_entries ADD COLUMN decided_role TEXT
         """,
     ),
+    (
+        110,
+        "das: individual projects (their holder) and DAS leave requests",
+        """
+        ALTER TABLE das_projects ADD COLUMN holder_id INTEGER REFERENCES das_persons(id);
+        CREATE TABLE das_leave (
+            id INTEGER PRIMARY KEY,
+            contract_no INTEGER NOT NULL,
+            person_id INTEGER NOT NULL REFERENCES das_persons(id),
+            date_from TEXT NOT NULL,
+            date_to TEXT NOT NULL,
+            days INTEGER NOT NULL CHECK (days > 0),
+            minutes INTEGER NOT NULL CHECK (minutes > 0),
+            status TEXT NOT NULL CHECK (status IN ('requested', 'approved', 'refused')),
+            note TEXT NOT NULL DEFAULT '',
+            requested_by TEXT NOT NULL,
+            requested_role TEXT NOT NULL,
+            requested_at INTEGER NOT NULL,
+            decided_by TEXT,
+            decided_role TEXT,
+            decided_at INTEGER,
+            reason TEXT NOT NULL DEFAULT '',
+            CHECK (date_from <= date_to)
+        );
+        CREATE INDEX das_leave_contract ON das_leave(contract_no, status);
+        CREATE INDEX das_leave_person ON das_leave(person_id, date_from)
+        """,
+    ),
 ]
