@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -82,7 +82,7 @@ def required_parties(has_employer: bool) -> tuple[str, ...]:
     return ("person", "employer", "engagement21") if has_employer else ("person", "engagement21")
 
 
-def missing_parties(has_employer: bool, accepted: Sequence[str]) -> list[str]:
+def missing_parties(has_employer: bool, accepted: Collection[str]) -> list[str]:
     """The parties whose acceptance a contract version still lacks: it binds when there is none
     (the one rule: time, leave and the contract's own view all ask it)."""
     return [x for x in required_parties(has_employer) if x not in accepted]
