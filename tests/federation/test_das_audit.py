@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -40,6 +41,32 @@ async def test_export_and_audit_with_an_attached_disclosure(make_node, tmp_path:
     html = html_file.read_text()
     assert "Societal Activity (DAS) summaries" in html and "2026-Q1" in html and "7 h 30" in html  # 6 persons x 75 min
     assert "p-000" not in html
+
+
+
+async def test_the_audit_shows_the_consents_a_summary_counted(clocked_node, tmp_path: Path) -> None:
+    """Consents are counted in the period they were given: the contracts' papers and the entries'
+    validations recorded today by the owner show in today's quarter, with the one account behind them."""
+    a, clock = await clocked_node(das={"k_anonymity": 5})
+    d = str(a.config.data_dir)
+    project = await setup_territory(d, 6)
+    for i in range(1, 7):
+        e = (await cli("das", "entry", "add", "--data", d, "--person", f"p-{i:04d}", "--project", project, "--date", "2026-01-20",
+                       "--minutes", "75")).strip()
+        await cli("das", "entry", "validate", "--data", d, e)
+    day = dt.datetime.fromtimestamp(clock() / 1000, dt.UTC).date()
+    period = f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    clock.advance(days=100)  # the quarter is over: its summary can be published
+    await cli("das", "summary", "publish", "--data", d, "--period", period)
+    bundle = tmp_path / "a.dmc"
+    await cli("export", "--data", d, "-o", str(bundle))
+    report = json.loads(await cli("audit", str(bundle), "--json"))
+    (summary,) = [s for s in report["derived"]["das"] if s["period"] == period]
+    by_act = {(c["act"], c["role"]): c for c in summary["consents"]}
+    assert by_act[("contract", "owner")]["accounts"] == 1 and by_act[("contract", "owner")]["acts"] >= 12
+    assert by_act[("entry_decision", "owner")] == {"act": "entry_decision", "role": "owner", "acts": 6, "accounts": 1}
+    text = await cli("audit", str(bundle))
+    assert "consents and acts, by role" in text and f"DAS contract ({period}, as published)" in text
 
 
 def _summary(identity: Identity, seq: int, prev: bytes, body: dict):
