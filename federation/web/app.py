@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from federation.web import auth_pages, passkey_pages
+from federation.web import areas
 from federation.web.door import add_pages, web_door
 from federation.web.keys import CHALLENGES, SECURE, TEMPLATES, THROTTLE, TRANSLATOR
 from federation.web.templating import environment
@@ -42,7 +42,6 @@ def build_web_app(node: Node, api_routes: Sequence[Route], middlewares: Sequence
 
     app[TOKEN_LOOKUP] = account_token  # no API_TOKEN here: the owner's token stays on the admin socket
     add_routes(app, api_routes)
-    add_pages(app, auth_pages.PAGES)
-    add_pages(app, passkey_pages.PAGES)
+    add_pages(app, areas.pages())
     app.router.add_static("/static/", STATIC, append_version=False)
     return app

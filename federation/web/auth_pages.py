@@ -120,10 +120,6 @@ async def logout(request: web.Request) -> web.StreamResponse:
     raise response
 
 
-async def home(request: web.Request) -> web.StreamResponse:
-    return render(request, "home.html.j2")
-
-
 async def sessions_page(request: web.Request) -> web.StreamResponse:
     s = request[SESSION]
     items = await Sessions(node_of(request)).of_account(s.principal.account_id, s.id_hash)
@@ -182,7 +178,6 @@ PAGES = [
     Page("GET", "/login", login_form, None),
     Page("POST", "/login", login_submit, None),
     Page("POST", "/logout", logout, None),
-    Page("GET", "/", home, A.ACCOUNT_SELF),
     Page("GET", "/account/sessions", sessions_page, A.ACCOUNT_SELF),
     Page("POST", "/account/sessions/revoke", session_revoke, A.ACCOUNT_SELF),
     Page("GET", "/account/tokens", tokens_page, A.ACCOUNT_SELF),

@@ -57,6 +57,13 @@ def render(request: web.Request, name: str, status: int = 200, **ctx: Any) -> we
     html = request.app[TEMPLATES].get_template(name).render(
         gettext=catalog.gettext, ngettext=catalog.ngettext, _=catalog.gettext, lang=lang, when=when,
         me=session.principal if session else None, csrf=session.csrf if session else request.get(ANON_CSRF, ""),
-        here=request.path, keep=lambda p: with_lang(request, p), **ctx,
+        here=request.path, keep=lambda p: with_lang(request, p), nav=_nav(session.principal) if session else [], **ctx,
     )
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+
+
+def _nav(who: Any) -> list[Any]:
+    """The top links this account's role may follow."""
+    from federation.web.areas import nav  # the areas import this module: resolved at call time
+
+    return [n for n in nav() if who.may(n.action)]

@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from federation.runtime import admin_routes
-from federation.web import auth_pages
+from federation.web import areas
 from node.accounts.permissions import GRANTS, Action, Role, allowed, markdown_table
 from tests.accounts_util import make_account, sign_in, web_client
 from tests.conftest import call_api
@@ -41,7 +41,7 @@ def test_the_documented_table_is_the_code_s() -> None:
 def test_every_role_is_granted_something_and_the_owner_everything() -> None:
     assert GRANTS[Role.OWNER] == frozenset(Action)
     assert all(Action.ACCOUNT_SELF in GRANTS[r] for r in Role)
-    used = {r.action for r in admin_routes()} | {p.action for p in auth_pages.PAGES if p.action}
+    used = {r.action for r in admin_routes()} | {p.action for p in areas.pages() if p.action}
     assert set(Action) - used <= {Action.LEAVE_REQUEST, Action.LEAVE_DECIDE}, "an action no route performs"
 
 
@@ -90,7 +90,7 @@ async def test_every_page_refuses_exactly_the_roles_the_table_refuses(accounts: 
     for role, acct in made.items():
         async with web_client() as c:
             assert await sign_in(c, rn.web_url, acct.username) == 303
-            for p in auth_pages.PAGES:
+            for p in areas.pages():
                 if p.action is None or p.method != "GET":
                     continue
                 async with c.get(rn.web_url + _path(p.path), allow_redirects=False) as r:
