@@ -76,6 +76,7 @@ ROWS: dict[int, list[str]] = {
         "INSERT INTO das_leave VALUES (1, 1, 1, '2026-05-04', '2026-05-05', 2, 840, 'approved', '', 'a-person1', 'person', 1767225600000, "
         "'a-employer1', 'employer', 1767225700000, '')",
     ],
+    111: [],  # an index: no rows of its own
     200: [
         f"INSERT INTO pacte_pacts VALUES ({_L}, {_K}, 'Pacte de Lyon', 2026, 10, 'adopted')",
         f"INSERT INTO pacte_objects VALUES ({_K}, {_L}, {_K}, 'taskforce')",
