@@ -47,13 +47,11 @@ async def employer_panel(request: web.Request) -> dict[str, Any] | None:
 async def employer_page(request: web.Request, status: int = 200, errors: dict[str, str] | None = None,
                         reasons: dict[str, str] | None = None) -> web.StreamResponse:
     p, svc = who(request), das(request)
-    if p.role is Role.EMPLOYER and p.employer_id is not None:
-        ref = str(p.employer_id)
-    else:  # the office: one employer at a time, chosen from the list
-        ref = request.query.get("employer", "")[:100]
-        if not ref:
-            employers = (await svc.persons.list_employers())["employers"] if p.staff else []
-            return render(request, "employer/choose.html.j2", employers=employers)
+    # an employer's own page; another employer's (asked for by ?employer=) is refused by the service, 403
+    ref = request.query.get("employer", "")[:100] or (str(p.employer_id) if p.employer_id is not None else "")
+    if not ref:  # the office: one employer at a time, chosen from the list
+        employers = (await svc.persons.list_employers())["employers"] if p.staff else []
+        return render(request, "employer/choose.html.j2", employers=employers)
     year = request.query.get("year", "")
     view = await svc.persons.employer_view(p, ref, year if len(year) == 4 and year.isdigit() else None)
     items = [c for c in (await contracts(request))["contracts"] if p.role is Role.EMPLOYER]
