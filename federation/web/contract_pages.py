@@ -10,7 +10,20 @@ from typing import Any
 
 from aiohttp import web
 
-from federation.web.das_view import Refusal, awaiting, contracts, das, date_text, formats, own_ref, party, text_field, who, whole
+from federation.web.das_view import (
+    N_,
+    Refusal,
+    awaiting,
+    contracts,
+    das,
+    date_text,
+    formats,
+    own_ref,
+    party,
+    text_field,
+    who,
+    whole,
+)
 from federation.web.pages import NavLink, Page, Panel
 from federation.web.templating import gettext, render, with_lang
 from node.accounts.permissions import Action, Role
@@ -107,10 +120,10 @@ async def leave_request(request: web.Request) -> web.StreamResponse:
     bad = Refusal(request)
     start = date_text(text_field(form, "from", 20))
     if start is None:
-        bad.add("from", "Write the date as YYYY-MM-DD, for example 2026-03-14.")
+        bad.add("from", N_("Write the date as YYYY-MM-DD, for example 2026-03-14."))
     days = whole(text_field(form, "days", 9))
     if days is None or not 1 <= days <= leave_rules.MAX_LEAVE_DAYS:
-        bad.add("days", "Write a whole number of days from 1 to {most}.", most=leave_rules.MAX_LEAVE_DAYS)
+        bad.add("days", N_("Write a whole number of days from 1 to {most}."), most=leave_rules.MAX_LEAVE_DAYS)
     note = text_field(form, "note", 500)
     if not bad and start is not None:
         try:
@@ -137,4 +150,4 @@ PANELS = [
     Panel(A.CONTRACT_ACCEPT, "contracts_awaiting.html.j2", awaiting_panel, order=5),
     Panel(A.CONTRACT_MANAGE, "contracts_awaiting.html.j2", office_panel, order=5),
 ]
-NAV = [NavLink(A.CONTRACT_READ, "/contracts", "Contracts", order=13)]
+NAV = [NavLink(A.CONTRACT_READ, "/contracts", N_("Contracts"), order=13)]

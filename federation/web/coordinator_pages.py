@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from federation.web.das_view import Refusal, das, formats, text_field, who, whole
+from federation.web.das_view import N_, Refusal, das, formats, text_field, who, whole
 from federation.web.pages import NavLink, Page, Panel
 from federation.web.templating import render, with_lang
 from node.accounts.permissions import Action, Role
@@ -65,11 +65,11 @@ async def decide_one(request: web.Request) -> web.StreamResponse:
     decision, reason = text_field(form, "decision", 10), str(form.get("reason", ""))
     bad = Refusal(request)
     if decision not in ("validate", "reject"):
-        bad.refuse("Choose Validate or Reject.")
+        bad.refuse(N_("Choose Validate or Reject."))
     elif decision == "reject" and not reason.strip():
-        bad.add(f"reason-{eid}", "Say why the time is rejected, so the person can correct it.")
+        bad.add(f"reason-{eid}", N_("Say why the time is rejected, so the person can correct it."))
     elif len(reason) > REASON_MAX:
-        bad.add(f"reason-{eid}", "A reason is at most {most} characters.", most=REASON_MAX)
+        bad.add(f"reason-{eid}", N_("A reason is at most {most} characters."), most=REASON_MAX)
     if bad:
         return await queue_page(request, 400, bad.fields, bad.general, {str(eid): reason[:REASON_MAX]})
     done, refused = await _decide(request, [eid], decision == "validate", reason.strip())
@@ -85,13 +85,13 @@ async def decide_many(request: web.Request) -> web.StreamResponse:
     decision, reason = text_field(form, "decision", 10), str(form.get("reason", ""))
     bad = Refusal(request)
     if not ids:
-        bad.add("selection", "Select at least one entry.")
+        bad.add("selection", N_("Select at least one entry."))
     if decision not in ("validate", "reject"):
-        bad.refuse("Choose Validate or Reject.")
+        bad.refuse(N_("Choose Validate or Reject."))
     elif decision == "reject" and not reason.strip():
-        bad.add("reason", "Say why the time is rejected, so the person can correct it.")
+        bad.add("reason", N_("Say why the time is rejected, so the person can correct it."))
     elif len(reason) > REASON_MAX:
-        bad.add("reason", "A reason is at most {most} characters.", most=REASON_MAX)
+        bad.add("reason", N_("A reason is at most {most} characters."), most=REASON_MAX)
     if bad:
         return await queue_page(request, 400, bad.fields, bad.general, {"all": reason[:REASON_MAX]}, frozenset(ids))
     done, _refused = await _decide(request, ids[:QUEUE_ROWS], decision == "validate", reason.strip())
@@ -104,4 +104,4 @@ PAGES = [
     Page("POST", "/queue/{id}", decide_one, A.ENTRY_DECIDE),
 ]
 PANELS: list[Panel] = [Panel(A.ENTRY_DECIDE, "coordinator.html.j2", queue_panel, order=20)]
-NAV: list[NavLink] = [NavLink(A.ENTRY_DECIDE, "/queue", "Pending queue", order=20)]
+NAV: list[NavLink] = [NavLink(A.ENTRY_DECIDE, "/queue", N_("Pending queue"), order=20)]

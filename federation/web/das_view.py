@@ -24,6 +24,11 @@ from node.errors import Forbidden
 CONTRACTS = web.RequestKey("das_contracts", dict)  # one listing of the account's contracts per request (panels share it)
 
 
+def N_(text: str) -> str:
+    """Marks an English message id for the catalog; translated where it is shown (`Refusal.add`, the navigation)."""
+    return text
+
+
 def das(request: web.Request) -> DasService:
     return DasService(node_of(request))
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from federation.web.das_view import Refusal, awaiting, contracts, das, formats, text_field, who, whole
+from federation.web.das_view import N_, Refusal, awaiting, contracts, das, formats, text_field, who, whole
 from federation.web.pages import NavLink, Page, Panel
 from federation.web.templating import render, with_lang
 from node.accounts.permissions import Action, Role
@@ -71,9 +71,9 @@ async def leave_decide(request: web.Request) -> web.StreamResponse:
     if decision not in ("approve", "refuse"):
         raise Invalid("field 'decision': approve or refuse")
     if decision == "refuse" and not reason.strip():
-        bad.add(f"reason-{lid}", "Say why the leave is refused.")
+        bad.add(f"reason-{lid}", N_("Say why the leave is refused."))
     elif len(reason) > REASON_MAX:
-        bad.add(f"reason-{lid}", "A reason is at most {most} characters.", most=REASON_MAX)
+        bad.add(f"reason-{lid}", N_("A reason is at most {most} characters."), most=REASON_MAX)
     if bad:
         return await employer_page(request, 400, bad.fields, {str(lid): reason[:REASON_MAX]})
     try:
@@ -88,4 +88,4 @@ PAGES = [
     Page("POST", "/employer/leave/{id}", leave_decide, A.LEAVE_DECIDE),
 ]
 PANELS: list[Panel] = [Panel(A.EMPLOYER_VIEW, "employer.html.j2", employer_panel, order=20)]
-NAV: list[NavLink] = [NavLink(A.EMPLOYER_VIEW, "/employer", "Employees' hours", order=20)]
+NAV: list[NavLink] = [NavLink(A.EMPLOYER_VIEW, "/employer", N_("Employees' hours"), order=20)]

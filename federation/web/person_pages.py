@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from federation.web import contract_pages
-from federation.web.das_view import Refusal, contracts, das, date_text, formats, own_ref, text_field, who, whole, year_hours
+from federation.web.das_view import N_, Refusal, contracts, das, date_text, formats, own_ref, text_field, who, whole, year_hours
 from federation.web.pages import NavLink, Page, Panel
 from federation.web.templating import gettext, lang_of, render, with_lang
 from node.accounts.permissions import Action
@@ -67,19 +67,19 @@ async def record_form(request: web.Request) -> web.StreamResponse:
 def _check_record(request: web.Request, form: Any, ctx: dict[str, Any], bad: Refusal) -> tuple[int, str, int, str | None, str]:
     pid = whole(text_field(form, "project", 12))
     if pid is None or pid not in {x["id"] for x in ctx["projects"]}:
-        bad.add("project", "Choose one of the projects listed.")
+        bad.add("project", N_("Choose one of the projects listed."))
     when = date_text(text_field(form, "date", 20))
     if when is None:
-        bad.add("date", "Write the date as YYYY-MM-DD, for example 2026-03-14.")
+        bad.add("date", N_("Write the date as YYYY-MM-DD, for example 2026-03-14."))
     minutes = whole(text_field(form, "minutes", 12))
     if minutes is None or not 1 <= minutes <= rules.MAX_ENTRY_MINUTES:
-        bad.add("minutes", "Write a whole number of minutes from 1 to {most} (12 hours).", most=rules.MAX_ENTRY_MINUTES)
+        bad.add("minutes", N_("Write a whole number of minutes from 1 to {most} (12 hours)."), most=rules.MAX_ENTRY_MINUTES)
     competence = text_field(form, "competence", 300)
     if competence and competence not in ctx["competences"]:
-        bad.add("competence", "Choose a competence of your agreed profile, or none.")
+        bad.add("competence", N_("Choose a competence of your agreed profile, or none."))
     note = str(form.get("note", ""))
     if len(note) > NOTE_MAX:
-        bad.add("note", "A note is at most {most} characters.", most=NOTE_MAX)
+        bad.add("note", N_("A note is at most {most} characters."), most=NOTE_MAX)
     return pid or 0, when.isoformat() if when else "", minutes or 0, competence or None, note.strip()
 
 
@@ -190,9 +190,9 @@ PAGES = [
 ]
 PANELS: list[Panel] = [Panel(A.ENTRY_RECORD, "person.html.j2", home_panel, order=20), *contract_pages.PANELS]
 NAV: list[NavLink] = [
-    NavLink(A.LEAVE_REQUEST, "/time/new", "Record time", order=10),
-    NavLink(A.LEAVE_REQUEST, "/entries", "My entries", order=11),
-    NavLink(A.LEAVE_REQUEST, "/statements", "My statements", order=12),
-    NavLink(A.LEAVE_REQUEST, "/my-data", "My data", order=14),
+    NavLink(A.LEAVE_REQUEST, "/time/new", N_("Record time"), order=10),
+    NavLink(A.LEAVE_REQUEST, "/entries", N_("My entries"), order=11),
+    NavLink(A.LEAVE_REQUEST, "/statements", N_("My statements"), order=12),
+    NavLink(A.LEAVE_REQUEST, "/my-data", N_("My data"), order=14),
     *contract_pages.NAV,
 ]

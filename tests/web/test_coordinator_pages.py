@@ -7,7 +7,7 @@ from __future__ import annotations
 from tests.accounts_util import csrf_of, page, post_form, sign_in, web_client
 from tests.conftest import MakeNode
 from tests.das_util import bind_contract
-from tests.web.das_pages_util import api_ok, accounts, territory
+from tests.web.das_pages_util import accounts, api_ok, territory
 
 
 async def test_queue_validates_rejects_with_reason_and_selection(make_node: MakeNode) -> None:
@@ -25,7 +25,7 @@ async def test_queue_validates_rejects_with_reason_and_selection(make_node: Make
     async with web_client() as client:
         assert await sign_in(client, rn.web_url, "coord") == 303
         status, home = await page(client, rn.web_url + "/?lang=en")
-        assert "4 entries are pending on your projects." in home and "/queue" in home
+        assert "Entries pending on your projects: 4." in home and "/queue" in home
         status, html = await page(client, queue)
         assert status == 200 and html.count(">Validate</button>") == 4 and f'id="entry-{foreign}"' not in html
         # reject without a reason: refused next to that entry's reason field

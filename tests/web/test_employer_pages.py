@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from tests.accounts_util import page, post_form, sign_in, web_client
 from tests.conftest import MakeNode
-from tests.web.das_pages_util import PROJECT, api_ok, accounts, territory
+from tests.web.das_pages_util import PROJECT, accounts, api_ok, territory
 
 
 async def test_employer_sees_hours_accepts_and_decides_leave(make_node: MakeNode) -> None:

@@ -10,7 +10,7 @@ from federation.runtime import RunningNode
 from tests.accounts_util import csrf_of, page, post_form, sign_in, web_client
 from tests.conftest import MakeNode
 from tests.das_util import bind_contract
-from tests.web.das_pages_util import PROJECT, api_ok, accounts, territory
+from tests.web.das_pages_util import PROJECT, accounts, api_ok, territory
 
 
 async def _web_node(make_node: MakeNode) -> RunningNode:
@@ -24,6 +24,8 @@ async def test_record_time_refuses_bad_fields_by_name_and_keeps_the_form(make_no
     acct = (await accounts(t, "marie"))["marie"]
     async with web_client() as client:
         assert await sign_in(client, rn.web_url, "marie") == 303
+        status, html = await page(client, rn.web_url + "/time/new")  # French by default
+        assert status == 200 and ">Projet</label>" in html and ">Enregistrer</button>" in html
         status, html = await page(client, rn.web_url + "/time/new?lang=en")
         assert status == 200 and PROJECT in html and 'name="after"' in html
         bad = {"project": "", "date": "14/03/2026", "minutes": "ninety", "competence": "juggling", "note": "x"}
