@@ -18,6 +18,7 @@ from federation.web.das_view import (
     das,
     date_text,
     formats,
+    home_contracts,
     own_ref,
     party,
     text_field,
@@ -46,7 +47,7 @@ async def awaiting_panel(request: web.Request) -> dict[str, Any] | None:
     p = who(request)
     if p.staff or p.role not in (Role.PERSON, Role.EMPLOYER):
         return None
-    items = awaiting((await contracts(request))["contracts"], p)
+    items = awaiting((await home_contracts(request))["contracts"], p)
     return {"contracts": items[:PANEL_ROWS], "more": max(0, len(items) - PANEL_ROWS), "office": False, **formats(request)} if items else None
 
 

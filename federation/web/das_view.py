@@ -22,6 +22,7 @@ from node.das.service import DasService
 from node.errors import Forbidden
 
 CONTRACTS = web.RequestKey("das_contracts", dict)  # one listing of the account's contracts per request (panels share it)
+HOME_CONTRACTS = web.RequestKey("das_home_contracts", dict)
 
 
 def N_(text: str) -> str:
@@ -87,12 +88,25 @@ def party(p: Principal) -> str:
     return "employer" if p.role is Role.EMPLOYER else "person"
 
 
-def year_hours(items: list[dict[str, Any]], year: int) -> dict[str, int]:
-    """Granted, used (pending and validated) and left minutes of `year` over these contracts' quarters."""
+def year_hours(items: list[dict[str, Any]], entries: list[dict[str, Any]], year: int) -> dict[str, int]:
+    """Granted minutes of `year` (these contracts' quarters), used ones (the person's pending and
+    validated entries of the year, as the contract's own count goes) and what is left."""
     prefix = f"{year}-"
-    granted = sum(m for c in items for q, m in c.get("allocation", {}).items() if q.startswith(prefix))
-    used = sum(m for c in items for q, m in c.get("used_by_quarter", {}).items() if q.startswith(prefix))
+    granted = sum(m for c in items if not c.get("superseded") for q, m in c.get("allocation", {}).items() if q.startswith(prefix))
+    used = sum(e["minutes"] for e in entries if e["date"].startswith(prefix) and e["status"] in ("pending", "validated"))
     return {"granted": granted, "used": used, "left": granted - used}
+
+
+async def home_contracts(request: web.Request) -> dict[str, Any]:
+    """The contracts a home panel shows: a person's own read cheaply (their record: no territory-wide
+    listing on the page people open most), anyone else's through the contract listing."""
+    if HOME_CONTRACTS not in request:
+        p = who(request)
+        if p.role is Role.PERSON:
+            request[HOME_CONTRACTS] = {"contracts": (await das(request).persons.get_person(p, await own_ref(request)))["contracts"]}
+        else:
+            request[HOME_CONTRACTS] = await contracts(request)
+    return request[HOME_CONTRACTS]
 
 
 def awaiting(items: list[dict[str, Any]], who_: Principal) -> list[dict[str, Any]]:

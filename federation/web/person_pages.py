@@ -13,31 +13,44 @@ from typing import Any
 from aiohttp import web
 
 from federation.web import contract_pages
-from federation.web.das_view import N_, Refusal, contracts, das, date_text, formats, own_ref, text_field, who, whole, year_hours
+from federation.web.das_view import (
+    N_,
+    Refusal,
+    das,
+    date_text,
+    formats,
+    home_contracts,
+    own_ref,
+    text_field,
+    who,
+    whole,
+    year_hours,
+)
 from federation.web.pages import NavLink, Page, Panel
 from federation.web.templating import gettext, lang_of, render, with_lang
-from node.accounts.permissions import Action
+from node.accounts.permissions import Action, Role
 from node.das import render as statement_render
 from node.das import rules, scope
 from protocol.errors import DemociteError
 
 A = Action
 PAGE_SIZE = 50
+MAX_HOME_ENTRIES = 100_000  # a person's entries over a contract's years: a few hundred at most
 NOTE_MAX = 500
 
 
 async def home_panel(request: web.Request) -> dict[str, Any] | None:
     p = who(request)
-    if p.person_id is None or str(p.role) != "person":
+    if p.role is not Role.PERSON:
         return None
     svc = das(request)
-    items = (await contracts(request))["contracts"]
     year = svc.ctx.today().year
     ref = await own_ref(request)
-    pending = await svc.programme.list_entries(p, None, None, "pending", 5, 0)
+    items = (await home_contracts(request))["contracts"]
+    mine = await svc.programme.list_entries(p, None, None, None, MAX_HOME_ENTRIES, 0)
     balance = await svc.statements.balances(ref)
-    return {"year": year, "hours": year_hours(items, year), "balance": balance["balance_cents"], "pending": pending["total"],
-            "ref": ref, **formats(request)}
+    return {"year": year, "hours": year_hours(items, mine["entries"], year), "balance": balance["balance_cents"],
+            "pending": sum(1 for e in mine["entries"] if e["status"] == "pending"), "ref": ref, **formats(request)}
 
 
 # -- recording time --------------------------------------------------------------------------
