@@ -90,3 +90,46 @@ async def test_someone_elses_record_statement_and_contract_are_403_pages(make_no
         assert status == 200 and "p-0042" in html
         status, html = await page(client, rn.web_url + "/queue")  # a person may not decide entries: the door's 403 page
         assert status == 403
+
+
+async def test_profile_leave_statement_downloads_and_own_data(make_node: MakeNode) -> None:
+    rn = await _web_node(make_node)
+    t = await territory(rn)
+    leave_no = (await api_ok(rn, "POST", "/api/das/contracts", {"person": "p-0043", "hours": 70, "from": f"{t.year}-01-01",
+                                                                "to": f"{t.year}-12-31", "mode": "leave"}))["id"]
+    await bind_contract(rn, leave_no)
+    await api_ok(rn, "POST", "/api/das/persons/p-0043/profile", {"competences": ["repair=3,technical"]})
+    paul = (await accounts(t, "paul"))["paul"]
+    await api_ok(rn, "POST", "/api/das/entries", {"project": t.project, "date": f"{t.year}-01-05", "minutes": 45}, token=paul.token)
+    async with web_client() as client:
+        await sign_in(client, rn.web_url, "paul")
+        contracts = rn.web_url + "/contracts?lang=en"
+        status, html = await page(client, contracts)
+        assert status == 200 and "Accept this profile" in html
+        for _ in range(2):  # the second click finds it agreed: nothing twice, no error page
+            status, _html = await post_form(client, rn.web_url + "/profile/accept", {"version": "1"}, contracts)
+            assert status == 303
+        status, html = await page(client, contracts)
+        assert "Accept this profile" not in html and "agreed on" in html
+        here = rn.web_url + f"/contracts/{leave_no}?lang=en"
+        status, html = await post_form(client, rn.web_url + f"/contracts/{leave_no}/leave?lang=en",
+                                       {"from": "next monday", "days": "0", "note": "<em>family</em>"}, here)
+        assert status == 400 and 'id="from-error"' in html and 'id="days-error"' in html and "&lt;em&gt;family&lt;/em&gt;" in html
+        status, _html = await post_form(client, rn.web_url + f"/contracts/{leave_no}/leave",
+                                        {"from": f"{t.year}-12-07", "days": "2", "note": ""}, here)
+        assert status == 303
+        status, html = await page(client, here)
+        assert "2 days from" in html and "requested" in html
+        status, html = await page(client, rn.web_url + "/my-data/export")
+        assert status == 200 and '"pseudonym": "p-0043"' in html and '"competence": "repair"' in html
+    await api_ok(rn, "POST", "/api/das/entries/1/validate", {})
+    number = (await api_ok(rn, "POST", "/api/das/statements", {"person": "p-0043", "period": f"{t.year}-Q1"}))["number"]
+    async with web_client() as client:
+        await sign_in(client, rn.web_url, "paul")
+        status, html = await page(client, rn.web_url + "/statements?lang=en")
+        assert f"/statements/{number}?format=csv" in html
+        async with client.get(rn.web_url + f"/statements/{number}?format=csv") as r:
+            assert r.status == 200 and r.headers["Content-Type"].startswith("text/csv") and "attachment" in r.headers["Content-Disposition"]
+            assert "repair" in await r.text() or "general" in await r.text()
+        async with client.get(rn.web_url + f"/statements/{number}?lang=en") as r:
+            assert r.status == 200 and "script-src" not in r.headers["Content-Security-Policy"] and PROJECT in await r.text()
