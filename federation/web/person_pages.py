@@ -100,8 +100,8 @@ async def _already_recorded(request: web.Request, after: int, project: int, date
     """The same form sent twice (a double click, a reload, the back button): an entry like it was recorded since the form was shown."""
     svc, p = das(request), who(request)
     total = (await svc.programme.list_entries(p, None, None, None, 1, 0))["total"]
-    recent = await svc.programme.list_entries(p, None, project, None, PAGE_SIZE, max(0, total - PAGE_SIZE))
-    return any(e["id"] > after and e["date"] == date and e["minutes"] == minutes for e in recent["entries"])
+    recent = await svc.programme.list_entries(p, None, None, None, PAGE_SIZE, max(0, total - PAGE_SIZE))
+    return any(e["id"] > after and e["project"] == project and e["date"] == date and e["minutes"] == minutes for e in recent["entries"])
 
 
 async def record(request: web.Request) -> web.StreamResponse:
@@ -129,10 +129,11 @@ async def record(request: web.Request) -> web.StreamResponse:
 
 async def entries_page(request: web.Request) -> web.StreamResponse:
     svc, p = das(request), who(request)
-    page = max(1, whole(request.query.get("page", "1")) or 1)
     total = (await svc.programme.list_entries(p, None, None, None, 1, 0))["total"]
-    start = max(0, total - page * PAGE_SIZE)
-    rows = (await svc.programme.list_entries(p, None, None, None, min(PAGE_SIZE, total - (page - 1) * PAGE_SIZE) or 1, start))["entries"]
+    page = min(max(1, whole(request.query.get("page", "1")) or 1), max(1, -(-total // PAGE_SIZE)))
+    start = max(0, total - page * PAGE_SIZE)  # newest first: page 1 is the last PAGE_SIZE entries
+    count = total - (page - 1) * PAGE_SIZE - start
+    rows = (await svc.programme.list_entries(p, None, None, None, max(1, count), start))["entries"] if count > 0 else []
     titles = {x["id"]: x["title"] for x in (await svc.programme.list_projects(None))["projects"]}
     return render(request, "person/entries.html.j2", entries=list(reversed(rows)), titles=titles, total=total, page=page,
                   more=start > 0, recorded=whole(request.query.get("recorded", "")), again=bool(request.query.get("again")),
@@ -202,6 +203,7 @@ PAGES = [
     *contract_pages.PAGES,
 ]
 PANELS: list[Panel] = [Panel(A.ENTRY_RECORD, "person.html.j2", home_panel, order=20), *contract_pages.PANELS]
+# a person's own links: LEAVE_REQUEST is the action only persons hold (the office records time too, but not its own)
 NAV: list[NavLink] = [
     NavLink(A.LEAVE_REQUEST, "/time/new", N_("Record time"), order=10),
     NavLink(A.LEAVE_REQUEST, "/entries", N_("My entries"), order=11),

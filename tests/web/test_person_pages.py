@@ -64,6 +64,8 @@ async def test_markup_is_text_and_a_second_submit_records_once(make_node: MakeNo
         status, html = await page(client, rn.web_url + "/entries?lang=en")
         assert status == 200 and "&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;cafe&lt;/b&gt;" in html and "<b>cafe</b>" not in html
         assert "1 h 30" in html and "pending" in html
+        status, html = await page(client, rn.web_url + "/entries?page=999&lang=en")  # past the last page: the last page
+        assert status == 200 and "1 h 30" in html
         status, home = await page(client, rn.web_url + "/?lang=en")
         assert "Hours left" in home and "1 h 30" in home and "33 h 30" in home
     body = await api_ok(rn, "GET", "/api/das/entries", token=acct.token)
