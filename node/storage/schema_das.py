@@ -228,9 +228,9 @@ MIGRATIONS = [
     ),
     (
         111,
-        "das: entries by project and state (a coordinator's queue of pending entries without a scan)",
+        "das: entries by project and state (a coordinator's queue of pending entries, counted on every home page)",
         """
-        CREATE INDEX das_entries_project ON das_entries(project_id, status, date)
+        CREATE INDEX das_entries_project ON das_entries(project_id, status)
         """,
     ),
 ]
