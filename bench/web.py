@@ -42,8 +42,8 @@ from node.service import Node  # noqa: E402
 
 PASSWORD = "un mot de passe de banc d'essai"
 # what each kind of session browses (pages of the web interface); the first is its home
-PERSON_PAGES = ("/", "/account/sessions")  # the person pages once merged
-COORDINATOR_PAGES = ("/",)
+PERSON_PAGES = ("/", "/entries", "/statements")
+COORDINATOR_PAGES = ("/", "/queue")
 THINK_S = (0.5, 1.5)  # seconds between two clicks of one session
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
