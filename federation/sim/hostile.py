@@ -1,0 +1,148 @@
+"""Hostile members: a real node each, plus what an honest node never does.
+
+- the equivocator signs a second history of its own log and pushes it to one honest node, and
+  files two fund requests for one slot and approves both;
+- the flooder publishes bursts of records and sends bursts of requests;
+- the garbage sender sends bytes that are not msgpack, bad request signatures, records signed by
+  the wrong key and fork proofs that do not verify.
+The silent member is honest; the network cuts it off (`SimNet.cut`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from random import Random
+
+from federation.errors import FederationError
+from federation.peer.client import PeerClient
+from federation.sim.invariants import Ledger
+from federation.sim.world import Role, SimNode, World
+from node.errors import NodeError
+from protocol import encoding
+from protocol.errors import ProtocolError
+from protocol.httpsig import sign_request
+from protocol.identity import Identity
+from protocol.record import GENESIS_PREV, Record, sign_record
+
+FLOOD_REQUESTS = 40
+FLOOD_RECORDS = 15
+
+
+class Hostile:
+    def __init__(self, world: World, rng: Random, events: Counter[str], ledger: Ledger) -> None:
+        self.world = world
+        self.rng = rng
+        self.events = events
+        self.ledger = ledger
+        self.active = True
+        self.forked = False
+
+    def calm(self) -> None:
+        self.active = False
+
+    async def round(self, sn: SimNode) -> None:
+        await self.world.gossip_round(sn)
+
+    async def act(self, step: int) -> None:
+        hostile = [sn for sn in self.world.nodes if sn.up and not sn.honest]
+        if not self.active or not hostile:
+            return
+        sn = self.rng.choice(hostile)
+        try:
+            if sn.role is Role.EQUIVOCATOR:
+                await (self.fork(sn, step) if not self.forked or self.rng.random() < 0.3 else self.double_approval(sn, step))
+            elif sn.role is Role.FLOODER:
+                await self.flood(sn, step)
+            elif sn.role is Role.GARBAGE:
+                await self.garbage(sn, step)
+        except (FederationError, NodeError, ProtocolError):
+            self.events["hostile_refused"] += 1
+
+    def _victim(self, sn: SimNode) -> SimNode | None:
+        up = [o for o in self.world.nodes if o.up and o.honest and self.world.net.linked(sn.url, o.url)]
+        return self.rng.choice(up) if up else None
+
+    def _client(self, sn: SimNode, url: str, identity: Identity | None = None) -> PeerClient:
+        assert sn.node is not None
+        f = sn.node.config.federation
+        return PeerClient(self.world.net.transport(sn.url), identity or sn.node.identity, url, sn.node.clock,
+                          f.peer_timeout_s, f.max_body_bytes)
+
+    async def fork(self, sn: SimNode, step: int) -> None:
+        """Publish the next record, and push another record at the same place to one honest node."""
+        node, victim = sn.node, self._victim(sn)
+        assert node is not None
+        if victim is None:
+            return
+        me = node.public_key
+        head = await node.logs.head(me)
+        if head is None or head.frozen:
+            return
+        other = sign_record(node.identity, Record(1, node.net_id, me, head.size + 1, head.last_id or GENESIS_PREV,
+                                                  node.clock(), "note", {"text": f"another history {step}"}))
+        await node.publish("note", {"text": f"one history {step}"})
+        prefix = await node.logs.page(me, 1, head.size, 1 << 22)
+        answer = await self._client(sn, victim.url).push(me, [[r.raw, r.sig] for r in prefix] + [[other.raw, other.sig]])
+        self.events["equivocation"] += 1
+        if answer.get("accepted") or answer.get("fork"):
+            self.forked = True
+            self.ledger.equivocations.add(me)
+
+    async def double_approval(self, sn: SimNode, step: int) -> None:
+        """Two requests for one slot of the fund, both approved by their author (an equivocation
+        the fund's fold names; it must never make two grants of one slot)."""
+        from federation.coop import fund
+
+        node = sn.node
+        assert node is not None
+        funds = await fund.states(node)
+        if not funds:
+            return
+        st = next(iter(funds.values()))
+        slot = st.next_slot()
+        for i in range(2):
+            rid = (await node.publish("fund.request", {"fund": st.id, "nonce": slot, "amount": 1000 + i, "purpose": f"x{step}"})).id
+            await node.publish("fund.approve", {"fund": st.id, "nonce": slot, "request": rid})
+        self.events["double_approval"] += 1
+
+    async def flood(self, sn: SimNode, step: int) -> None:
+        node, victim = sn.node, self._victim(sn)
+        assert node is not None
+        for i in range(FLOOD_RECORDS):
+            await node.publish("note", {"text": f"flood {step} {i}"})
+        if victim is None:
+            return
+        client = self._client(sn, victim.url)
+        for _ in range(FLOOD_REQUESTS):
+            try:
+                await client.heads()
+            except FederationError:
+                pass
+        self.events["flood"] += 1
+
+    async def garbage(self, sn: SimNode, step: int) -> None:
+        node, victim = sn.node, self._victim(sn)
+        assert node is not None
+        if victim is None:
+            return
+        kind = self.rng.randrange(4)
+        url = victim.url + "/fed/v1/push"
+        if kind == 0:  # signed, but the body is not msgpack
+            body = self.rng.randbytes(self.rng.randint(1, 200))
+            headers = sign_request(node.identity, "POST", "/fed/v1/push", body, node.clock(), self.rng.randbytes(16))
+        elif kind == 1:  # a signature over other bytes
+            body = encoding.encode({"author": node.public_key, "records": []})
+            headers = sign_request(node.identity, "POST", "/fed/v1/push", b"other", node.clock(), self.rng.randbytes(16))
+        elif kind == 2:  # an honest member's record, signed by the garbage sender
+            target = self.rng.choice(self.world.honest())
+            forged = sign_record(node.identity, Record(1, node.net_id, node.public_key, 1, GENESIS_PREV, node.clock(), "note", {"text": "x"}))
+            body = encoding.encode({"author": target.keys[-1], "records": [[forged.raw, forged.sig]]})
+            headers = sign_request(node.identity, "POST", "/fed/v1/push", body, node.clock(), self.rng.randbytes(16))
+        else:  # random bytes where the record's bytes go
+            body = encoding.encode({"author": node.public_key, "records": [[self.rng.randbytes(80), self.rng.randbytes(64)]]})
+            headers = sign_request(node.identity, "POST", "/fed/v1/push", body, node.clock(), self.rng.randbytes(16))
+        try:
+            answer = await self.world.net.deliver(sn.url, url, body, headers)
+            self.events[f"garbage_{answer.status}"] += 1
+        except OSError:
+            self.events["garbage_lost"] += 1
