@@ -28,6 +28,7 @@ class Coop:
         self.world = world
         self.rng = rng
         self.events = events
+        self.removing: SimNode | None = None
 
     def _actor(self) -> SimNode | None:
         up = [sn for sn in self.world.nodes if sn.up and sn.role is Role.HONEST]
@@ -57,8 +58,9 @@ class Coop:
         sn = self._actor()
         if sn is None or sn.node is None:
             return
-        kinds = ["review_request", "review", "twin_propose", "twin_accept", "fund_create", "contribute", "request", "approve", "approve"]
+        kinds = ["review_request", "review", "twin_propose", "twin_accept", "twin_accept", "contribute", "request", "approve", "approve"]
         what = self.rng.choice(kinds)
+        await self.vote_removal(sn)
         try:
             done = await getattr(self, "_" + what)(sn, sn.node, step)
         except (NodeError, ProtocolError):
@@ -103,11 +105,13 @@ class Coop:
         await twinning.act(node, self.rng.choice(waiting).id, "twin.accept", {})
         return True
 
-    async def _fund_create(self, sn: SimNode, node: Node, step: int) -> bool:
-        if await fund.states(node) or sn.index != 0:
-            return False  # one fund, created by the first territory
-        await fund.create(node, "Fonds commun", "EUR", 365)
-        return True
+    async def create_fund(self) -> None:
+        """The first territory creates the fund (when it is up: else there is none this run)."""
+        sn = self.world.nodes[0]
+        if sn.node is not None:
+            await fund.create(sn.node, "Fonds commun", "EUR", 365)
+            await self._own(sn)
+            self.events["fund_create"] += 1
 
     async def _contribute(self, sn: SimNode, node: Node, step: int) -> bool:
         kind = self.rng.choice(("fund.pledge", "fund.contribute"))
@@ -154,15 +158,19 @@ class Coop:
         self.events["rotation"] += 1
 
     async def remove_garbage(self) -> None:
-        """Every honest member asks for the removal of the garbage sender (or of none)."""
-        target = next((sn for sn in self.world.nodes if sn.role is Role.GARBAGE), None)
-        if target is None:
-            return
+        """From now on every honest member asks for the removal of the garbage sender (those
+        down or cut off when it starts, as soon as they act again)."""
+        self.removing = next((sn for sn in self.world.nodes if sn.role is Role.GARBAGE), None)
         for sn in self.world.nodes:
-            if sn.role is Role.HONEST and sn.node is not None:
-                m = await sn.node.membership()
-                key = m.current(target.keys[0])
-                if key in m.members and sn.node.public_key not in m.removals.get(key, frozenset()):
-                    await sn.node.publish("member.remove", {"member": key, "reason": "sends garbage"})
-                    await self._own(sn)
-                    self.events["removal_vote"] += 1
+            await self.vote_removal(sn)
+
+    async def vote_removal(self, sn: SimNode) -> None:
+        target = self.removing
+        if target is None or not sn.honest or sn.node is None:
+            return
+        m = await sn.node.membership()
+        key = m.current(target.keys[0])
+        if key in m.members and m.current(sn.node.public_key) not in m.removals.get(key, frozenset()):
+            await sn.node.publish("member.remove", {"member": key, "reason": "sends garbage"})
+            await self._own(sn)
+            self.events["removal_vote"] += 1

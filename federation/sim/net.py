@@ -28,6 +28,11 @@ from federation.peer.server import peer_guard
 from federation.sim.profiles import Profile
 
 
+class Crashed(BaseException):
+    """Raised by a node's clock at its crash point: the node stops in the middle of whatever it
+    was doing (a BaseException, so no `except Exception` of the real code catches it)."""
+
+
 @dataclass(slots=True)
 class Endpoint:
     """Where a node's URL leads: its peer application while it runs (None while it is down)."""
@@ -118,15 +123,22 @@ class SimNet:
             if target is None or target.app is None or not self.linked(h.src, base):
                 continue
             src = self.endpoints.get(h.src)
-            await self._handle(target, path, h.headers, h.body, src.address if src else "")
+            try:
+                await self._handle(target, path, h.headers, h.body, src.address if src else "")
+            except OSError:
+                pass  # the target crashed while handling it
 
     async def _handle(self, target: Endpoint, path: str, headers: dict[str, str], body: bytes, address: str) -> Answer:
-        assert target.app is not None
-        request = _request(target.app, path, headers, body, address)
-        match = await target.app.router.resolve(request)
-        match.add_app(target.app)
+        app = target.app
+        assert app is not None
+        request = _request(app, path, headers, body, address)
+        match = await app.router.resolve(request)
+        match.add_app(app)
         request._match_info = match  # what aiohttp's server does after routing
-        response = await peer_guard(request, match.handler)
+        try:
+            response = await peer_guard(request, match.handler)
+        except Crashed:  # its clock raised at its crash point: the world crashes it after the step
+            raise ConnectionResetError() from None
         assert isinstance(response, web.Response)
         data = response.body
         raw = bytes(data) if isinstance(data, (bytes, bytearray, memoryview)) else b""

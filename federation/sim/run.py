@@ -14,7 +14,7 @@ from typing import Any
 
 from federation.sim import acts, hostile
 from federation.sim import invariants as inv
-from federation.sim.net import SimNet
+from federation.sim.net import Crashed, SimNet
 from federation.sim.profiles import PROFILES, Profile
 from federation.sim.world import Role, SimNode, Template, World
 
@@ -49,16 +49,15 @@ class Outcome:
 
 
 def roles_for(size: int, profile: Profile) -> list[Role]:
+    """The last nodes get the hostile roles and the silent one. Hostile members stay fewer than
+    half, so the honest ones can remove one; only the equivocator signs conflicting approvals,
+    fewer than a third of the members, so the fund's two-thirds quorum still means something."""
     roles = [Role.HONEST] * size
     special: list[Role] = []
     if profile.hostile:
-        special += [Role.EQUIVOCATOR, Role.FLOODER, Role.GARBAGE]
+        special += [Role.EQUIVOCATOR, Role.GARBAGE, Role.FLOODER][: min(3, max(1, (size - 2) // 2))]
     if profile.silent:
         special.append(Role.SILENT)
-    # hostile members stay fewer than a third, so the fund's two-thirds quorum still means something
-    limit = max(0, (size - 1) // 3)
-    hostile_roles = [r for r in special if r is not Role.SILENT][:limit]
-    special = hostile_roles + ([Role.SILENT] if Role.SILENT in special and size >= 4 else [])
     for i, role in enumerate(special):
         roles[size - 1 - i] = role
     return roles
@@ -72,6 +71,7 @@ class Plan:
     silent: tuple[int, int] | None = None
     rotation: int = -1
     removal: int = -1
+    fund: int = -1  # the first territory creates the fund
     drift: int = -1  # a step where one clock jumps out of the request window (set right at the heal)
 
 
@@ -89,6 +89,7 @@ def plan_for(rng: Random, steps: int, profile: Profile) -> Plan:
         p.rotation = rng.randrange(steps // 4, max(steps // 4 + 1, 3 * steps // 4))
     if profile.removal:
         p.removal = rng.randrange(steps // 5, max(steps // 5 + 1, steps // 2))
+    p.fund = rng.randrange(0, max(1, steps // 10))
     if profile.skew_ms:
         p.drift = rng.randrange(0, max(1, steps))
     return p
@@ -132,13 +133,30 @@ class Runner:
         w.now_ms += rng.randint(1_000, 10_000)
         await self.net.flush()
         await self.scheduled(step, plan)
+        try:
+            await self.event(step)
+        except Crashed:
+            pass  # a node reached its crash point in the middle of the event
+        for sn in w.nodes:
+            if sn.crashing:
+                self.net.counts["crash_point"] += 1
+                await self.crash(sn)
+        for url in self.crash_next:
+            await self.crash(next(sn for sn in w.nodes if sn.url == url))
+        self.crash_next.clear()
+        if step % CHECK_EVERY == CHECK_EVERY - 1:
+            self.out.violations += await inv.safety(w)
+
+    async def event(self, step: int) -> None:
+        """One event drawn from the seed: a gossip round, an act, a hostile act, a crash or a restart."""
+        w, rng = self.world, self.rng
         r = rng.random()
         up = [sn for sn in w.nodes if sn.up]
         if r < 0.55 and up:
             sn = rng.choice(up)
             self.out.events["gossip_round"] += 1
-            await self.hostile.round(sn) if not sn.honest else await w.gossip_round(sn)
-        elif r < 0.70:
+            await w.gossip_round(sn)
+        elif r < 0.72:
             await self.coop.act(step)
         elif r < 0.82:
             await self.hostile.act(step)
@@ -146,11 +164,6 @@ class Runner:
             await self.crash_or_restart()
         else:
             await self.coop.publish_note(step)
-        for url in self.crash_next:
-            await self.crash(next(sn for sn in w.nodes if sn.url == url))
-        self.crash_next.clear()
-        if step % CHECK_EVERY == CHECK_EVERY - 1:
-            self.out.violations += await inv.safety(w)
 
     async def scheduled(self, step: int, plan: Plan) -> None:
         w, rng = self.world, self.rng
@@ -171,6 +184,8 @@ class Runner:
                 self.net.cut.difference_update(silent)
         if step == plan.rotation:
             await self.coop.rotate()
+        if step == plan.fund:
+            await self.coop.create_fund()
         if step == plan.removal:
             await self.coop.remove_garbage()
         if step == plan.drift:
@@ -187,7 +202,11 @@ class Runner:
             self.out.events["restart"] += 1
             self.out.violations += await inv.durable(w, self.ledger, sn)
         else:
-            await self.crash(rng.choice([sn for sn in w.nodes if sn.up]))
+            sn = rng.choice([sn for sn in w.nodes if sn.up])
+            if rng.random() < 0.5:
+                await self.crash(sn)
+            else:  # it will crash at its k-th clock read from now: in the middle of some work
+                sn.crash_at = sn.ticks + rng.randint(1, 40)
 
     async def crash(self, sn: SimNode) -> None:
         if sn.node is None:
@@ -204,11 +223,13 @@ class Runner:
         self.net.step += 1_000_000
         await self.net.flush()
         for sn in w.nodes:
+            sn.crash_at = None
             if abs(sn.skew_ms) > SKEW_WINDOW_MS // 2:
                 sn.skew_ms = self.rng.randint(-SKEW_WINDOW_MS // 2, SKEW_WINDOW_MS // 2)
             if not sn.up:
                 await w.start(sn)
                 self.out.violations += await inv.durable(w, self.ledger, sn)
+            await self.coop.vote_removal(sn)
         self.hostile.calm()
 
     async def converge(self) -> None:

@@ -23,7 +23,7 @@ from federation.network.keyrotation import finish_rotation
 from federation.peer.gossip import Gossip
 from federation.peer.server import add_peer_routes
 from federation.peer.state import BUDGETS, NONCES, SESSION, TRAFFIC, Budgets, Traffic
-from federation.sim.net import Endpoint, SimNet
+from federation.sim.net import Crashed, Endpoint, SimNet
 from node import config as config_mod
 from node import files
 from node.api.framework import NODE
@@ -59,6 +59,9 @@ class SimNode:
     keys: list[bytes] = field(default_factory=list)  # every key it signed with, oldest first
     published: dict[bytes, tuple[bytes, int]] = field(default_factory=dict)  # acknowledged: id -> (author, seq)
     crashes: int = 0
+    ticks: int = 0  # clock reads: a crash point is "the k-th clock read from now"
+    crash_at: int | None = None
+    crashing: bool = False  # reached its crash point: the world crashes it after the step
 
     @property
     def up(self) -> bool:
@@ -73,9 +76,9 @@ class Template:
     """A migrated, empty database, made once per process and copied for each node: migrating
     twenty databases per seed would cost more than the run."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, path: Path | None = None) -> None:
         self.folder = folder
-        self.path: Path | None = None
+        self.path = path  # a template another process made
 
     async def database(self) -> Path:
         if self.path is None:
@@ -113,7 +116,15 @@ class World:
         self.size = size
 
     def clock_of(self, sn: SimNode) -> Callable[[], int]:
-        return lambda: self.now_ms + sn.skew_ms
+        def clock() -> int:
+            sn.ticks += 1
+            if sn.crash_at is not None and sn.ticks >= sn.crash_at:
+                sn.crash_at, sn.crashing = None, True
+                self.net.endpoints[sn.url].app = None  # nothing reaches it any more
+                raise Crashed()
+            return self.now_ms + sn.skew_ms
+
+        return clock
 
     async def create(self, roles: list[Role]) -> None:
         founders = []
@@ -173,6 +184,7 @@ class World:
         self.net.endpoints[sn.url].app = None
         node, sn.node, sn.gossip = sn.node, None, None
         sn.crashes += 1
+        sn.crash_at, sn.crashing = None, False
         await node.close()
 
     async def stop_all(self) -> None:
