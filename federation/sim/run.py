@@ -132,8 +132,8 @@ class Runner:
         self.net.step = step
         w.now_ms += rng.randint(1_000, 10_000)
         await self.net.flush()
-        await self.scheduled(step, plan)
         try:
+            await self.scheduled(step, plan)
             await self.event(step)
         except Crashed:
             pass  # a node reached its crash point in the middle of the event

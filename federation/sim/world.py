@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from random import Random
+from typing import cast
 
-from aiohttp import web
+from aiohttp import ClientSession, web
 
 from federation.coop import fund
 from federation.network.keyrotation import finish_rotation
@@ -160,7 +161,8 @@ class World:
         app[NONCES] = NonceWindow(window_ms=node.config.federation.request_skew_s * 1000)
         app[BUDGETS] = Budgets()
         app[TRAFFIC] = Traffic()
-        app[SESSION] = self.net.transport(sn.url)  # type: ignore[assignment]  # the transport stands for the session
+        # the gossip hands the session to PeerClient, which takes a Transport in its place
+        app[SESSION] = cast(ClientSession, self.net.transport(sn.url))
         add_peer_routes(app)
         app.router.freeze()
         sn.gossip = Gossip(app, self.genesis, _rng=Random(self.rng.getrandbits(64)))
