@@ -23,6 +23,7 @@ def summary(o: Outcome) -> str:
         "events: " + ", ".join(f"{k} {v}" for k, v in sorted(o.events.items())),
         f"faults injected: {o.fault_count} (" + ", ".join(f"{k} {v}" for k, v in sorted(o.faults.items())) + ")",
         f"converged {o.rounds_after_heal} rounds after the last heal; {o.records} records; state {o.digest}",
+        "end: " + ", ".join(f"{k} {v}" for k, v in o.state.items()),
     ]
     if o.violations:
         lines.append(f"VIOLATIONS: {len(o.violations)}")

@@ -8,6 +8,7 @@ and only counted; an acknowledged publication is recorded in the node's `publish
 from __future__ import annotations
 
 import datetime
+import logging
 from collections import Counter
 from random import Random
 
@@ -21,6 +22,7 @@ from protocol.membership import key_commitment
 from protocol.twinning import State as TwinState
 
 FRAMEWORK = "democite21"
+log = logging.getLogger("democite.sim")
 
 
 class Coop:
@@ -58,14 +60,16 @@ class Coop:
         sn = self._actor()
         if sn is None or sn.node is None:
             return
-        kinds = ["review_request", "review", "twin_propose", "twin_accept", "twin_accept", "contribute", "request", "approve", "approve"]
+        kinds = ["review_request", "review", "twin_propose", "twin_accept", "twin_accept", "contribute", "request",
+                 "approve", "approve", "approve", "approve"]
         what = self.rng.choice(kinds)
         await self.vote_removal(sn)
         try:
-            done = await getattr(self, "_" + what)(sn, sn.node, step)
-        except (NodeError, ProtocolError):
-            done = False  # refused by the real rules, as a person would be
-        self.events[what if done else "refused"] += 1
+            outcome = what if await getattr(self, "_" + what)(sn, sn.node, step) else f"{what}_nothing_to_do"
+        except (NodeError, ProtocolError) as exc:
+            outcome = f"{what}_refused"  # by the real rules, as a person would be
+            log.debug("%s refused: %s", what, exc.message)
+        self.events[outcome] += 1
         await self._own(sn)
 
     def _other(self, sn: SimNode) -> SimNode:
@@ -106,9 +110,9 @@ class Coop:
         return True
 
     async def create_fund(self) -> None:
-        """The first territory creates the fund (when it is up: else there is none this run)."""
-        sn = self.world.nodes[0]
-        if sn.node is not None:
+        """The first honest territory up creates the fund."""
+        sn = next((sn for sn in self.world.nodes if sn.role is Role.HONEST and sn.up), None)
+        if sn is not None and sn.node is not None:
             await fund.create(sn.node, "Fonds commun", "EUR", 365)
             await self._own(sn)
             self.events["fund_create"] += 1

@@ -35,7 +35,7 @@ class Hostile:
         self.events = events
         self.ledger = ledger
         self.active = True
-        self.forked = False
+        self.approved_twice = False
 
     def calm(self) -> None:
         self.active = False
@@ -50,7 +50,11 @@ class Hostile:
         sn = self.rng.choice(hostile)
         try:
             if sn.role is Role.EQUIVOCATOR:
-                await (self.fork(sn, step) if not self.forked or self.rng.random() < 0.3 else self.double_approval(sn, step))
+                # the double approval first: once its log forks, nothing it signs is accepted any more
+                if not self.approved_twice and await self.double_approval(sn, step):
+                    self.approved_twice = True
+                else:
+                    await self.fork(sn, step)
             elif sn.role is Role.FLOODER:
                 await self.flood(sn, step)
             elif sn.role is Role.GARBAGE:
@@ -85,10 +89,9 @@ class Hostile:
         answer = await self._client(sn, victim.url).push(me, [[r.raw, r.sig] for r in prefix] + [[other.raw, other.sig]])
         self.events["equivocation"] += 1
         if answer.get("accepted") or answer.get("fork"):
-            self.forked = True
             self.ledger.equivocations.add(me)
 
-    async def double_approval(self, sn: SimNode, step: int) -> None:
+    async def double_approval(self, sn: SimNode, step: int) -> bool:
         """Two requests for one slot of the fund, both approved by their author (an equivocation
         the fund's fold names; it must never make two grants of one slot)."""
         from federation.coop import fund
@@ -97,13 +100,14 @@ class Hostile:
         assert node is not None
         funds = await fund.states(node)
         if not funds:
-            return
+            return False
         st = next(iter(funds.values()))
         slot = st.next_slot()
         for i in range(2):
             rid = (await node.publish("fund.request", {"fund": st.id, "nonce": slot, "amount": 1000 + i, "purpose": f"x{step}"})).id
             await node.publish("fund.approve", {"fund": st.id, "nonce": slot, "request": rid})
         self.events["double_approval"] += 1
+        return True
 
     async def flood(self, sn: SimNode, step: int) -> None:
         node, victim = sn.node, self._victim(sn)

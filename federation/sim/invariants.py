@@ -180,5 +180,24 @@ async def safety(world: World) -> list[str]:
     return out + await witness_safety(world)
 
 
+async def end_state(node: Node, ledger: Ledger) -> dict[str, int]:
+    """Figures of one honest node's final state (all honest nodes agree on them), for the summary."""
+    m = await node.membership()
+    funds = list((await fund.states(node)).values())
+    twins = await twinning.all_twinnings(node)
+    return {
+        "members": len(m.members),
+        "rotations": len(m.retired),
+        "equivocations": len(ledger.equivocations),
+        "fork_proofs": len(await node.logs.fork_authors()),
+        "contributed": sum(st.total_contributed for st in funds),
+        "granted": sum(st.total_granted for st in funds),
+        "grants": sum(len(st.certified) for st in funds),
+        "double_approvals": sum(len(st.equivocations) for st in funds),
+        "twinnings_active": sum(1 for t in twins.values() if t.state is TwinState.ACTIVE),
+        "reviews": await node.logs.count_matching(None, ["review"]),
+    }
+
+
 def first(items: Iterable[str], n: int = 5) -> list[str]:
     return list(items)[:n]

@@ -36,6 +36,7 @@ class Outcome:
     rounds_after_heal: int = 0
     records: int = 0
     digest: str = ""
+    state: dict[str, int] = field(default_factory=dict)  # what the honest nodes agree on at the end
 
     @property
     def fault_count(self) -> int:
@@ -45,7 +46,7 @@ class Outcome:
         return {"seed": self.seed, "nodes": self.nodes, "steps": self.steps, "profile": self.profile,
                 "events": dict(sorted(self.events.items())), "faults": dict(sorted(self.faults.items())),
                 "violations": self.violations, "rounds_after_heal": self.rounds_after_heal,
-                "records": self.records, "digest": self.digest}
+                "records": self.records, "digest": self.digest, "state": self.state}
 
 
 def roles_for(size: int, profile: Profile) -> list[Role]:
@@ -146,6 +147,8 @@ class Runner:
         self.crash_next.clear()
         if step % CHECK_EVERY == CHECK_EVERY - 1:
             self.out.violations += await inv.safety(w)
+            for sn in w.honest():
+                self.out.violations += await inv.durable(w, self.ledger, sn)
 
     async def event(self, step: int) -> None:
         """One event drawn from the seed: a gossip round, an act, a hostile act, a crash or a restart."""
@@ -263,6 +266,7 @@ class Runner:
             h.update(snap[k][1])
         self.out.records = sum(size for size, _ in snap.values())
         self.out.digest = h.hexdigest()[:16]
+        self.out.state = await inv.end_state(node, self.ledger)
 
 
 def scratch() -> str | None:
