@@ -23,6 +23,7 @@ from protocol.twinning import State as TwinState
 
 FRAMEWORK = "democite21"
 log = logging.getLogger("democite.sim")
+ANSWERS = frozenset({"review", "twin_accept", "approve"})  # acts that answer what reached a member
 
 
 class Coop:
@@ -57,20 +58,28 @@ class Coop:
         self.events["note"] += 1
 
     async def act(self, step: int) -> None:
-        sn = self._actor()
-        if sn is None or sn.node is None:
-            return
-        kinds = ["review_request", "review", "twin_propose", "twin_accept", "twin_accept", "contribute", "request",
-                 "approve", "approve", "approve", "approve"]
+        """One cooperation act. Answers (a review, an acceptance, an approval) go to a member
+        that has something waiting, as people answer what reached them."""
+        kinds = ["review_request", "review", "twin_propose", "twin_accept", "contribute", "request", "approve", "approve"]
         what = self.rng.choice(kinds)
-        await self.vote_removal(sn)
-        try:
-            outcome = what if await getattr(self, "_" + what)(sn, sn.node, step) else f"{what}_nothing_to_do"
-        except (NodeError, ProtocolError) as exc:
-            outcome = f"{what}_refused"  # by the real rules, as a person would be
-            log.debug("%s refused: %s", what, exc.message)
+        actors = [sn for sn in self.world.nodes if sn.up and sn.role is Role.HONEST]
+        self.rng.shuffle(actors)
+        if what not in ANSWERS:
+            actors = actors[:1]
+        outcome = f"{what}_nothing_to_do"
+        for sn in actors:
+            assert sn.node is not None
+            await self.vote_removal(sn)
+            try:
+                if await getattr(self, "_" + what)(sn, sn.node, step):
+                    outcome = what
+            except (NodeError, ProtocolError) as exc:
+                outcome = f"{what}_refused"  # by the real rules, as a person would be
+                log.debug("%s refused: %s", what, exc.message)
+            await self._own(sn)
+            if outcome != f"{what}_nothing_to_do":
+                break
         self.events[outcome] += 1
-        await self._own(sn)
 
     def _other(self, sn: SimNode) -> SimNode:
         return self.rng.choice([o for o in self.world.nodes if o is not sn and o.honest])

@@ -11,6 +11,7 @@ The silent member is honest; the network cuts it off (`SimNet.cut`).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Awaitable
 from random import Random
 
 from federation.errors import FederationError
@@ -26,6 +27,7 @@ from protocol.record import GENESIS_PREV, Record, sign_record
 
 FLOOD_REQUESTS = 40
 FLOOD_RECORDS = 15
+MAX_FORK_TRIES = 8
 
 
 class Hostile:
@@ -35,7 +37,9 @@ class Hostile:
         self.events = events
         self.ledger = ledger
         self.active = True
-        self.approved_twice = False
+        self.double_due = False  # set by the run's plan
+        self.fork_due = False
+        self.fork_tries = 0
 
     def calm(self) -> None:
         self.active = False
@@ -44,23 +48,34 @@ class Hostile:
         await self.world.gossip_round(sn)
 
     async def act(self, step: int) -> None:
-        hostile = [sn for sn in self.world.nodes if sn.up and not sn.honest]
+        """A random hostile act: a flood or garbage (the equivocator's acts are scheduled)."""
+        hostile = [sn for sn in self.world.nodes if sn.up and sn.role in (Role.FLOODER, Role.GARBAGE)]
         if not self.active or not hostile:
             return
         sn = self.rng.choice(hostile)
+        await self._guard(self.flood(sn, step) if sn.role is Role.FLOODER else self.garbage(sn, step))
+
+    async def due(self, step: int) -> None:
+        """The equivocator's scheduled acts, tried at every step until done (it may be down, or
+        cut off from every honest node): the double approval first, since once its log forks
+        nothing it signs is accepted any more."""
+        sn = next((sn for sn in self.world.nodes if sn.role is Role.EQUIVOCATOR and sn.up), None)
+        if sn is None or not self.active:
+            return
+        if self.double_due:
+            if await self._guard(self.double_approval(sn, step)):
+                self.double_due = False
+        elif self.fork_due and self.fork_tries < MAX_FORK_TRIES:
+            self.fork_tries += 1
+            if await self._guard(self.fork(sn, step)):
+                self.fork_due = False
+
+    async def _guard(self, act: Awaitable[bool | None]) -> bool:
         try:
-            if sn.role is Role.EQUIVOCATOR:
-                # the double approval first: once its log forks, nothing it signs is accepted any more
-                if not self.approved_twice and await self.double_approval(sn, step):
-                    self.approved_twice = True
-                else:
-                    await self.fork(sn, step)
-            elif sn.role is Role.FLOODER:
-                await self.flood(sn, step)
-            elif sn.role is Role.GARBAGE:
-                await self.garbage(sn, step)
+            return bool(await act)
         except (FederationError, NodeError, ProtocolError):
             self.events["hostile_refused"] += 1
+            return False
 
     def _victim(self, sn: SimNode) -> SimNode | None:
         up = [o for o in self.world.nodes if o.up and o.honest and self.world.net.linked(sn.url, o.url)]
@@ -72,24 +87,26 @@ class Hostile:
         return PeerClient(self.world.net.transport(sn.url), identity or sn.node.identity, url, sn.node.clock,
                           f.peer_timeout_s, f.max_body_bytes)
 
-    async def fork(self, sn: SimNode, step: int) -> None:
+    async def fork(self, sn: SimNode, step: int) -> bool:
         """Publish the next record, and push another record at the same place to one honest node."""
         node, victim = sn.node, self._victim(sn)
         assert node is not None
         if victim is None:
-            return
+            return False
         me = node.public_key
         head = await node.logs.head(me)
         if head is None or head.frozen:
-            return
+            return False
         other = sign_record(node.identity, Record(1, node.net_id, me, head.size + 1, head.last_id or GENESIS_PREV,
                                                   node.clock(), "note", {"text": f"another history {step}"}))
         await node.publish("note", {"text": f"one history {step}"})
         prefix = await node.logs.page(me, 1, head.size, 1 << 22)
         answer = await self._client(sn, victim.url).push(me, [[r.raw, r.sig] for r in prefix] + [[other.raw, other.sig]])
-        self.events["equivocation"] += 1
+        self.world.net.counts["equivocation"] += 1
         if answer.get("accepted") or answer.get("fork"):
             self.ledger.equivocations.add(me)
+            return True
+        return False
 
     async def double_approval(self, sn: SimNode, step: int) -> bool:
         """Two requests for one slot of the fund, both approved by their author (an equivocation
@@ -106,7 +123,7 @@ class Hostile:
         for i in range(2):
             rid = (await node.publish("fund.request", {"fund": st.id, "nonce": slot, "amount": 1000 + i, "purpose": f"x{step}"})).id
             await node.publish("fund.approve", {"fund": st.id, "nonce": slot, "request": rid})
-        self.events["double_approval"] += 1
+        self.world.net.counts["double_approval"] += 1
         return True
 
     async def flood(self, sn: SimNode, step: int) -> None:
@@ -122,7 +139,7 @@ class Hostile:
                 await client.heads()
             except FederationError:
                 pass
-        self.events["flood"] += 1
+        self.world.net.counts["flood"] += 1
 
     async def garbage(self, sn: SimNode, step: int) -> None:
         node, victim = sn.node, self._victim(sn)
@@ -145,6 +162,7 @@ class Hostile:
         else:  # random bytes where the record's bytes go
             body = encoding.encode({"author": node.public_key, "records": [[self.rng.randbytes(80), self.rng.randbytes(64)]]})
             headers = sign_request(node.identity, "POST", "/fed/v1/push", body, node.clock(), self.rng.randbytes(16))
+        self.world.net.counts["garbage"] += 1
         try:
             answer = await self.world.net.deliver(sn.url, url, body, headers)
             self.events[f"garbage_{answer.status}"] += 1

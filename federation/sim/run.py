@@ -73,6 +73,8 @@ class Plan:
     rotation: int = -1
     removal: int = -1
     fund: int = -1  # the first territory creates the fund
+    double: int = -1  # the equivocator's double approval is due
+    fork: int = -1  # its second history is due
     drift: int = -1  # a step where one clock jumps out of the request window (set right at the heal)
 
 
@@ -91,6 +93,9 @@ def plan_for(rng: Random, steps: int, profile: Profile) -> Plan:
     if profile.removal:
         p.removal = rng.randrange(steps // 5, max(steps // 5 + 1, steps // 2))
     p.fund = rng.randrange(0, max(1, steps // 10))
+    if profile.hostile:
+        p.double = rng.randrange(p.fund + 1, max(p.fund + 2, steps // 3))
+        p.fork = rng.randrange(max(p.double + 1, steps // 3), max(p.double + 2, 2 * steps // 3))
     if profile.skew_ms:
         p.drift = rng.randrange(0, max(1, steps))
     return p
@@ -189,6 +194,9 @@ class Runner:
             await self.coop.rotate()
         if step == plan.fund:
             await self.coop.create_fund()
+        self.hostile.double_due |= step == plan.double
+        self.hostile.fork_due |= step == plan.fork
+        await self.hostile.due(step)
         if step == plan.removal:
             await self.coop.remove_garbage()
         if step == plan.drift:
