@@ -64,6 +64,10 @@ class SimNet:
     faulty: bool = True  # false once the run is healing: links are then reliable
     on_crash: Callable[[str], None] = lambda url: None  # a target that crashed while handling
 
+    def address(self, src: str) -> str:
+        e = self.endpoints.get(src)
+        return e.address if e is not None else ""
+
     def transport(self, src: str) -> SimTransport:
         return SimTransport(self, src)
 
@@ -96,14 +100,14 @@ class SimNet:
                 self._hold(src, url, body, headers)
             elif r < p.duplicate + p.lose_answer:
                 self.counts["lose_answer"] += 1
-                await self._handle(target, path, headers, body, self.endpoints[src].address if src in self.endpoints else "")
+                await self._handle(target, path, headers, body, self.address(src))
                 raise TimeoutError()
             elif r < p.duplicate + p.lose_answer + p.crash_in_request:
                 self.counts["crash_in_request"] += 1
-                await self._handle(target, path, headers, body, self.endpoints[src].address if src in self.endpoints else "")
+                await self._handle(target, path, headers, body, self.address(src))
                 self.on_crash(base)
                 raise ConnectionResetError()
-        return await self._handle(target, path, headers, body, self.endpoints[src].address if src in self.endpoints else "")
+        return await self._handle(target, path, headers, body, self.address(src))
 
     def _hold(self, src: str, url: str, body: bytes, headers: dict[str, str]) -> None:
         self.held.append(Held(self.step + self.rng.randint(1, self.profile.max_delay_steps), src, url, body, headers))
@@ -122,9 +126,8 @@ class SimNet:
             target = self.endpoints.get(base)
             if target is None or target.app is None or not self.linked(h.src, base):
                 continue
-            src = self.endpoints.get(h.src)
             try:
-                await self._handle(target, path, h.headers, h.body, src.address if src else "")
+                await self._handle(target, path, h.headers, h.body, self.address(h.src))
             except OSError:
                 pass  # the target crashed while handling it
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,12 +123,21 @@ class Runner:
             for sn in w.nodes:
                 sn.skew_ms = self.rng.randint(-self.profile.skew_ms, self.profile.skew_ms)
         plan = plan_for(self.rng, self.steps, self.profile)
+        phase = "setup"
         try:
             for step in range(self.steps):
+                phase = f"step {step}"
                 await self.step(step, plan)
+            phase = "the heal"
             await self.heal()
+            phase = "the rounds after the heal"
             await self.converge()
+            phase = "the final checks"
             await self.final_checks()
+        except Exception as exc:  # the real code failed where it must not: a bug the seed replays
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            self.out.violations.append(
+                f"uncaught {type(exc).__name__} during {phase} at {Path(where.filename).name}:{where.lineno}: {str(exc)[:200]}")
         finally:
             await w.stop_all()
         self.out.faults.update(self.net.counts)
