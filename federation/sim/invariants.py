@@ -54,7 +54,8 @@ def honest_authors(world: World) -> set[bytes]:
 
 async def agreement(world: World, ledger: Ledger) -> list[str]:
     """After the last heal: every honest node holds every honest log (the same heads), the same
-    membership, and a proof of every equivocation with its author frozen."""
+    membership, a proof of every equivocation with its author frozen, and no proof against an
+    honest key."""
     authors = honest_authors(world)
     views = []
     for sn in world.honest():
@@ -73,6 +74,8 @@ async def agreement(world: World, ledger: Ledger) -> list[str]:
             out.append(f"node {sn.index} and node {first[0].index} hold different honest logs")
         if members != first[2]:
             out.append(f"node {sn.index} and node {first[0].index} see different memberships")
+        for author in sorted(forks & authors):
+            out.append(f"node {sn.index} holds a fork proof about honest key {author.hex()[:8]}")
         for author in ledger.equivocations:
             if author not in forks or author not in frozen:
                 out.append(f"node {sn.index} holds no proof of {author.hex()[:8]}'s equivocation or did not freeze it")

@@ -33,6 +33,9 @@ class Crashed(BaseException):
     was doing (a BaseException, so no `except Exception` of the real code catches it)."""
 
 
+LIE_RATE = 0.3  # share of the garbage sender's answers it garbles
+
+
 @dataclass(slots=True)
 class Endpoint:
     """Where a node's URL leads: its peer application while it runs (None while it is down)."""
@@ -58,6 +61,7 @@ class SimNet:
     endpoints: dict[str, Endpoint] = field(default_factory=dict)
     groups: dict[str, int] = field(default_factory=dict)  # url -> partition group; empty when whole
     cut: set[str] = field(default_factory=set)  # nodes that hear nothing and say nothing (silent)
+    liars: set[str] = field(default_factory=set)  # nodes whose answers are often garbled (the garbage sender)
     held: list[Held] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     step: int = 0
@@ -107,7 +111,22 @@ class SimNet:
                 await self._handle(target, path, headers, body, self.address(src))
                 self.on_crash(base)
                 raise ConnectionResetError()
-        return await self._handle(target, path, headers, body, self.address(src))
+        answer = await self._handle(target, path, headers, body, self.address(src))
+        return self._garble(answer) if base in self.liars and self.faulty and self.rng.random() < LIE_RATE else answer
+
+    def _garble(self, answer: Answer) -> Answer:
+        """A hostile member's answer: random bytes, a body cut short, or one byte changed (a
+        record's signature, a root, a checkpoint no longer verifies)."""
+        self.counts["garbled_answer"] += 1
+        data, how = answer.body, self.rng.randrange(3)
+        if how == 0 or not data:
+            data = self.rng.randbytes(self.rng.randint(1, 300))
+        elif how == 1:
+            data = data[: self.rng.randrange(len(data))]
+        else:
+            i = self.rng.randrange(len(data))
+            data = data[:i] + bytes([data[i] ^ (1 << self.rng.randrange(8))]) + data[i + 1:]
+        return Answer(answer.status, answer.content_type, answer.headers, data)
 
     def _hold(self, src: str, url: str, body: bytes, headers: dict[str, str]) -> None:
         self.held.append(Held(self.step + self.rng.randint(1, self.profile.max_delay_steps), src, url, body, headers))

@@ -119,6 +119,7 @@ class Runner:
     async def run(self) -> Outcome:
         w = self.world
         await w.create(roles_for(w.size, self.profile))
+        self.net.liars = {sn.url for sn in w.nodes if sn.role is Role.GARBAGE}
         if self.profile.skew_ms:
             for sn in w.nodes:
                 sn.skew_ms = self.rng.randint(-self.profile.skew_ms, self.profile.skew_ms)
