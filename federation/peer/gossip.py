@@ -159,9 +159,10 @@ class Gossip:
             if p.url != me and p.key != node.public_key and p.score >= GRAYLIST_SCORE and p.url not in self.app[TRAFFIC].blocked
         ]
         healthy = [p for p in usable if backoff_over(p, now, longest)]
-        if not healthy and usable:
-            # every peer backed off: most likely our own link was down, not all of theirs; the one
-            # due soonest is tried, or a node back on the network would wait out every back-off
+        if not healthy and len(usable) >= 2:
+            # every one of several peers backed off: most likely our own link was down, not all of
+            # theirs; the one due soonest is tried, or a node back on the network would wait out
+            # every back-off (a lone peer keeps its back-off)
             return [min(usable, key=lambda p: (p.next_try, p.url))]
         return self._rng.sample(healthy, min(fanout, len(healthy)))
 
