@@ -48,6 +48,8 @@ class Transport(Protocol):
 
 
 class HttpTransport:
+    """A running node's transport: HTTP through the node's aiohttp session, random nonces."""
+
     def __init__(self, session: aiohttp.ClientSession) -> None:
         self.session = session
 

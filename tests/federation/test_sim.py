@@ -20,7 +20,7 @@ async def test_thirty_small_worlds_break_no_invariant(tmp_path) -> None:
     template = Template(tmp_path)
     bad, slow = [], []
     for seed in range(1, 31):
-        o = await run_one(seed, 4, 24, PROFILES[seed % len(PROFILES)], template, Path(scratch() or tmp_path))
+        o = await run_one(seed, 4, 20, PROFILES[seed % len(PROFILES)], template, Path(scratch() or tmp_path))
         if o.violations:
             bad.append(summary(o))
         if o.rounds_after_heal > 8:
