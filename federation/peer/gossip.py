@@ -161,9 +161,9 @@ class Gossip:
         healthy = [p for p in usable if backoff_over(p, now, longest)]
         if not healthy and len(usable) >= 2:
             # every one of several peers backed off: most likely our own link was down, not all of
-            # theirs; the one due soonest is tried, or a node back on the network would wait out
+            # theirs; the ones due soonest are tried, or a node back on the network would wait out
             # every back-off (a lone peer keeps its back-off)
-            return [min(usable, key=lambda p: (p.next_try, p.url))]
+            return sorted(usable, key=lambda p: (p.next_try, p.url))[:fanout]
         return self._rng.sample(healthy, min(fanout, len(healthy)))
 
     async def exchange_with(self, peer: Peer) -> SyncReport:
