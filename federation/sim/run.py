@@ -274,17 +274,12 @@ class Runner:
             if sn.honest:
                 self.out.violations += await inv.durable(w, self.ledger, sn)
         self.out.violations += await inv.safety(w)
-        h = hashlib.sha256()
         node = w.honest()[0].node
         assert node is not None
-        heads = sorted(await inv.snapshot(node))
-        for k in heads:
-            h.update(k)
         snap = await inv.snapshot(node)
-        for k in heads:
-            h.update(snap[k][1])
+        keys = sorted(snap)
+        self.out.digest = hashlib.sha256(b"".join(keys) + b"".join(snap[k][1] for k in keys)).hexdigest()[:16]
         self.out.records = sum(size for size, _ in snap.values())
-        self.out.digest = h.hexdigest()[:16]
         self.out.state = await inv.end_state(node, self.ledger)
 
 
