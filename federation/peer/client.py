@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -26,10 +27,48 @@ from protocol.proof import InclusionProof, ProofRequest, open_inclusion_proof
 MSGPACK = "application/msgpack"
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A peer's answer as the transport received it: nothing decoded yet."""
+
+    status: int
+    content_type: str
+    headers: Mapping[str, str]
+    body: bytes
+
+
+class Transport(Protocol):
+    """How signed request bytes reach a peer: HTTP in a node, a simulated network in
+    `federation.sim` (which also chooses the nonces, so that a seed replays a run exactly).
+    Raises PeerUnreachable (or an aiohttp/OS error) when no answer comes back."""
+
+    def nonce(self) -> bytes: ...
+
+    async def post(self, url: str, body: bytes, headers: dict[str, str], timeout_s: float, max_body: int) -> Answer: ...
+
+
+class HttpTransport:
+    """A running node's transport: HTTP through the node's aiohttp session, random nonces."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self.session = session
+
+    def nonce(self) -> bytes:
+        return secrets.token_bytes(16)
+
+    async def post(self, url: str, body: bytes, headers: dict[str, str], timeout_s: float, max_body: int) -> Answer:
+        timeout = aiohttp.ClientTimeout(total=timeout_s)
+        async with self.session.post(url, data=body, headers=headers, timeout=timeout) as resp:
+            if resp.content_length is not None and resp.content_length > max_body:
+                raise RemoteError(f"peer {url} announced more than {max_body} bytes")
+            data = await read_capped(resp.content, max_body)
+            return Answer(resp.status, resp.content_type, resp.headers, data)
+
+
 class PeerClient:
     def __init__(
         self,
-        session: aiohttp.ClientSession,
+        session: aiohttp.ClientSession | Transport,
         identity: Identity,
         url: str,
         clock: Callable[[], int],
@@ -37,11 +76,11 @@ class PeerClient:
         max_body: int = 8 * 1024 * 1024,
         traffic: Traffic | None = None,
     ) -> None:
-        self.session = session
+        self.transport: Transport = HttpTransport(session) if isinstance(session, aiohttp.ClientSession) else session
         self.identity = identity
         self.url = url.rstrip("/")
         self.clock = clock
-        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self.timeout_s = timeout_s
         self.max_body = max_body
         self.traffic = traffic or Traffic()
         # the peer's clock minus ours, from its last answer (half the round trip is the error bar)
@@ -52,24 +91,22 @@ class PeerClient:
             raise PeerUnreachable(f"cannot reach peer {self.url}: the link is cut")
         body = encoding.encode(msg)
         sent_at = self.clock()
-        headers = sign_request(self.identity, "POST", path, body, sent_at, secrets.token_bytes(16))
+        headers = sign_request(self.identity, "POST", path, body, sent_at, self.transport.nonce())
         headers["Content-Type"] = MSGPACK
         headers["Accept"] = MSGPACK  # refusals in msgpack too (nodes answer older callers in JSON)
         self.traffic.sent += len(body) + len(path) + 200  # headers are about 200 bytes
         self.traffic.requests += 1
         try:
-            async with self.session.post(self.url + path, data=body, headers=headers, timeout=self.timeout) as resp:
-                if resp.content_length is not None and resp.content_length > self.max_body:
-                    raise RemoteError(f"peer {self.url} announced more than {self.max_body} bytes")
-                data = await read_capped(resp.content, self.max_body)
-                self.clock_skew_ms = _skew(resp.headers.get(HEADER_TIME, ""), sent_at, self.clock())
-                self.traffic.received += len(data) + 150
-                if len(data) > self.max_body:
-                    raise RemoteError(f"peer {self.url} sent more than {self.max_body} bytes")
-                if resp.status != 200:
-                    raise _refusal(self.url, resp.status, data, resp.content_type)
+            answer = await self.transport.post(self.url + path, body, headers, self.timeout_s, self.max_body)
         except (TimeoutError, aiohttp.ClientError, OSError, BodyCut) as exc:
             raise PeerUnreachable(f"cannot reach peer {self.url}: {type(exc).__name__}; is it running?") from None
+        data = answer.body
+        self.clock_skew_ms = _skew(answer.headers.get(HEADER_TIME, ""), sent_at, self.clock())
+        self.traffic.received += len(data) + 150
+        if len(data) > self.max_body:
+            raise RemoteError(f"peer {self.url} sent more than {self.max_body} bytes")
+        if answer.status != 200:
+            raise _refusal(self.url, answer.status, data, answer.content_type)
         with peer_data(self.url, "answered garbage", RemoteError):
             return encoding.decode(data, self.max_body)
 

@@ -27,7 +27,7 @@ from federation.metrics import METRICS
 from federation.network.keyrotation import hand_over, refused_as_non_member
 from federation.peer.client import PeerClient
 from federation.peer.exchange import exchange
-from federation.peer.peering import GRAYLIST_SCORE, client_for, health_round
+from federation.peer.peering import BACKOFF_MAX_MS, GRAYLIST_SCORE, client_for, health_round
 from federation.peer.state import SESSION, TRAFFIC
 from federation.peer.sync import SyncReport
 from node.api.framework import NODE
@@ -153,11 +153,17 @@ class Gossip:
         node = self.node
         now = node.clock()
         me = node.config.public_url
-        healthy = [
+        longest = max(BACKOFF_MAX_MS, int(node.config.federation.gossip_interval_s * 1000))
+        usable = [
             p for p in peers
-            if p.url != me and p.key != node.public_key and p.next_try <= now and p.score >= GRAYLIST_SCORE
-            and p.url not in self.app[TRAFFIC].blocked
+            if p.url != me and p.key != node.public_key and p.score >= GRAYLIST_SCORE and p.url not in self.app[TRAFFIC].blocked
         ]
+        healthy = [p for p in usable if backoff_over(p, now, longest)]
+        if not healthy and len(usable) >= 2:
+            # every one of several peers backed off: most likely our own link was down, not all of
+            # theirs; the ones due soonest are tried, or a node back on the network would wait out
+            # every back-off (a lone peer keeps its back-off)
+            return sorted(usable, key=lambda p: (p.next_try, p.url))[:fanout]
         return self._rng.sample(healthy, min(fanout, len(healthy)))
 
     async def exchange_with(self, peer: Peer) -> SyncReport:
@@ -198,6 +204,13 @@ class Gossip:
                 known.add(url)
                 added += 1
         return added
+
+
+def backoff_over(peer: Peer, now: int, longest_ms: int) -> bool:
+    """The peer's back-off has ended, or our clock went back since it was set: no back-off is
+    longer than `longest_ms`, so a later `next_try` was set by a clock running ahead (a drift that
+    NTP then corrected), and the peer would otherwise be skipped for as long as the error."""
+    return peer.next_try <= now or peer.next_try - now > longest_ms
 
 
 def _peer_url(url: str) -> bool:
