@@ -90,7 +90,7 @@ def _account_action(what: str) -> Any:
 
 
 async def import_page(request: web.Request) -> web.StreamResponse:
-    return render(request, "office/import.html.j2", kinds=KINDS, values={}, errors={}, error=None, report=None, refused=None,
+    return render(request, "office/import.html.j2", kinds=KINDS, values={}, errors={}, error=None, report=None, rejected=None,
                   progress=None)
 
 
@@ -107,7 +107,7 @@ async def import_upload(request: web.Request) -> web.StreamResponse:
             text = upload.file.read().decode("utf-8-sig")
         except UnicodeDecodeError:
             errors["file"] = _("The file is not UTF-8 text: save it as CSV UTF-8 and try again.")
-    ctx: dict[str, Any] = {"kinds": KINDS, "values": values, "errors": errors, "error": None, "report": None, "refused": None,
+    ctx: dict[str, Any] = {"kinds": KINDS, "values": values, "errors": errors, "error": None, "report": None, "rejected": None,
                            "progress": None}
     if errors:
         return render(request, "office/import.html.j2", status=400, **ctx)
@@ -118,7 +118,7 @@ async def import_upload(request: web.Request) -> web.StreamResponse:
             else:
                 ctx["progress"] = ev
     except ImportRefused as exc:
-        ctx["refused"] = {"errors": exc.errors, "more": exc.more}
+        ctx["rejected"] = {"errors": exc.errors, "more": exc.more}
     except DemociteError as exc:
         ctx["error"] = _(exc.message)
     return render(request, "office/import.html.j2", status=200 if ctx["report"] else 400, **ctx)

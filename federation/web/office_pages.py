@@ -72,9 +72,11 @@ async def dashboard(request: web.Request, values: Values | None = None, errors: 
     values, errors = dict(values or {}), dict(errors or {})
     asked, asked_errors = check(request.query, (Fld("period", required=False, kind="period", max_len=10),), request)
     period = asked["period"] if asked["period"] and not asked_errors else last_quarter(svc)
+    if values.get("period") and "period" not in errors:  # a refused form: the period it was sent for
+        period = values["period"]
     if asked_errors and not errors:
         errors, values = asked_errors, asked
-    values.setdefault("period", period)
+    values["period"] = values.get("period") or period
     p = pdas.parse_period(period)
     body, _leaves = await svc.summaries.summary_body(period)
     published = (await svc.summaries.list_summaries(period))["summaries"]
