@@ -19,6 +19,10 @@ Values = dict[str, str]
 Errors = dict[str, str]
 
 
+def N_(text: str) -> str:
+    return text  # marked for the catalog, translated when shown
+
+
 @dataclass(frozen=True, slots=True)
 class Fld:
     name: str
@@ -33,28 +37,28 @@ class Fld:
 def _problem(f: Fld, text: str) -> str | None:
     """What is wrong with the typed text, as an English message id (translated when shown)."""
     if not text:
-        return "Fill in this field." if f.required else None
+        return N_("Fill in this field.") if f.required else None
     if len(text) > f.max_len:
-        return "Too long: at most {n} characters."
+        return N_("Too long: at most {n} characters.")
     if f.kind == "int":
         if not re.fullmatch(r"[0-9]{1,9}", text):
-            return "Type a whole number."
+            return N_("Type a whole number.")
         n = int(text)
         if (f.lo is not None and n < f.lo) or (f.hi is not None and n > f.hi):
-            return "Type a number from {lo} to {hi}."
+            return N_("Type a number from {lo} to {hi}.")
     if f.kind == "date":
         try:
             valid = bool(re.fullmatch(FORMATS["date"], text)) and dt.date.fromisoformat(text) is not None
         except ValueError:  # the right shape, not a day: a 30th of February
             valid = False
         if not valid:
-            return "Type a date as YYYY-MM-DD, for example 2026-03-31."
+            return N_("Type a date as YYYY-MM-DD, for example 2026-03-31.")
     if f.kind == "period" and not re.fullmatch(FORMATS["period"], text):
-        return "Type a period as YYYY-Qn (for example 2026-Q1), YYYY-MM or YYYY."
+        return N_("Type a period as YYYY-Qn (for example 2026-Q1), YYYY-MM or YYYY.")
     if f.kind == "choice" and text not in f.choices:
-        return "Choose one of the listed values."
+        return N_("Choose one of the listed values.")
     if f.kind == "list" and not re.fullmatch(r"[0-9]{1,9}(\s*,\s*[0-9]{1,9})*", text):
-        return "Type project numbers separated by commas, for example 3, 7."
+        return N_("Type project numbers separated by commas, for example 3, 7.")
     return None
 
 

@@ -139,10 +139,10 @@ PAGES: list[Page] = [
 ]
 PANELS: list[Panel] = [Panel(A.STATEMENT_ISSUE, "office.html.j2", panel, order=30)]
 NAV: list[NavLink] = [
-    NavLink(A.STATEMENT_ISSUE, "/office", "Dashboard", order=30),
-    NavLink(A.PERSON_MANAGE, "/office/persons", "Persons and employers", order=31),
-    NavLink(A.CONTRACT_MANAGE, "/office/contracts", "Contracts", order=32),
-    NavLink(A.PROJECT_MANAGE, "/office/projects", "Projects", order=33),
-    NavLink(A.LEDGER, "/office/import", "CSV import", order=34),
-    NavLink(A.ACCOUNT_MANAGE, "/office/accounts", "Accounts", order=35),
+    NavLink(A.STATEMENT_ISSUE, "/office", N_("Dashboard"), order=30),
+    NavLink(A.PERSON_MANAGE, "/office/persons", N_("Persons and employers"), order=31),
+    NavLink(A.CONTRACT_MANAGE, "/office/contracts", N_("Contracts"), order=32),
+    NavLink(A.PROJECT_MANAGE, "/office/projects", N_("Projects"), order=33),
+    NavLink(A.LEDGER, "/office/import", N_("CSV import"), order=34),
+    NavLink(A.ACCOUNT_MANAGE, "/office/accounts", N_("Accounts"), order=35),
 ]

@@ -18,6 +18,10 @@ from node.das.service import DasService
 from protocol.errors import DemociteError
 
 A = Action
+
+
+def N_(text: str) -> str:
+    return text  # marked for the catalog, translated when shown
 DECISION = (Fld("decision", max_len=300), Fld("date", required=False, kind="date", max_len=10), Fld("note", required=False, max_len=500))
 
 
@@ -61,4 +65,4 @@ PAGES: list[Page] = [
     Page("POST", "/secretariat/projects/{id}/decision", decide, A.PROJECT_DECIDE),
 ]
 PANELS: list[Panel] = [Panel(A.PROJECT_DECIDE, "secretariat.html.j2", panel, order=40)]
-NAV: list[NavLink] = [NavLink(A.PROJECT_DECIDE, "/secretariat", "Projects awaiting the assembly", order=40)]
+NAV: list[NavLink] = [NavLink(A.PROJECT_DECIDE, "/secretariat", N_("Projects awaiting the assembly"), order=40)]
