@@ -94,3 +94,16 @@ async def test_roles_without_the_permission_get_a_403_page(make_node: Any) -> No
                                        csrf_from=rn.web_url + "/account/sessions")
         assert status == 403
     assert len((await api(rn, "GET", "/api/das/persons"))["persons"]) == 1
+
+
+async def test_every_office_page_in_french_by_default(make_node: Any) -> None:
+    rn = await make_node(web=WEB)
+    async with await signed_in(rn, "office", "bureau") as c:
+        for path, words in (("/", "Tableau de bord du bureau"), ("/office", "Émettre tous les relevés"),
+                            ("/office/persons", "Ajouter une personne"), ("/office/contracts", "Rédiger un contrat"),
+                            ("/office/projects", "Ajouter un projet"), ("/office/import", "Importer"),
+                            ("/office/accounts", "Inviter quelqu&#39;un")):
+            status, html = await page(c, rn.web_url + path)
+            assert status == 200 and '<html lang="fr">' in html and words in html, path
+        status, html = await post_form(c, rn.web_url + "/office/persons", {"pseudonym": "", "status": "employee"})
+        assert status == 400 and "Remplissez ce champ." in html
