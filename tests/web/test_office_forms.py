@@ -79,6 +79,16 @@ async def test_project_forms_and_a_second_submit(make_node: Any) -> None:
         assert status == 400 and "name the person who carries it" in html
         status, html = await post_form(c, rn.web_url + f"/office/projects/{projects[0]['id']}/activate?lang=en", {}, csrf_from=url)
         assert status == 400 and "proposed" in html  # the assembly has not decided yet
+        await api(rn, "POST", "/api/das/persons", {"pseudonym": "lea", "status": "student"})
+        status, _ = await post_form(c, url, {"title": "Seule", "sdg": "3", "kind": "local-initiative", "person": "lea"})
+        assert status == 303
+        individual = (await api(rn, "GET", "/api/das/projects"))["projects"][-1]
+        assert individual["status"] == "active" and individual["holder"] == "lea"  # open at once, no assembly
+        status, _ = await post_form(c, rn.web_url + f"/office/projects/{individual['id']}/close", {}, csrf_from=url)
+        assert status == 303
+        assert (await api(rn, "GET", f"/api/das/projects/{individual['id']}"))["status"] == "closed"
+        status, html = await post_form(c, rn.web_url + "/office/projects/99999999999/close", {}, csrf_from=url)
+        assert status == 404
 
 
 async def test_roles_without_the_permission_get_a_403_page(make_node: Any) -> None:
