@@ -36,7 +36,8 @@ LABELS = {
     "persons": N_("Persons holding a contract"), "contracts": N_("Contracts"), "granted": N_("Hours granted"),
     "given": N_("Time given"), "credited": N_("Local currency credited"), "employers": N_("Employers"),
     "by_status": N_("By status"), "by_category": N_("By category"), "by_family": N_("By family of competences"),
-    "statements": N_("Statements counted"), "minutes": N_("minutes"), "cents": N_("cents"), "suppressed": N_("suppressed"),
+    "statements": N_("Leaves of the statements' tree (padded with random leaves)"), "minutes": N_("minutes"), "cents": N_("cents"), "suppressed": N_("suppressed"),
+    "consents": N_("Consents"), "acts": N_("acts"), "accounts": N_("accounts"), "paper": N_("on paper"),
 }
 
 
@@ -89,6 +90,7 @@ async def dashboard(request: web.Request, values: Values | None = None, errors: 
         issued=(await svc.statements.list_statements(None, period, 1, 0))["total"],
         persons=len((await svc.persons.list_persons(None))["persons"]),
         preview=body, cells=[(c, body[c]) for c in CELLS], groups=[(g, body[g]) for g in GROUPS],
+        consents=[(kind, role, cell) for kind, roles in body["consents"].items() for role, cell in roles.items()],
         labels=LABELS, published=published, ended=p.end < svc.ctx.today(), period_end=p.end.isoformat(), done=done,
     )
 

@@ -116,4 +116,4 @@ async def test_every_office_page_in_french_by_default(make_node: Any) -> None:
             status, html = await page(c, rn.web_url + path)
             assert status == 200 and '<html lang="fr">' in html and words in html, path
         status, html = await post_form(c, rn.web_url + "/office/persons", {"pseudonym": "", "status": "employee"})
-        assert status == 400 and "Remplissez ce champ." in html
+        assert status == 400 and "Remplissez ce champ." in html and "(facultatif)" in html
