@@ -23,9 +23,10 @@ DOMAIN = "democite"
 
 
 def load_catalog(lang: str) -> NullTranslations:
-    """The catalog of `lang`; English is the message ids themselves."""
+    """The catalog of `lang`. English is the message ids themselves, except the few ids built at
+    run time (`role:person`, ...) that its small catalog words for people."""
     po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if lang == "en" or not po.exists():
+    if not po.exists():
         return NullTranslations()
     with po.open("rb") as fh:
         catalog = read_po(fh, locale=lang, domain=DOMAIN)

@@ -43,3 +43,14 @@ def test_the_sign_in_words_are_french() -> None:
     words = {"Username": "Nom d'utilisateur", "Password": "Mot de passe", "Confirm password": "Confirmer le mot de passe",
              "Create account": "Créer le compte", "Sign in": "Se connecter", "Sign in with a passkey": "Se connecter avec une clé d'accès"}
     assert {k: catalog.get(k).string for k in words} == words
+
+
+def test_role_names_read_as_words_in_both_languages() -> None:
+    from node.accounts.permissions import Role
+    from node.i18n import Translator
+
+    tr = Translator.load()
+    for lang in ("fr", "en"):
+        for role in Role:
+            word = tr.gettext(lang, f"role:{role}")
+            assert word and not word.startswith("role:"), (lang, role, word)
