@@ -1,9 +1,237 @@
-"""Pages of cooperation (office): reviews, twinnings, the fund, members and peer health."""
+"""Pages of cooperation (the office): reviews to give and received, twinnings (inbox, accept,
+decline, withdraw), the coresponsibility fund (pledges, requests, approvals with the quorum's
+progress), members and peer health.
+
+They call the same functions as the admin routes (`federation/coop/routes.py`,
+`federation/network/routes.py`, `federation/peer/routes.py`), with the signed-in account as the
+actor of what they sign. A form that would record money twice carries the count of this node's
+records of that kind when it was shown: sent again after it was recorded, it records nothing.
+"""
 
 from __future__ import annotations
 
-from federation.web.pages import NavLink, Page, Panel
+import datetime
+import re
+from typing import Any
 
-PAGES: list[Page] = []
-PANELS: list[Panel] = []
-NAV: list[NavLink] = []
+from aiohttp import web
+
+from federation.coop import fund, review, twinning
+from federation.coop.members import names
+from federation.network.routes import member_list
+from federation.peer.routes import peer_list
+from federation.web.keys import SESSION
+from federation.web.pages import NavLink, Page, Panel
+from federation.web.templating import gettext, render, with_lang
+from node.accounts.permissions import Action
+from node.api.framework import node_of
+from node.errors import Invalid, NotFound
+from node.ids import parse_id
+from node.service import Node
+from protocol.errors import ProtocolError
+from protocol.twinning import State as TwinState
+
+A = Action
+MAX_CENTS = 10**13  # the fund routes' bound on an amount
+PURPOSE_MAX = 2000
+REASON_MAX = 2000
+_AMOUNT = re.compile(r"^\s*(\d{1,11})(?:[.,](\d{1,2}))?\s*$")
+ALL = 1_000_000_000
+
+
+def _actor(request: web.Request) -> dict[str, str]:
+    return dict(request[SESSION].principal.act())
+
+
+async def _own_count(node: Node, kind: str) -> int:
+    return len(await node.logs.records(node.public_key, [kind], limit=ALL))
+
+
+def cents_of(text: str, _: Any) -> tuple[int | None, str | None]:
+    """An amount typed in euros ("150", "150,50" or "150.5") in cents, or the error to show by the field."""
+    if not text.strip():
+        return None, _("Give an amount in euros, e.g. 150 or 150,50.")
+    m = _AMOUNT.match(text)
+    if not m:
+        return None, _("'{text}' is not an amount in euros: write e.g. 150 or 150,50.").format(text=text.strip()[:20])
+    cents = int(m.group(1)) * 100 + int((m.group(2) or "0").ljust(2, "0"))
+    if not 0 < cents <= MAX_CENTS:
+        return None, _("The amount is more than 0 and at most {max} euros.").format(max=MAX_CENTS // 100)
+    return cents, None
+
+
+async def _twinnings(node: Node) -> dict[str, list[dict[str, Any]]]:
+    me = node.public_key
+    who = await names(node)
+    ts = sorted((await twinning.all_twinnings(node)).values(), key=lambda t: t.history[0]["ts"])
+    inbox = [t for t in ts if t.state is TwinState.PROPOSED and me in t.partners and me not in t.answers]
+    waiting = {t.id for t in inbox}
+    mine = [t for t in ts if me in t.parties and t.id not in waiting]
+    return {
+        "inbox": [twinning.to_json(t, who) for t in inbox],
+        "mine": [{**twinning.to_json(t, who), "withdrawable": t.state is TwinState.PROPOSED and t.proposer == me} for t in mine],
+    }
+
+
+async def _funds(node: Node) -> list[dict[str, Any]]:
+    who = await names(node)
+    me = node.public_key.hex()
+    out = []
+    for st in (await fund.states(node)).values():
+        j = fund.to_json(st, who, node.clock())
+        for r in j["pending"]:
+            r["approved_by_me"] = me in r["approvals"]
+        j["member"] = node.public_key in st.members
+        out.append(j)
+    return out
+
+
+async def coop_page(request: web.Request, errors: dict[str, str] | None = None, kept: dict[str, str] | None = None) -> web.StreamResponse:
+    node = node_of(request)
+    who = request[SESSION].principal
+    return render(
+        request, "coop/index.html.j2", status=400 if errors else 200,
+        twins=await _twinnings(node), reviews=await review.overview(node), funds=await _funds(node),
+        seen={"pledge": await _own_count(node, "fund.pledge"), "request": await _own_count(node, "fund.request")},
+        may_act=who.may(A.COOP_ACT), errors=errors or {}, kept=kept or {}, done=request.query.get("done", ""),
+    )
+
+
+async def twin_act(request: web.Request) -> web.StreamResponse:
+    node = node_of(request)
+    _ = gettext(request)
+    tid = parse_id(request.match_info["id"], "twinning")
+    action = request.match_info["action"]
+    if action not in ("accept", "decline", "withdraw"):
+        raise NotFound("no such twinning action: accept, decline or withdraw")
+    form = await request.post()
+    reason = str(form.get("reason", "")).strip()
+    if len(reason) > REASON_MAX:
+        return await coop_page(request, errors={f"reason-{tid.hex()}": _("The reason is at most {n} characters.").format(n=REASON_MAX)},
+                               kept={f"reason-{tid.hex()}": reason[:REASON_MAX * 2]})
+    t = await twinning.get(node, tid)
+    me = node.public_key
+    if (action in ("accept", "decline") and me in t.answers) or (action == "withdraw" and t.state is TwinState.WITHDRAWN):
+        raise web.HTTPSeeOther(with_lang(request, f"/coop?done={action}"))  # sent twice: done once
+    fields = {"reason": reason} if reason and action != "accept" else {}
+    try:
+        await twinning.act(node, tid, f"twin.{action}", fields, _actor(request))
+    except (Invalid, ProtocolError) as exc:
+        return await coop_page(request, errors={f"twin-{tid.hex()}": _(exc.message)})
+    raise web.HTTPSeeOther(with_lang(request, f"/coop?done={action}"))
+
+
+async def _money_form(request: web.Request, kind: str) -> tuple[dict[str, str], dict[str, str], int | None, Any]:
+    form = await request.post()
+    _ = gettext(request)
+    kept = {k: str(form.get(k, ""))[:PURPOSE_MAX * 2] for k in ("fund", "amount", "purpose")}
+    errors: dict[str, str] = {}
+    cents, err = cents_of(kept["amount"], _)
+    if err:
+        errors[f"{kind}-amount"] = err
+    return kept, errors, cents, form
+
+
+async def _resent(request: web.Request, form: Any, kind: str) -> bool:
+    """The form was shown before this node's last record of `kind`: it is the same form sent again."""
+    try:
+        seen = int(str(form.get("seen", "")))
+    except ValueError:
+        return False
+    return seen < await _own_count(node_of(request), f"fund.{kind}")
+
+
+def _fund_id(kept: dict[str, str]) -> bytes | None:
+    return parse_id(kept["fund"], "fund") if kept["fund"] else None
+
+
+async def pledge(request: web.Request) -> web.StreamResponse:
+    kept, errors, cents, form = await _money_form(request, "pledge")
+    if errors:
+        return await coop_page(request, errors=errors, kept={f"pledge-{k}": v for k, v in kept.items()})
+    if await _resent(request, form, "pledge"):
+        raise web.HTTPSeeOther(with_lang(request, "/coop?done=pledge"))
+    try:
+        assert cents is not None
+        await fund.money(node_of(request), "fund.pledge", _fund_id(kept), cents, _actor(request))
+    except Invalid as exc:
+        return await coop_page(request, errors={"pledge-amount": gettext(request)(exc.message)},
+                               kept={f"pledge-{k}": v for k, v in kept.items()})
+    raise web.HTTPSeeOther(with_lang(request, "/coop?done=pledge"))
+
+
+async def grant_request(request: web.Request) -> web.StreamResponse:
+    kept, errors, cents, form = await _money_form(request, "request")
+    _ = gettext(request)
+    purpose = kept["purpose"].strip()
+    if not purpose:
+        errors["request-purpose"] = _("Say what the grant is for: the purpose is required.")
+    elif len(purpose) > PURPOSE_MAX:
+        errors["request-purpose"] = _("The purpose is at most {n} characters.").format(n=PURPOSE_MAX)
+    if not errors and await _resent(request, form, "request"):
+        raise web.HTTPSeeOther(with_lang(request, "/coop?done=request"))
+    if not errors:
+        try:
+            assert cents is not None
+            await fund.request_grant(node_of(request), _fund_id(kept), cents, purpose, None, _actor(request))
+        except Invalid as exc:
+            errors["request-amount"] = _(exc.message)
+    if errors:
+        return await coop_page(request, errors=errors, kept={f"request-{k}": v for k, v in kept.items()})
+    raise web.HTTPSeeOther(with_lang(request, "/coop?done=request"))
+
+
+async def approve(request: web.Request) -> web.StreamResponse:
+    node = node_of(request)
+    form = await request.post()
+    rid = parse_id(str(form.get("request", "")), "request")
+    await fund.resume(node)
+    try:
+        # approving again finds this member's own approval and signs nothing new
+        await fund.approve(node, rid, _actor(request))
+    except Invalid as exc:
+        return await coop_page(request, errors={f"approve-{rid.hex()}": gettext(request)(exc.message)})
+    raise web.HTTPSeeOther(with_lang(request, "/coop?done=approve"))
+
+
+async def network_page(request: web.Request) -> web.StreamResponse:
+    """Members (as `GET /api/members`) and, for roles that read the node, peer health (as `GET /api/peers`)."""
+    who = request[SESSION].principal
+    members = await member_list(request, {})
+    peers = (await peer_list(request, {}))["peers"] if who.may(A.NODE_READ) else None
+    for p in peers or []:
+        if p["last_seen"]:
+            p["last_seen"] = datetime.datetime.fromtimestamp(p["last_seen"] / 1000, datetime.UTC).isoformat()
+    return render(request, "coop/network.html.j2", members=members, peers=peers)
+
+
+async def coop_panel(request: web.Request) -> dict[str, Any] | None:
+    node = node_of(request)
+    twins = await _twinnings(node)
+    waiting = sum(1 for f in await _funds(node) for r in f["pending"] if not r["approved_by_me"] and not r["expired"])
+    reviews = await review.overview(node)
+    return {"inbox": len(twins["inbox"]), "approvals": waiting, "reviews": len(reviews["requests_to_me"])}
+
+
+PAGES = [
+    Page("GET", "/coop", coop_page, A.COOP_READ),
+    Page("POST", "/coop/twin/{id}/{action}", twin_act, A.COOP_ACT),
+    Page("POST", "/coop/fund/pledge", pledge, A.COOP_ACT),
+    Page("POST", "/coop/fund/request", grant_request, A.COOP_ACT),
+    Page("POST", "/coop/fund/approve", approve, A.COOP_ACT),
+    Page("GET", "/coop/network", network_page, A.NETWORK_READ),
+]
+PANELS = [Panel(A.COOP_ACT, "coop.html.j2", coop_panel, order=70)]
+NAV = [NavLink(A.COOP_READ, "/coop", "Cooperation", order=70), NavLink(A.NETWORK_READ, "/coop/network", "Network", order=71)]
+
+
+def N_(text: str) -> str:
+    return text
+
+
+# words built at run time in the templates, listed for the catalog
+WORDS = (
+    N_("twinning:proposed"), N_("twinning:active"), N_("twinning:declined"), N_("twinning:withdrawn"), N_("twinning:closed"),
+    N_("answer:pending"), N_("answer:accepted"), N_("answer:declined"),
+    N_("coop:accept"), N_("coop:decline"), N_("coop:withdraw"), N_("coop:pledge"), N_("coop:request"), N_("coop:approve"),
+)
