@@ -222,7 +222,7 @@ PAGES = [
     Page("GET", "/coop/network", network_page, A.NETWORK_READ),
 ]
 PANELS = [Panel(A.COOP_ACT, "coop.html.j2", coop_panel, order=70)]
-NAV = [NavLink(A.COOP_READ, "/coop", "Cooperation", order=70), NavLink(A.NETWORK_READ, "/coop/network", "Network", order=71)]
+NAV = [NavLink(A.COOP_READ, "/coop", "Cooperation", order=70), NavLink(A.NETWORK_READ, "/coop/network", "Members and peer health", order=71)]
 
 
 def N_(text: str) -> str:
