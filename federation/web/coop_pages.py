@@ -32,6 +32,20 @@ from protocol.errors import ProtocolError
 from protocol.twinning import State as TwinState
 
 A = Action
+
+
+def N_(text: str) -> str:
+    return text
+
+
+# the words shown for states and outcomes (extracted for the catalog by N_)
+WORDS = {
+    "twinning": {"proposed": N_("proposed"), "active": N_("active"), "declined": N_("declined"), "withdrawn": N_("withdrawn"),
+                 "closed": N_("closed")},
+    "answer": {"pending": N_("pending"), "accepted": N_("accepted"), "declined": N_("declined")},
+    "done": {"accept": N_("twinning accepted"), "decline": N_("twinning declined"), "withdraw": N_("proposal withdrawn"),
+             "pledge": N_("pledge recorded"), "request": N_("grant request recorded"), "approve": N_("request approved")},
+}
 MAX_CENTS = 10**13  # the fund routes' bound on an amount
 PURPOSE_MAX = 2000
 REASON_MAX = 2000
@@ -93,7 +107,7 @@ async def coop_page(request: web.Request, errors: dict[str, str] | None = None, 
         request, "coop/index.html.j2", status=400 if errors else 200,
         twins=await _twinnings(node), reviews=await review.overview(node), funds=await _funds(node),
         seen={"pledge": await _own_count(node, "fund.pledge"), "request": await _own_count(node, "fund.request")},
-        may_act=who.may(A.COOP_ACT), errors=errors or {}, kept=kept or {}, done=request.query.get("done", ""),
+        may_act=who.may(A.COOP_ACT), errors=errors or {}, kept=kept or {}, done=request.query.get("done", ""), words=WORDS,
     )
 
 
@@ -224,14 +238,3 @@ PAGES = [
 PANELS = [Panel(A.COOP_ACT, "coop.html.j2", coop_panel, order=70)]
 NAV = [NavLink(A.COOP_READ, "/coop", "Cooperation", order=70), NavLink(A.NETWORK_READ, "/coop/network", "Members and peer health", order=71)]
 
-
-def N_(text: str) -> str:
-    return text
-
-
-# words built at run time in the templates, listed for the catalog
-WORDS = (
-    N_("twinning:proposed"), N_("twinning:active"), N_("twinning:declined"), N_("twinning:withdrawn"), N_("twinning:closed"),
-    N_("answer:pending"), N_("answer:accepted"), N_("answer:declined"),
-    N_("coop:accept"), N_("coop:decline"), N_("coop:withdraw"), N_("coop:pledge"), N_("coop:request"), N_("coop:approve"),
-)

@@ -25,6 +25,16 @@ from protocol.errors import ProtocolError
 from protocol.pacte import TRANSITIONS, CommitmentState
 
 A = Action
+
+
+def N_(text: str) -> str:
+    return text
+
+
+# the words shown for states (extracted for the catalog by N_)
+STATES = {"proposed": N_("proposed"), "accepted": N_("accepted"), "in_progress": N_("in progress"), "met": N_("met"),
+          "missed": N_("missed"), "withdrawn": N_("withdrawn")}
+CERT_STATES = {"valid": N_("valid"), "renewed": N_("renewed"), "revoked": N_("revoked")}
 NOTE_MAX = 1000  # the transition route's limit on a note
 ACCEPT = "accepted"
 
@@ -57,7 +67,8 @@ async def my_pacts(request: web.Request) -> list[dict[str, Any]]:
 async def partner_home(request: web.Request, errors: dict[str, dict[str, str]] | None = None,
                        kept: dict[str, dict[str, str]] | None = None) -> web.StreamResponse:
     return render(request, "partner/pacts.html.j2", status=400 if errors else 200, pacts=await my_pacts(request),
-                  errors=errors or {}, kept=kept or {}, done=request.query.get("done", ""), note_max=NOTE_MAX)
+                  errors=errors or {}, kept=kept or {}, done=request.query.get("done", ""), note_max=NOTE_MAX,
+                  states=STATES, cert_states=CERT_STATES)
 
 
 def _cid(request: web.Request) -> bytes:
@@ -130,7 +141,7 @@ async def _certificate(request: web.Request) -> tuple[dict[str, Any], dict[str, 
 async def certificate_page(request: web.Request) -> web.StreamResponse:
     cert, credential = await _certificate(request)
     return render(request, "partner/certificate.html.j2", cert=cert, credential=json.dumps(credential, indent=2, ensure_ascii=False),
-                  verified=None)
+                  verified=None, cert_states=CERT_STATES)
 
 
 async def certificate_verify(request: web.Request) -> web.StreamResponse:
@@ -143,7 +154,7 @@ async def certificate_verify(request: web.Request) -> web.StreamResponse:
     except CredentialError as exc:
         verified = {"ok": False, "reason": exc.message}
     return render(request, "partner/certificate.html.j2", cert=cert, credential=json.dumps(credential, indent=2, ensure_ascii=False),
-                  verified=verified)
+                  verified=verified, cert_states=CERT_STATES)
 
 
 async def certificate_file(request: web.Request) -> web.StreamResponse:
@@ -173,14 +184,3 @@ PAGES = [
 PANELS = [Panel(A.PACTE_COMMIT, "partner.html.j2", waiting_panel, order=20)]
 NAV = [NavLink(A.PACTE_COMMIT, "/partner", "Pacts and commitments", order=60)]
 
-
-def N_(text: str) -> str:
-    return text
-
-
-# the words shown for states built at run time ("commitment:" + state), listed for the catalog
-WORDS = (
-    N_("commitment:proposed"), N_("commitment:accepted"), N_("commitment:in_progress"), N_("commitment:met"),
-    N_("commitment:missed"), N_("commitment:withdrawn"),
-    N_("certificate:valid"), N_("certificate:renewed"), N_("certificate:revoked"),
-)
