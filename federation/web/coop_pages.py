@@ -22,7 +22,7 @@ from federation.network.routes import member_list
 from federation.peer.routes import peer_list
 from federation.web.keys import SESSION
 from federation.web.pages import NavLink, Page, Panel
-from federation.web.templating import gettext, render, with_lang
+from federation.web.templating import gettext, lang_of, render, with_lang
 from node.accounts.permissions import Action
 from node.api.framework import node_of
 from node.errors import Invalid, NotFound
@@ -44,11 +44,12 @@ WORDS = {
                  "closed": N_("closed")},
     "answer": {"pending": N_("pending"), "accepted": N_("accepted"), "declined": N_("declined")},
     "done": {"accept": N_("twinning accepted"), "decline": N_("twinning declined"), "withdraw": N_("proposal withdrawn"),
-             "pledge": N_("pledge recorded"), "request": N_("grant request recorded"), "approve": N_("request approved")},
+             "review": N_("review published"), "pledge": N_("pledge recorded"), "request": N_("grant request recorded"), "approve": N_("request approved")},
 }
 MAX_CENTS = 10**13  # the fund routes' bound on an amount
 PURPOSE_MAX = 2000
 REASON_MAX = 2000
+COMMENTS_MAX = 4000  # the review route's limit
 _AMOUNT = re.compile(r"^\s*(\d{1,11})(?:[.,](\d{1,2}))?\s*$")
 ALL = 1_000_000_000
 
@@ -208,6 +209,59 @@ async def approve(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(with_lang(request, "/coop?done=approve"))
 
 
+async def _waiting_review(request: web.Request) -> dict[str, Any] | None:
+    rid = parse_id(request.match_info["id"], "review request").hex()
+    return next((r for r in (await review.overview(node_of(request)))["requests_to_me"] if r["id"] == rid), None)
+
+
+async def review_form(request: web.Request, errors: dict[str, str] | None = None, kept: dict[str, str] | None = None) -> web.StreamResponse:
+    """The form of a review peers asked of this territory: one score per criterion of the framework, a verdict, comments."""
+    asked = await _waiting_review(request)
+    if asked is None:  # given already (or never asked): nothing left to write
+        raise web.HTTPSeeOther(with_lang(request, "/coop?done=review"))
+    fw = review.framework(node_of(request), asked["framework"])
+    lang = lang_of(request)
+
+    def label(m: Any) -> str:
+        return str(m.get(lang) or m.get("en") or next(iter(m.values()), ""))
+
+    criteria = [{"key": c.key, "name": label(c.name), "min": c.min, "max": c.max} for c in fw.criteria]
+    return render(request, "coop/review.html.j2", status=400 if errors else 200, asked=asked, title=label(fw.title),
+                  criteria=criteria, verdicts=list(fw.verdicts), errors=errors or {}, kept=kept or {})
+
+
+async def review_submit(request: web.Request) -> web.StreamResponse:
+    asked = await _waiting_review(request)
+    if asked is None:  # the same form sent again after the review was published: published once
+        raise web.HTTPSeeOther(with_lang(request, "/coop?done=review"))
+    node = node_of(request)
+    _ = gettext(request)
+    fw = review.framework(node, asked["framework"])
+    form = await request.post()
+    kept = {k: str(form.get(k, ""))[:COMMENTS_MAX * 2] for k in ["verdict", "comments", *(f"score-{c.key}" for c in fw.criteria)]}
+    errors: dict[str, str] = {}
+    scores: dict[str, int] = {}
+    for c in fw.criteria:
+        text = kept[f"score-{c.key}"].strip()
+        if not text.isdigit() or not c.min <= int(text) <= c.max:
+            errors[f"score-{c.key}"] = _("Give a whole number from {min} to {max}.").format(min=c.min, max=c.max)
+        else:
+            scores[c.key] = int(text)
+    if kept["verdict"] not in fw.verdicts:
+        errors["verdict"] = _("Choose a verdict among those offered.")
+    if len(kept["comments"]) > COMMENTS_MAX:
+        errors["comments"] = _("The comments are at most {n} characters.").format(n=COMMENTS_MAX)
+    if not errors:
+        try:
+            await review.publish_review(node, bytes.fromhex(asked["target"]), fw.id, scores, kept["verdict"],
+                                        kept["comments"].strip(), _actor(request))
+        except Invalid as exc:
+            errors["verdict"] = _(exc.message)
+    if errors:
+        return await review_form(request, errors, kept)
+    raise web.HTTPSeeOther(with_lang(request, "/coop?done=review"))
+
+
 async def network_page(request: web.Request) -> web.StreamResponse:
     """Members (as `GET /api/members`) and, for roles that read the node, peer health (as `GET /api/peers`)."""
     who = request[SESSION].principal
@@ -230,6 +284,8 @@ async def coop_panel(request: web.Request) -> dict[str, Any] | None:
 PAGES = [
     Page("GET", "/coop", coop_page, A.COOP_READ),
     Page("POST", "/coop/twin/{id}/{action}", twin_act, A.COOP_ACT),
+    Page("GET", "/coop/review/{id}", review_form, A.COOP_ACT),
+    Page("POST", "/coop/review/{id}", review_submit, A.COOP_ACT),
     Page("POST", "/coop/fund/pledge", pledge, A.COOP_ACT),
     Page("POST", "/coop/fund/request", grant_request, A.COOP_ACT),
     Page("POST", "/coop/fund/approve", approve, A.COOP_ACT),

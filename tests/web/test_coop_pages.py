@@ -5,6 +5,7 @@ roles without the permission get a 403 page."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tests.accounts_util import csrf_of, make_account, page, post_form, sign_in, web_client
@@ -110,3 +111,52 @@ async def test_roles_without_cooperation_get_a_403_page(make_node: Any) -> None:
         assert s == 200 and "Accept the twinning" not in html
         s, html = await post_form(c, rn.web_url + "/coop/fund/pledge?lang=en", {"amount": "10", "seen": "0"}, csrf_from=rn.web_url + "/coop")
         assert s == 403 and "Not allowed" in html
+
+
+async def test_office_gives_a_review_asked_by_a_peer_once(make_node: Any) -> None:
+    a, b = await linked(make_node)
+    target = (await ok(b, "POST", "/api/pacte", {"title": "Pacte", "horizon": 5, "start_year": 2026}))["id"]
+    asked = (await ok(b, "POST", "/api/review/request", {"target": target, "reviewers": [a.node.public_key.hex()],
+                                                          "framework": "democite21", "message": "Merci <3"}))["id"]
+    await sync(a, b)
+    await make_account(a, "office", "zq-agathe")
+    form_url = f"{a.web_url}/coop/review/{asked}?lang=en"
+    async with web_client() as c:
+        assert await sign_in(c, a.web_url, "zq-agathe") == 303
+        s, html = await page(c, a.web_url + "/coop?lang=en")
+        assert f"/coop/review/{asked}" in html and "Merci &lt;3" in html
+        s, html = await page(c, form_url)
+        assert s == 200 and 'name="score-participation"' in html
+        scores = {k: "3" for k in re.findall(r'name="(score-[a-z0-9_-]+)"', html)}
+        bad = {**scores, "score-participation": "9", "verdict": "on-track", "comments": "<script>x</script>"}
+        s, html = await post_form(c, form_url, bad)
+        assert s == 400 and "whole number from 0 to 4" in html and "&lt;script&gt;x&lt;/script&gt;" in html and "<script>x" not in html
+        assert 'value="on-track" selected' in html
+        csrf = csrf_of(html)
+        good = {**scores, "verdict": "on-track", "comments": "Belle dynamique"}
+        s, html = await post_form(c, form_url, good)
+        assert s == 303, re.findall(r'role="alert">([^<]*)<', html)
+        async with c.post(form_url, data={"csrf": csrf, **good}, allow_redirects=False) as r:
+            assert r.status == 303  # the same form again: published once
+    assert await records(a, "review") == 1
+
+
+async def test_office_approves_a_grant_once_and_sees_the_quorum(make_node: Any) -> None:
+    a, b = await linked(make_node)
+    fid = (await ok(a, "POST", "/api/fund", {"name": "Fonds"}))["id"]
+    await ok(a, "POST", "/api/fund/contribute", {"fund": fid, "amount": 100_000})
+    await sync(a, b)
+    rid = (await ok(b, "POST", "/api/fund/request", {"fund": fid, "amount": 20_000, "purpose": "Semences"}))["id"]
+    await sync(a, b)
+    await make_account(a, "office", "zq-agathe")
+    async with web_client() as c:
+        assert await sign_in(c, a.web_url, "zq-agathe") == 303
+        s, html = await page(c, a.web_url + "/coop?lang=en")
+        assert "Semences" in html and "0 of 2" in html and 'name="request" value="' + rid in html
+        csrf = csrf_of(html)
+        for _ in range(2):
+            async with c.post(a.web_url + "/coop/fund/approve", data={"csrf": csrf, "request": rid}, allow_redirects=False) as r:
+                assert r.status == 303, await r.text()
+        s, html = await page(c, a.web_url + "/coop?lang=en")
+        assert "1 of 2" in html and "approved by us" in html
+    assert await records(a, "fund.approve") == 1
