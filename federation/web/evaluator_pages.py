@@ -30,7 +30,6 @@ def N_(text: str) -> str:
 
 
 VERDICTS = {"pass": N_("pass"), "fail": N_("fail"), "warn": N_("warning")}  # extracted for the catalog by N_
-CHUNK = 1 << 20
 
 
 def _limit_mb(request: web.Request) -> int:
@@ -56,10 +55,8 @@ async def upload(request: web.Request) -> web.StreamResponse:
 
 def _read(fh: Any) -> bytes:
     fh.seek(0)
-    parts = []
-    while chunk := fh.read(CHUNK):
-        parts.append(chunk)
-    return b"".join(parts)
+    data: bytes = fh.read()  # one read: the audit needs the bytes whole, never twice in memory
+    return data
 
 
 async def evaluator_panel(request: web.Request) -> dict[str, Any] | None:

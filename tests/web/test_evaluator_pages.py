@@ -59,3 +59,15 @@ async def test_roles_without_the_permission_get_a_403_page(make_node: Any) -> No
         assert await sign_in(c, rn.web_url, "zq-bruno") == 303
         s, html = await page(c, rn.web_url + "/audit?lang=en")
         assert s == 403 and "Not allowed" in html and 'type="file"' not in html
+
+
+def test_the_upload_bound_is_checked_when_the_config_loads(tmp_path: Any) -> None:
+    import pytest
+
+    from node import config as config_mod
+    from node.errors import ConfigError
+
+    for bad in (0, 1025):
+        with pytest.raises(ConfigError, match="web.max_upload_mb must be between 1 and 1024"):
+            config_mod.from_mapping(tmp_path, {"node": {"name": "T", "listen": "127.0.0.1:0"}, "web": {"max_upload_mb": bad}})
+    assert config_mod.from_mapping(tmp_path, {"node": {"name": "T", "listen": "127.0.0.1:0"}}).web.max_upload_mb == 1024
