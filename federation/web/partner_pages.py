@@ -102,6 +102,8 @@ async def progress(request: web.Request) -> web.StreamResponse:
     kept = {cid.hex(): {"to": to[:32], "note": note[:NOTE_MAX * 2]}}
     _ = gettext(request)
     state = await _state_of(request, cid)
+    if state is None:  # not among this account's commitments: the service says 403 (another organisation's) or 404
+        await _svc(request).transition(cid, to, note)
     errors: dict[str, str] = {}
     if state is not None and to not in next_steps(state):
         if to == state:  # the same report sent twice: recorded once

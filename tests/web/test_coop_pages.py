@@ -50,6 +50,10 @@ async def test_office_answers_and_withdraws_twinnings_once(make_node: Any) -> No
     await make_account(a, "office", "zq-agathe")
     async with web_client() as c:
         assert await sign_in(c, a.web_url, "zq-agathe") == 303
+        s, html = await page(c, a.web_url + "/?lang=en")
+        assert s == 200 and "Twinning proposals waiting: 1" in html
+        s, html = await page(c, a.web_url + "/coop/network?lang=en")
+        assert s == 200 and "Quartier B" in html and b.peer_url in html and "this territory" in html
         s, html = await page(c, a.web_url + "/coop?lang=en")
         assert s == 200 and "Jardins &lt;partagés&gt;" in html and "Accept the twinning" in html
         s, html = await post_form(c, f"{a.web_url}/coop/twin/{theirs}/decline?lang=en", {"reason": "x" * 2001}, csrf_from=a.web_url + "/coop")

@@ -86,6 +86,10 @@ async def test_another_organisation_and_other_roles_get_a_403_page(make_node: An
                           allow_redirects=False) as r:
             text = await r.text()
             assert r.status == 403 and "not yours" in text and "200 homes" not in text
+        for note in ("", "fini"):  # with or without a note: the scope is checked first
+            s, html = await post_form(c, f"{rn.web_url}/partner/commitments/{ids['ener']}/progress?lang=en",
+                                      {"to": "met", "note": note}, csrf_from=rn.web_url + "/partner")
+            assert s == 403 and "not yours" in html and "200 homes" not in html
     assert await transitions(rn) == 0
     async with web_client() as c:
         assert await sign_in(c, rn.web_url, "zq-rene") == 303
