@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import datetime
 import re
+from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
+from babel.numbers import format_currency
 
 from federation.coop import fund, review, twinning
 from federation.coop.members import names
@@ -104,8 +106,13 @@ async def _funds(node: Node) -> list[dict[str, Any]]:
 async def coop_page(request: web.Request, errors: dict[str, str] | None = None, kept: dict[str, str] | None = None) -> web.StreamResponse:
     node = node_of(request)
     who = request[SESSION].principal
+    lang = lang_of(request)
+
+    def money(cents: int, currency: str) -> str:
+        return str(format_currency(Decimal(cents) / 100, currency, locale=lang))
+
     return render(
-        request, "coop/index.html.j2", status=400 if errors else 200,
+        request, "coop/index.html.j2", status=400 if errors else 200, money=money,
         twins=await _twinnings(node), reviews=await review.overview(node), funds=await _funds(node),
         seen={"pledge": await _own_count(node, "fund.pledge"), "request": await _own_count(node, "fund.request")},
         may_act=who.may(A.COOP_ACT), errors=errors or {}, kept=kept or {}, done=request.query.get("done", ""), words=WORDS,

@@ -96,6 +96,8 @@ async def test_fund_forms_refuse_bad_amounts_and_never_pledge_twice(make_node: A
                               allow_redirects=False) as r:
                 assert r.status == 303, await r.text()
         assert await records(a, "fund.pledge") == 1
+        s, html = await page(c, a.web_url + "/coop?lang=en")
+        assert "€150.50" in html  # amounts formatted for the page's language
         status = await ok(a, "GET", "/api/fund")
         assert status["funds"][0]["members"][a.node.public_key.hex()]["pledged"] == 15050
 
