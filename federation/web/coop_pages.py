@@ -154,31 +154,41 @@ async def _money_form(request: web.Request, kind: str) -> tuple[dict[str, str], 
     return kept, errors, cents, form
 
 
-async def _resent(request: web.Request, form: Any, kind: str) -> bool:
-    """The form was shown before this node's last record of `kind`: it is the same form sent again."""
-    try:
-        seen = int(str(form.get("seen", "")))
-    except ValueError:
-        return False
-    return seen < await _own_count(node_of(request), f"fund.{kind}")
-
-
 def _fund_id(kept: dict[str, str]) -> bytes | None:
     return parse_id(kept["fund"], "fund") if kept["fund"] else None
 
 
+async def _record_once(request: web.Request, form: Any, kind: str, publish: Any) -> str | None:
+    """Publish unless this node recorded a `fund.<kind>` since the form was shown (the count it
+    carries): then say so instead. Checked and published under one lock, so two sends of the same
+    form a moment apart record one."""
+    node = node_of(request)
+    _ = gettext(request)
+    try:
+        seen = int(str(form.get("seen", "")))
+    except ValueError:
+        seen = -1
+    async with node.lock(b"web/fund." + kind.encode()):
+        if seen != await _own_count(node, f"fund.{kind}"):
+            return str(_("This form was sent already, or another one was recorded since the page was shown: "
+                         "check the figures below and send it again only if yours is missing."))
+        try:
+            await publish()
+        except Invalid as exc:
+            return str(_(exc.message))
+    return None
+
+
 async def pledge(request: web.Request) -> web.StreamResponse:
     kept, errors, cents, form = await _money_form(request, "pledge")
+    if not errors and cents is not None:
+        fid = _fund_id(kept)
+        err = await _record_once(request, form, "pledge",
+                                 lambda: fund.money(node_of(request), "fund.pledge", fid, cents, _actor(request)))
+        if err:
+            errors["pledge-amount"] = err
     if errors:
         return await coop_page(request, errors=errors, kept={f"pledge-{k}": v for k, v in kept.items()})
-    if await _resent(request, form, "pledge"):
-        raise web.HTTPSeeOther(with_lang(request, "/coop?done=pledge"))
-    try:
-        assert cents is not None
-        await fund.money(node_of(request), "fund.pledge", _fund_id(kept), cents, _actor(request))
-    except Invalid as exc:
-        return await coop_page(request, errors={"pledge-amount": gettext(request)(exc.message)},
-                               kept={f"pledge-{k}": v for k, v in kept.items()})
     raise web.HTTPSeeOther(with_lang(request, "/coop?done=pledge"))
 
 
@@ -190,14 +200,12 @@ async def grant_request(request: web.Request) -> web.StreamResponse:
         errors["request-purpose"] = _("Say what the grant is for: the purpose is required.")
     elif len(purpose) > PURPOSE_MAX:
         errors["request-purpose"] = _("The purpose is at most {n} characters.").format(n=PURPOSE_MAX)
-    if not errors and await _resent(request, form, "request"):
-        raise web.HTTPSeeOther(with_lang(request, "/coop?done=request"))
-    if not errors:
-        try:
-            assert cents is not None
-            await fund.request_grant(node_of(request), _fund_id(kept), cents, purpose, None, _actor(request))
-        except Invalid as exc:
-            errors["request-amount"] = _(exc.message)
+    if not errors and cents is not None:
+        fid = _fund_id(kept)
+        err = await _record_once(request, form, "request",
+                                 lambda: fund.request_grant(node_of(request), fid, cents, purpose, None, _actor(request)))
+        if err:
+            errors["request-amount"] = err
     if errors:
         return await coop_page(request, errors=errors, kept={f"request-{k}": v for k, v in kept.items()})
     raise web.HTTPSeeOther(with_lang(request, "/coop?done=request"))

@@ -91,10 +91,12 @@ async def test_fund_forms_refuse_bad_amounts_and_never_pledge_twice(make_node: A
                                   csrf_from=a.web_url + "/coop")
         assert s == 400 and "the purpose is required" in html and 'value="150,50"' in html
         csrf = csrf_of(html)
-        for _ in range(2):  # the page was shown with no pledge yet: the second send records nothing
-            async with c.post(a.web_url + "/coop/fund/pledge", data={"csrf": csrf, "fund": fid, "amount": "150,50", "seen": "0"},
+        sent = []
+        for _ in range(2):  # the page was shown with no pledge yet: the second send records nothing and says why
+            async with c.post(a.web_url + "/coop/fund/pledge?lang=en", data={"csrf": csrf, "fund": fid, "amount": "150,50", "seen": "0"},
                               allow_redirects=False) as r:
-                assert r.status == 303, await r.text()
+                sent.append((r.status, await r.text()))
+        assert sent[0][0] == 303 and sent[1][0] == 400 and "This form was sent already" in sent[1][1]
         assert await records(a, "fund.pledge") == 1
         s, html = await page(c, a.web_url + "/coop?lang=en")
         assert "€150.50" in html  # amounts formatted for the page's language
