@@ -131,15 +131,16 @@ async def twin_act(request: web.Request) -> web.StreamResponse:
     if len(reason) > REASON_MAX:
         return await coop_page(request, errors={f"reason-{tid.hex()}": _("The reason is at most {n} characters.").format(n=REASON_MAX)},
                                kept={f"reason-{tid.hex()}": reason[:REASON_MAX * 2]})
-    t = await twinning.get(node, tid)
     me = node.public_key
-    if (action in ("accept", "decline") and me in t.answers) or (action == "withdraw" and t.state is TwinState.WITHDRAWN):
-        raise web.HTTPSeeOther(with_lang(request, f"/coop?done={action}"))  # sent twice: done once
     fields = {"reason": reason} if reason and action != "accept" else {}
-    try:
-        await twinning.act(node, tid, f"twin.{action}", fields, _actor(request))
-    except (Invalid, ProtocolError) as exc:
-        return await coop_page(request, errors={f"twin-{tid.hex()}": _(exc.message)})
+    async with node.lock(b"web/twin"):  # two sends a moment apart: the second sees the first's record
+        t = await twinning.get(node, tid)
+        if (action in ("accept", "decline") and me in t.answers) or (action == "withdraw" and t.state is TwinState.WITHDRAWN):
+            raise web.HTTPSeeOther(with_lang(request, f"/coop?done={action}"))  # sent twice: done once
+        try:
+            await twinning.act(node, tid, f"twin.{action}", fields, _actor(request))
+        except (Invalid, ProtocolError) as exc:
+            return await coop_page(request, errors={f"twin-{tid.hex()}": _(exc.message)})
     raise web.HTTPSeeOther(with_lang(request, f"/coop?done={action}"))
 
 
@@ -267,11 +268,14 @@ async def review_submit(request: web.Request) -> web.StreamResponse:
     if len(kept["comments"]) > COMMENTS_MAX:
         errors["comments"] = _("The comments are at most {n} characters.").format(n=COMMENTS_MAX)
     if not errors:
-        try:
-            await review.publish_review(node, bytes.fromhex(asked["target"]), fw.id, scores, kept["verdict"],
-                                        kept["comments"].strip(), _actor(request))
-        except Invalid as exc:
-            errors["verdict"] = _(exc.message)
+        async with node.lock(b"web/review"):  # two sends a moment apart: the second finds the review given
+            if await _waiting_review(request) is None:
+                raise web.HTTPSeeOther(with_lang(request, "/coop?done=review"))
+            try:
+                await review.publish_review(node, bytes.fromhex(asked["target"]), fw.id, scores, kept["verdict"],
+                                            kept["comments"].strip(), _actor(request))
+            except Invalid as exc:
+                errors["verdict"] = _(exc.message)
     if errors:
         return await review_form(request, errors, kept)
     raise web.HTTPSeeOther(with_lang(request, "/coop?done=review"))

@@ -5,6 +5,7 @@ roles without the permission get a 403 page."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -100,8 +101,16 @@ async def test_fund_forms_refuse_bad_amounts_and_never_pledge_twice(make_node: A
         assert await records(a, "fund.pledge") == 1
         s, html = await page(c, a.web_url + "/coop?lang=en")
         assert "€150.50" in html  # amounts formatted for the page's language
+
+        async def send() -> int:
+            async with c.post(a.web_url + "/coop/fund/pledge", data={"csrf": csrf, "fund": fid, "amount": "10", "seen": "1"},
+                              allow_redirects=False) as r:
+                return r.status
+
+        assert sorted(await asyncio.gather(send(), send())) == [303, 400]  # a double click at once: one pledge
+        assert await records(a, "fund.pledge") == 2
         status = await ok(a, "GET", "/api/fund")
-        assert status["funds"][0]["members"][a.node.public_key.hex()]["pledged"] == 15050
+        assert status["funds"][0]["members"][a.node.public_key.hex()]["pledged"] == 15050 + 1000
 
 
 async def test_roles_without_cooperation_get_a_403_page(make_node: Any) -> None:
