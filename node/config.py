@@ -135,6 +135,9 @@ class WebSection:
     session_hours: int = DEFAULT_SESSION_HOURS
     allow_non_loopback: bool = True  # the web door is meant to be reached (through a reverse proxy)
     max_upload_mb: int = 1024  # a file sent to an upload page (an audit bundle): the largest bundle the audit reads
+    # addresses of the reverse proxies whose X-Forwarded-For is believed (for sign-in throttling by
+    # address); empty: forwarded headers are ignored, the connection's address counts
+    trusted_proxies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +299,11 @@ def _validate_web(cfg: NodeConfig) -> None:
             raise ConfigError(f"web.listen '{w.listen}' shares a port with node.listen or api.listen: give it its own")
         if not w.allow_non_loopback and not is_loopback(host):
             raise ConfigError(f"web.listen '{w.listen}' is not a loopback address and web.allow_non_loopback is false")
+    for proxy in w.trusted_proxies:
+        try:
+            ipaddress.ip_address(proxy)
+        except ValueError:
+            raise ConfigError(f"web.trusted_proxies: '{proxy[:60]}' is not an IP address (name the proxy's address, e.g. 127.0.0.1)") from None
     if w.public_url and not w.public_url.startswith(("http://", "https://")):
         raise ConfigError("web.public_url starts with http:// or https://")
     if not 1 <= w.invitation_days <= 90:

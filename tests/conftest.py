@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import io
 import json
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
@@ -153,10 +154,27 @@ class Browser:
             context = self.chromium.new_context(locale="en-GB")
             try:
                 return steps(context)
+            except BaseException:
+                self.screenshots(context)
+                raise
             finally:
                 context.close()
 
         return await asyncio.get_running_loop().run_in_executor(self.pool, work)
+
+    def screenshots(self, context: Any) -> None:
+        """A failed browser step keeps a screenshot of every page it had open (in $DEMOCITE_SCREENSHOTS,
+        default /tmp/democite-screenshots), named in the test's output."""
+        folder = Path(os.environ.get("DEMOCITE_SCREENSHOTS", "/tmp/democite-screenshots"))
+        folder.mkdir(parents=True, exist_ok=True)
+        test = os.environ.get("PYTEST_CURRENT_TEST", "browser").split(" ")[0].replace("/", "_").replace("::", "-")
+        for i, page in enumerate(context.pages):
+            path = folder / f"{test}-{i}.png"
+            try:
+                page.screenshot(path=str(path), full_page=True)
+                print(f"screenshot of the failed browser step: {path} ({page.url})")
+            except Exception as exc:  # a crashed page: say so, keep the test's own error
+                print(f"no screenshot of {page.url}: {exc}")
 
 
 @pytest.fixture(scope="module")

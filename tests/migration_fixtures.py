@@ -76,6 +76,10 @@ ROWS: dict[int, list[str]] = {
         "INSERT INTO das_leave VALUES (1, 1, 1, '2026-05-04', '2026-05-05', 2, 840, 'approved', '', 'a-person1', 'person', 1767225600000, "
         "'a-employer1', 'employer', 1767225700000, '')",
     ],
+    111: [  # an index only: an entry of a second project, pending
+        "INSERT INTO das_entries VALUES (3, 2, 2, 2, '2027-01-11', 30, 'general', 1, 'general', 'pending', NULL, NULL, NULL, '', "
+        "NULL, 1767225600000, 'a-0123456789abcdef', 'person', NULL, NULL)",
+    ],
     200: [
         f"INSERT INTO pacte_pacts VALUES ({_L}, {_K}, 'Pacte de Lyon', 2026, 10, 'adopted')",
         f"INSERT INTO pacte_objects VALUES ({_K}, {_L}, {_K}, 'taskforce')",

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from federation.web.door import CSRF_COOKIE, cookie_name, drop_cookie, set_cookie
+from federation.web.door import CSRF_COOKIE, client_address, cookie_name, drop_cookie, set_cookie
 from federation.web.keys import SESSION, THROTTLE
 from federation.web.pages import Page
 from federation.web.templating import gettext, render, with_lang
@@ -22,7 +22,7 @@ A = Action
 
 
 def _remote(request: web.Request) -> str:
-    return request.remote or "?"
+    return client_address(request)
 
 
 async def invite_form(request: web.Request) -> web.StreamResponse:

@@ -40,6 +40,21 @@ MIB = 1024 * 1024
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+def client_address(request: web.Request) -> str:
+    """Who is on the other end, for throttling: the connection's address, or, when it is one of
+    `[web] trusted_proxies`, the last address the proxies added to X-Forwarded-For that is not
+    itself a proxy (the leftmost entries are the client's own claims, never believed)."""
+    remote = request.remote or "?"
+    trusted = node_of(request).config.web.trusted_proxies
+    if remote not in trusted:
+        return remote
+    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted:
+            return hop[:64]
+    return remote
+
+
 def cookie_name(request: web.Request, base: str = SESSION_COOKIE) -> str:
     # the __Host- prefix makes the browser refuse the cookie unless Secure, path / and no Domain
     return "__Host-" + base if request.app[SECURE] else base

@@ -226,4 +226,11 @@ MIGRATIONS = [
         CREATE INDEX das_leave_person ON das_leave(person_id, date_from)
         """,
     ),
+    (
+        111,
+        "das: entries by project and state (a coordinator's queue of pending entries, counted on every home page)",
+        """
+        CREATE INDEX das_entries_project ON das_entries(project_id, status)
+        """,
+    ),
 ]

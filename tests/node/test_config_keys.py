@@ -79,3 +79,27 @@ def test_init_refuses_a_name_with_a_control_character(tmp_path: Path, name: str)
     with pytest.raises(ConfigError, match="control character"):
         init_node(tmp_path / "a", name, "127.0.0.1:8701")
     assert not (tmp_path / "a" / "node.toml").exists()
+
+
+def test_the_sample_config_shows_every_option_with_its_default() -> None:
+    """configs/node.toml documents every option: each section and option the code knows, with the
+    default the code uses (the node name and listen address aside, which init chooses)."""
+    import dataclasses
+    import tomllib
+
+    from node import config as config_mod
+
+    sample = tomllib.loads((Path(config_mod.__file__).resolve().parents[1] / "configs" / "node.toml").read_text())
+    missing, different = [], []
+    for section, cls in config_mod._SECTIONS.items():
+        for f in dataclasses.fields(cls):
+            if f.name not in sample.get(section, {}):
+                missing.append(f"{section}.{f.name}")
+                continue
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+            shown = sample[section][f.name]
+            if isinstance(default, tuple):
+                shown = tuple(shown)
+            if (section, f.name) not in {("node", "name"), ("node", "listen")} and shown != default:
+                different.append(f"{section}.{f.name}: {shown!r} shown, {default!r} used")
+    assert missing == [] and different == []

@@ -4,7 +4,6 @@ evaluator uploads a real node's bundle and reads the report, in French by defaul
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,21 +15,6 @@ from tests.web.test_evaluator_pages import bundle_of
 from tests.web.test_partner_pages import pact
 
 WEB = {"listen": "127.0.0.1:0"}
-
-
-def kept(steps: Callable[[Any], Any], folder: Path, name: str) -> Callable[[Any], Any]:
-    """The steps, with a screenshot of every open page kept in `folder` when one fails."""
-
-    def run(ctx: Any) -> Any:
-        try:
-            return steps(ctx)
-        except Exception as exc:
-            for i, p in enumerate(ctx.pages):
-                p.screenshot(path=str(folder / f"{name}-{i}.png"), full_page=True)
-            exc.add_note(f"screenshots kept in {folder}")
-            raise
-
-    return run
 
 
 def _sign_in(ctx: Any, web_url: str, username: str, lang: str = "?lang=en") -> Any:
@@ -58,11 +42,11 @@ def _partner_flow(ctx: Any, web_url: str, cid: str) -> dict[str, Any]:
             "card": page.locator("article").first.inner_text()}
 
 
-async def test_partner_accepts_a_commitment_and_reports_progress(make_node: Any, browser: Browser, tmp_path: Path) -> None:  # noqa: F811
+async def test_partner_accepts_a_commitment_and_reports_progress(make_node: Any, browser: Browser) -> None:  # noqa: F811
     rn = await make_node(web=WEB)
     ids = await pact(rn)
     await make_account(rn, "partner", "zq-bruno", org="Biocoop Sud")
-    seen = await browser.run(kept(lambda ctx: _partner_flow(ctx, rn.web_url, ids["bio"]), tmp_path, "partner"))
+    seen = await browser.run(lambda ctx: _partner_flow(ctx, rn.web_url, ids["bio"]))
     assert "50% local" in seen["waiting"] and "200 homes" not in seen["waiting"]
     assert seen["accepted"] == "The commitment is accepted."
     assert seen["reported"] == "Your progress report is recorded."
@@ -82,13 +66,13 @@ def _office_flow(ctx: Any, web_url: str) -> dict[str, Any]:
             "inbox": page.locator("#twin-inbox").locator("..").inner_text()}
 
 
-async def test_office_accepts_a_twinning_another_node_proposed(make_node: Any, browser: Browser, tmp_path: Path) -> None:  # noqa: F811
+async def test_office_accepts_a_twinning_another_node_proposed(make_node: Any, browser: Browser) -> None:  # noqa: F811
     a, b = await linked(make_node)
     tid = (await ok(b, "POST", "/api/twin", {"with": [a.node.public_key.hex()], "title": "Jardins partagés",
                                               "objectives": "Échanger des semences", "until": NEXT_YEAR_END}))["id"]
     await sync(a, b)
     await make_account(a, "office", "zq-agathe")
-    seen = await browser.run(kept(lambda ctx: _office_flow(ctx, a.web_url), tmp_path, "office"))
+    seen = await browser.run(lambda ctx: _office_flow(ctx, a.web_url))
     assert "Jardins partagés" in seen["proposal"] and "Quartier B" in seen["proposal"]
     assert seen["done"] == "Done: twinning accepted." and "No proposal waits for an answer." in seen["inbox"]
     await sync(a, b)
@@ -112,7 +96,7 @@ async def test_evaluator_uploads_a_real_bundle_and_reads_the_report(make_node: A
     path = tmp_path / "quartier-b.dmc"
     path.write_bytes(await bundle_of(b))
     await make_account(a, "evaluator", "zq-eva")
-    seen = await browser.run(kept(lambda ctx: _evaluator_flow(ctx, a.web_url, path), tmp_path, "evaluator"))
+    seen = await browser.run(lambda ctx: _evaluator_flow(ctx, a.web_url, path))
     assert seen["lang"] == "fr" and seen["h1"] == "Rapport d'audit"
     assert seen["verdict"].startswith("RÉUSSI"), seen["text"]
     assert "Quartier B" in seen["text"] and "Signatures sur les octets exacts" in seen["text"] and "Pacte alimentaire" in seen["text"]
