@@ -134,6 +134,7 @@ class WebSection:
     session_idle_minutes: int = DEFAULT_SESSION_IDLE_MINUTES
     session_hours: int = DEFAULT_SESSION_HOURS
     allow_non_loopback: bool = True  # the web door is meant to be reached (through a reverse proxy)
+    max_upload_mb: int = 1024  # a file sent to an upload page (an audit bundle): the largest bundle the audit reads
     # addresses of the reverse proxies whose X-Forwarded-For is believed (for sign-in throttling by
     # address); empty: forwarded headers are ignored, the connection's address counts
     trusted_proxies: tuple[str, ...] = ()
@@ -311,6 +312,8 @@ def _validate_web(cfg: NodeConfig) -> None:
         raise ConfigError("web.session_idle_minutes must be between 5 and 1440")
     if not 1 <= w.session_hours <= 24 * 7:
         raise ConfigError("web.session_hours must be between 1 and 168")
+    if not 1 <= w.max_upload_mb <= 1024:
+        raise ConfigError("web.max_upload_mb must be between 1 and 1024")
     m = cfg.mail
     if m.host and not m.sender:
         raise ConfigError("mail.host is set but mail.sender is not: name the From: address of invitations")

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from federation.web.keys import ANON_CSRF, LANG, SECURE, SESSION, TRANSLATOR
+from federation.web.keys import ANON_CSRF, LANG, SECURE, SESSION, TRANSLATOR, UPLOADS
 from federation.web.pages import Page
 from federation.web.templating import gettext, render, with_lang
 from node.accounts import secrets
@@ -36,6 +36,7 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
 }
+MIB = 1024 * 1024
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -126,7 +127,17 @@ async def _page(request: web.Request, handler: Handler) -> web.StreamResponse:
             anon = new_anon = pysecrets.token_urlsafe(24)
         request[ANON_CSRF] = anon
     if request.method == "POST":
-        form = await request.post()
+        resource = request.match_info.route.resource
+        limit = request.client_max_size
+        if resource is not None and resource.canonical in request.app.get(UPLOADS, frozenset()):
+            limit = node_of(request).config.web.max_upload_mb * MIB
+            request = request.clone(client_max_size=limit)
+        try:
+            form = await request.post()  # files go to a temporary file past a few hundred KiB, not memory
+        except web.HTTPRequestEntityTooLarge:
+            _ = gettext(request)
+            return render(request, "message.html.j2", status=413, title=_("Too large"),
+                          message=_("What you sent is larger than the {mb} MB this page accepts.").format(mb=max(1, limit // MIB)))
         sent = str(form.get("csrf", ""))
         expected = session.csrf if session is not None else request.cookies.get(cookie_name(request, CSRF_COOKIE), "")
         if not sent or not expected or not secrets.same(sent, expected):
@@ -165,5 +176,6 @@ def _quote(text: str) -> str:
 
 
 def add_pages(app: web.Application, pages: list[Page]) -> None:
+    app[UPLOADS] = frozenset(p.path for p in pages if p.upload)
     for p in pages:
         app.router.add_route(p.method, p.path, page_handler(p))

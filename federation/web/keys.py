@@ -18,3 +18,4 @@ SESSION = web.RequestKey("session", Session)
 LANG = web.RequestKey("lang", str)
 ANON_CSRF = web.RequestKey("anon_csrf", str)  # the double-submit token of a visitor not signed in
 CHALLENGES = web.AppKey("passkey_challenges", Challenges)  # WebAuthn challenges handed out, not yet answered
+UPLOADS = web.AppKey("upload_pages", frozenset)  # the paths of pages whose form sends a file (larger bodies)

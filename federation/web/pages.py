@@ -22,6 +22,7 @@ class Page:
     path: str
     handler: PageHandler
     action: Action | None  # None: open to visitors (sign-in, invitations)
+    upload: bool = False  # a form sending a file: up to web.max_upload_mb instead of the form limit
 
 
 ACTION = web.RequestKey("page_action", str)  # what the matched page declared, for the door's check

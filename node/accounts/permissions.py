@@ -33,6 +33,7 @@ class Action(StrEnum):
     COOP_READ = "coop.read"
     COOP_ACT = "coop.act"
     AUDIT_EXPORT = "audit.export"
+    AUDIT_READ = "audit.read"
     # accounts
     ACCOUNT_MANAGE = "account.manage"
     ACCOUNT_SELF = "account.self"
@@ -79,7 +80,7 @@ GRANTS: dict[Role, frozenset[Action]] = {
         A.CONTRACT_MANAGE, A.CONTRACT_READ, A.CONTRACT_ACCEPT, A.FLEX_AGREE, A.LEAVE_DECIDE,
         A.PROJECT_READ, A.PROJECT_MANAGE, A.ENTRY_RECORD, A.ENTRY_READ, A.ENTRY_DECIDE, A.ENTRY_CORRECT,
         A.STATEMENT_ISSUE, A.STATEMENT_READ, A.LEDGER, A.SUMMARY_PUBLISH, A.SUMMARY_READ,
-        A.PACTE_READ, A.PACTE_MANAGE, A.PACTE_COMMIT,
+        A.PACTE_READ, A.PACTE_MANAGE, A.PACTE_COMMIT, A.COOP_READ, A.COOP_ACT,
     }),
     R.COORDINATOR: frozenset({A.ACCOUNT_SELF, A.PROJECT_READ, A.ENTRY_RECORD, A.ENTRY_READ, A.ENTRY_DECIDE, A.PACTE_READ}),
     R.SECRETARIAT: frozenset({A.ACCOUNT_SELF, A.PROJECT_READ, A.PROJECT_DECIDE, A.SUMMARY_READ, A.PACTE_READ, A.COOP_READ}),
@@ -94,7 +95,7 @@ GRANTS: dict[Role, frozenset[Action]] = {
     R.PARTNER: frozenset({A.ACCOUNT_SELF, A.PROJECT_READ, A.PACTE_READ, A.PACTE_COMMIT}),
     R.RESIDENT: frozenset({A.ACCOUNT_SELF, A.PROJECT_READ, A.PACTE_READ}),
     R.EVALUATOR: frozenset({
-        A.ACCOUNT_SELF, A.NODE_READ, A.NETWORK_READ, A.COOP_READ, A.AUDIT_EXPORT, A.SUMMARY_READ, A.PACTE_READ,
+        A.ACCOUNT_SELF, A.NODE_READ, A.NETWORK_READ, A.COOP_READ, A.AUDIT_EXPORT, A.AUDIT_READ, A.SUMMARY_READ, A.PACTE_READ,
         A.PROJECT_READ,
     }),
 }
@@ -119,6 +120,7 @@ DESCRIPTIONS: dict[Action, str] = {
     A.COOP_READ: "read peer reviews and their frameworks",
     A.COOP_ACT: "act in peer review, twinning, the fund and fork evidence",
     A.AUDIT_EXPORT: "export audit bundles",
+    A.AUDIT_READ: "upload an audit bundle to the web door and read its report",
     A.ACCOUNT_MANAGE: "invite, list, disable and reset accounts",
     A.ACCOUNT_SELF: "see and manage one's own account, sessions and tokens",
     A.EMPLOYER_MANAGE: "add and list employers",

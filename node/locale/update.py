@@ -18,6 +18,7 @@ from babel.messages.pofile import read_po, write_po
 
 from node.accounts.permissions import DESCRIPTIONS, Role
 from node.accounts.service import RUNTIME_MESSAGES
+from node.audit.report import CHECK_LABELS
 
 NODE = Path(__file__).resolve().parents[1]
 PO = NODE / "locale" / "fr" / "LC_MESSAGES" / "democite.po"
@@ -35,6 +36,7 @@ def message_ids() -> list[str]:
                 if m and m not in ids:
                     ids.append(m)
     ids += [f"role:{r}" for r in Role] + list(DESCRIPTIONS.values()) + list(RUNTIME_MESSAGES)
+    ids += list(CHECK_LABELS.values())  # the audit report's check names, shown on the evaluator's pages
     return list(dict.fromkeys(ids))
 
 
