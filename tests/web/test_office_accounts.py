@@ -36,7 +36,7 @@ async def test_invite_disable_enable_reset(make_node: Any) -> None:
         async with web_client() as other:
             assert (await accept_invitation(other, link.group(1), "marie")).status == 303
         status, html = await page(c, url)
-        assert "<td>marie</td><td>person</td><td>person:marie</td>" in re.sub(r"\s+", "", html)
+        assert "<td>marie</td><td>DASholder</td><td>person:marie</td>" in re.sub(r"\s+", "", html)  # the role in words
         status, _ = await post_form(c, rn.web_url + "/office/accounts/marie/disable", {}, csrf_from=url)
         assert status == 303
         async with web_client() as other:
