@@ -24,7 +24,7 @@ def _sign_in(ctx: Any, web_url: str, username: str) -> Any:
 
 def _office_flow(ctx: Any, web_url: str, period: str) -> dict[str, Any]:
     page = _sign_in(ctx, web_url, "bureau")
-    seen: dict[str, Any] = {"home": page.get_by_role("region", name="Office").inner_text()}
+    seen: dict[str, Any] = {"home": page.get_by_role("region", name="Office", exact=True).inner_text()}
     page.get_by_role("link", name="Accounts").click()
     page.get_by_label("Role").select_option("person")
     page.get_by_label("Person (pseudonym)").fill("marie")
