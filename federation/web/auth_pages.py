@@ -21,10 +21,6 @@ from node.errors import Conflict, Invalid, NotFound
 A = Action
 
 
-def _remote(request: web.Request) -> str:
-    return client_address(request)
-
-
 async def invite_form(request: web.Request) -> web.StreamResponse:
     code = request.match_info["code"]
     _ = gettext(request)
@@ -80,7 +76,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     target = safe_next(str(form.get("next", "")) or "/")
     _ = gettext(request)
     throttle, now = request.app[THROTTLE], node_of(request).clock()
-    wait = throttle.blocked(username, _remote(request), now)
+    wait = throttle.blocked(username, client_address(request), now)
     if wait:
         minutes = max(1, -(-wait // 60_000))
         return login_page(request, 429, username=username, next=target,
@@ -88,7 +84,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
                       .format(minutes=minutes))
     account = await AccountService(node_of(request)).check_password(username, password)
     if account is None:
-        throttle.failed(username, _remote(request), now)
+        throttle.failed(username, client_address(request), now)
         return login_page(request, 401, username=username, next=target, error=_(SIGN_IN_REFUSED))
     throttle.succeeded(username)
     return await _signed_in(request, account.id, target)
